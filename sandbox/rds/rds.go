@@ -1,0 +1,87 @@
+// Package rds answers the one RDS call the tutorial's discovery makes,
+// DescribeDBInstances, for the sandbox's single database instance.
+//
+// It speaks the AWS Query protocol the way RDS does: a form-encoded request
+// (Action=DescribeDBInstances&Version=2014-10-31) and an XML response in the
+// RDS 2014-10-31 namespace, with faults in RDS's ErrorResponse shape. That is
+// what aws-sdk-go-v2's rds client and `aws rds describe-db-instances
+// --endpoint-url` expect, so the real-AWS discovery code is tested unchanged.
+package rds
+
+import (
+	"crypto/sha256"
+	"fmt"
+)
+
+// APIVersion is the only RDS API version the handler accepts.
+const APIVersion = "2014-10-31"
+
+// Instance describes the sandbox's database instance as RDS would report it.
+// Zero fields take the values of the tutorial's instance (see withDefaults).
+type Instance struct {
+	Identifier      string // DBInstanceIdentifier, e.g. secretsmanagertutorial
+	Address         string // Endpoint.Address, the name the bastion dials
+	Port            int    // Endpoint.Port
+	Engine          string // mysql
+	EngineVersion   string // e.g. 8.0.40
+	MasterUsername  string // admin
+	MasterSecretARN string // the RDS-managed admin secret (MasterUserSecret.SecretArn); empty: none
+	Region          string
+	AccountID       string
+}
+
+// withDefaults fills what the caller left empty with the tutorial's values,
+// so a partly filled Instance still describes a plausible RDS MySQL instance.
+func (in Instance) withDefaults() Instance {
+	if in.Identifier == "" {
+		in.Identifier = "secretsmanagertutorial"
+	}
+	if in.Port == 0 {
+		in.Port = 3306
+	}
+	if in.Engine == "" {
+		in.Engine = "mysql"
+	}
+	if in.EngineVersion == "" {
+		in.EngineVersion = "8.0.40"
+	}
+	if in.MasterUsername == "" {
+		in.MasterUsername = "admin"
+	}
+	if in.Region == "" {
+		in.Region = "us-east-1"
+	}
+	if in.AccountID == "" {
+		in.AccountID = "000000000000"
+	}
+	if in.Address == "" {
+		in.Address = in.Identifier + ".sandbox.internal"
+	}
+	return in
+}
+
+// ARN is the instance's DBInstanceArn.
+func (in Instance) ARN() string {
+	in = in.withDefaults()
+	return fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", in.Region, in.AccountID, in.Identifier)
+}
+
+// kmsKeyID is the KMS key RDS reports for a managed master secret. RDS uses the
+// account's aws/secretsmanager key; the sandbox has no KMS, so the key id is
+// derived from the account and region: stable across runs, never a real key.
+func (in Instance) kmsKeyID() string {
+	sum := sha256.Sum256([]byte("aws/secretsmanager:" + in.AccountID + ":" + in.Region))
+	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%x-%x-%x-%x-%x",
+		in.Region, in.AccountID, sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+}
+
+// resourceID is the instance's DbiResourceId, derived like kmsKeyID.
+func (in Instance) resourceID() string {
+	sum := sha256.Sum256([]byte("dbi:" + in.ARN()))
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	id := make([]byte, 26)
+	for i := range id {
+		id[i] = alphabet[int(sum[i])%len(alphabet)]
+	}
+	return "db-" + string(id)
+}

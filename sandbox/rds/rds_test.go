@@ -1,0 +1,219 @@
+package rds_test
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsrds "github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/smithy-go"
+
+	"rotation-tutor/sandbox/rds"
+)
+
+const adminARN = "arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!db-1234-AbCdEf"
+
+func tutorialInstance() rds.Instance {
+	return rds.Instance{
+		Identifier:      "secretsmanagertutorial",
+		Address:         "secretsmanagertutorial.sandbox.internal",
+		Port:            3306,
+		Engine:          "mysql",
+		EngineVersion:   "8.0.40",
+		MasterUsername:  "admin",
+		MasterSecretARN: adminARN,
+		Region:          "eu-west-1",
+		AccountID:       "000000000000",
+	}
+}
+
+// serve starts the handler on a real loopback socket and returns an SDK
+// client pointed at it, as the real-AWS world builds one with --endpoint-url.
+func serve(t *testing.T, in rds.Instance) (*awsrds.Client, string) {
+	t.Helper()
+	srv := httptest.NewServer(rds.NewHandler(in))
+	t.Cleanup(srv.Close)
+	cfg := aws.Config{
+		Region:      "eu-west-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "sandbox-secret", ""),
+	}
+	return awsrds.NewFromConfig(cfg, func(o *awsrds.Options) { o.BaseEndpoint = aws.String(srv.URL) }), srv.URL
+}
+
+func TestDescribeWithSDK(t *testing.T) {
+	client, _ := serve(t, tutorialInstance())
+	ctx := context.Background()
+	wantARN := "arn:aws:rds:eu-west-1:000000000000:db:secretsmanagertutorial"
+
+	for _, tc := range []struct {
+		name string
+		in   *awsrds.DescribeDBInstancesInput
+	}{
+		{"all", &awsrds.DescribeDBInstancesInput{}},
+		{"by identifier", &awsrds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("secretsmanagertutorial")}},
+		{"by ARN", &awsrds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(wantARN)}},
+		{"by filter", &awsrds.DescribeDBInstancesInput{Filters: []types.Filter{
+			{Name: aws.String("db-instance-id"), Values: []string{"other", "secretsmanagertutorial"}},
+			{Name: aws.String("engine"), Values: []string{"mysql"}},
+		}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := client.DescribeDBInstances(ctx, tc.in)
+			if err != nil {
+				t.Fatalf("DescribeDBInstances: %v", err)
+			}
+			if len(out.DBInstances) != 1 {
+				t.Fatalf("got %d instances, want 1", len(out.DBInstances))
+			}
+			db := out.DBInstances[0]
+			check := map[string][2]string{
+				"DBInstanceIdentifier":   {aws.ToString(db.DBInstanceIdentifier), "secretsmanagertutorial"},
+				"Endpoint.Address":       {aws.ToString(db.Endpoint.Address), "secretsmanagertutorial.sandbox.internal"},
+				"Engine":                 {aws.ToString(db.Engine), "mysql"},
+				"EngineVersion":          {aws.ToString(db.EngineVersion), "8.0.40"},
+				"MasterUsername":         {aws.ToString(db.MasterUsername), "admin"},
+				"DBInstanceStatus":       {aws.ToString(db.DBInstanceStatus), "available"},
+				"DBInstanceArn":          {aws.ToString(db.DBInstanceArn), wantARN},
+				"MasterUserSecret.Arn":   {aws.ToString(db.MasterUserSecret.SecretArn), adminARN},
+				"MasterUserSecret.State": {aws.ToString(db.MasterUserSecret.SecretStatus), "active"},
+			}
+			for field, got := range check {
+				if got[0] != got[1] {
+					t.Errorf("%s = %q, want %q", field, got[0], got[1])
+				}
+			}
+			if port := aws.ToInt32(db.Endpoint.Port); port != 3306 {
+				t.Errorf("Endpoint.Port = %d, want 3306", port)
+			}
+			if !strings.HasPrefix(aws.ToString(db.MasterUserSecret.KmsKeyId), "arn:aws:kms:eu-west-1:000000000000:key/") {
+				t.Errorf("MasterUserSecret.KmsKeyId = %q, want a KMS key ARN", aws.ToString(db.MasterUserSecret.KmsKeyId))
+			}
+			if db.InstanceCreateTime == nil {
+				t.Error("InstanceCreateTime missing")
+			}
+		})
+	}
+}
+
+func TestNotFoundWithSDK(t *testing.T) {
+	client, _ := serve(t, tutorialInstance())
+	_, err := client.DescribeDBInstances(context.Background(),
+		&awsrds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("nosuchdb")})
+	var nf *types.DBInstanceNotFoundFault
+	if !errors.As(err, &nf) {
+		t.Fatalf("err = %v (%T), want DBInstanceNotFoundFault", err, err)
+	}
+	if got := nf.ErrorMessage(); got != "DBInstance nosuchdb not found." {
+		t.Errorf("message = %q", got)
+	}
+}
+
+func TestFilterWithoutMatchIsEmptyNotAnError(t *testing.T) {
+	client, _ := serve(t, tutorialInstance())
+	out, err := client.DescribeDBInstances(context.Background(), &awsrds.DescribeDBInstancesInput{
+		Filters: []types.Filter{{Name: aws.String("engine"), Values: []string{"postgres"}}},
+	})
+	if err != nil {
+		t.Fatalf("DescribeDBInstances: %v", err)
+	}
+	if len(out.DBInstances) != 0 {
+		t.Fatalf("got %d instances, want none", len(out.DBInstances))
+	}
+}
+
+func TestBadRequestsWithSDK(t *testing.T) {
+	client, _ := serve(t, tutorialInstance())
+	for _, tc := range []struct {
+		name, code string
+		in         *awsrds.DescribeDBInstancesInput
+	}{
+		{"unknown filter", "InvalidParameterValue", &awsrds.DescribeDBInstancesInput{
+			Filters: []types.Filter{{Name: aws.String("colour"), Values: []string{"blue"}}}}},
+		{"MaxRecords too small", "InvalidParameterValue", &awsrds.DescribeDBInstancesInput{MaxRecords: aws.Int32(5)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := client.DescribeDBInstances(context.Background(), tc.in)
+			var api smithy.APIError
+			if !errors.As(err, &api) || api.ErrorCode() != tc.code {
+				t.Fatalf("err = %v, want %s", err, tc.code)
+			}
+		})
+	}
+}
+
+func TestNoManagedSecret(t *testing.T) {
+	in := tutorialInstance()
+	in.MasterSecretARN = ""
+	client, _ := serve(t, in)
+	out, err := client.DescribeDBInstances(context.Background(), &awsrds.DescribeDBInstancesInput{})
+	if err != nil {
+		t.Fatalf("DescribeDBInstances: %v", err)
+	}
+	if out.DBInstances[0].MasterUserSecret != nil {
+		t.Errorf("MasterUserSecret = %+v, want none", out.DBInstances[0].MasterUserSecret)
+	}
+}
+
+// TestRawProtocol pins the wire details the SDK does not exercise: unsigned
+// requests, other actions and versions, and the XML error shape.
+func TestRawProtocol(t *testing.T) {
+	_, base := serve(t, tutorialInstance())
+	for _, tc := range []struct {
+		name   string
+		form   url.Values
+		signed bool
+		status int
+		code   string
+	}{
+		{"unsigned", url.Values{"Action": {"DescribeDBInstances"}, "Version": {"2014-10-31"}}, false, 403, "MissingAuthenticationToken"},
+		{"other action", url.Values{"Action": {"DeleteDBInstance"}, "Version": {"2014-10-31"}}, true, 400, "InvalidAction"},
+		{"no action", url.Values{"Version": {"2014-10-31"}}, true, 400, "MissingAction"},
+		{"old version", url.Values{"Action": {"DescribeDBInstances"}, "Version": {"2013-09-09"}}, true, 400, "NoSuchVersion"},
+		{"no version", url.Values{"Action": {"DescribeDBInstances"}}, true, 400, "MissingParameter"},
+		{"not found", url.Values{"Action": {"DescribeDBInstances"}, "Version": {"2014-10-31"}, "DBInstanceIdentifier": {"x"}}, true, 404, "DBInstanceNotFound"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, base, strings.NewReader(tc.form.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tc.signed {
+				req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/rds/aws4_request")
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tc.status)
+			}
+			var e struct {
+				Error struct {
+					Type, Code, Message string
+				}
+				RequestID string `xml:"RequestId"`
+			}
+			if err := xml.Unmarshal(body, &e); err != nil {
+				t.Fatalf("decode %s: %v", body, err)
+			}
+			if e.Error.Code != tc.code || e.Error.Type != "Sender" || e.Error.Message == "" || e.RequestID == "" {
+				t.Errorf("error = %+v, want code %s from Sender with a message and request id", e, tc.code)
+			}
+			if resp.Header.Get("x-amzn-RequestId") != e.RequestID {
+				t.Errorf("header request id %q != body %q", resp.Header.Get("x-amzn-RequestId"), e.RequestID)
+			}
+		})
+	}
+}
