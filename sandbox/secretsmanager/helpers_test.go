@@ -1,0 +1,265 @@
+package secretsmanager
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+)
+
+// testClock is a clock the test sets.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// env is one endpoint on a real loopback socket and an SDK client for it.
+type env struct {
+	svc    *Service
+	url    string
+	client *sm.Client
+	clock  *testClock
+}
+
+func newEnv(t *testing.T, opts Options) *env {
+	t.Helper()
+	clock := newTestClock()
+	if opts.Clock == nil {
+		opts.Clock = clock
+	}
+	if opts.RetryDelay == 0 {
+		opts.RetryDelay = -1
+	}
+	svc, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	url, err := svc.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := svc.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &env{svc: svc, url: url, client: newClient(url), clock: clock}
+}
+
+func newClient(url string) *sm.Client {
+	cfg := aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "sandbox-secret", ""),
+	}
+	return sm.NewFromConfig(cfg, func(o *sm.Options) {
+		o.BaseEndpoint = aws.String(url)
+		o.RetryMaxAttempts = 1
+	})
+}
+
+// must returns v, failing the test on err: must(client.Op(ctx, in))(t).
+func must[T any](v T, err error) func(*testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return v
+	}
+}
+
+// wantErr asserts err is the SDK's typed error E.
+func wantErr[E error](t *testing.T, err error) E {
+	t.Helper()
+	var target E
+	if !errors.As(err, &target) {
+		t.Fatalf("want %T, got %v", target, err)
+	}
+	return target
+}
+
+// wantCode asserts an API error code for types the SDK has no struct for.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	var api interface{ ErrorCode() string }
+	if !errors.As(err, &api) || api.ErrorCode() != code {
+		t.Fatalf("want %s, got %v", code, err)
+	}
+}
+
+func (e *env) create(t *testing.T, name, value string) *sm.CreateSecretOutput {
+	t.Helper()
+	return must(e.client.CreateSecret(context.Background(), &sm.CreateSecretInput{
+		Name: aws.String(name), SecretString: aws.String(value),
+	}))(t)
+}
+
+func (e *env) stages(t *testing.T, id string) map[string][]string {
+	t.Helper()
+	d := must(e.client.DescribeSecret(context.Background(), &sm.DescribeSecretInput{SecretId: aws.String(id)}))(t)
+	return d.VersionIdsToStages
+}
+
+// fakeFunction is a rotation function of the test's own: it behaves like
+// AWS's templates (idempotent steps, createSecret fills AWSPENDING,
+// finishSecret moves AWSCURRENT), records every step, and can be made to
+// fail a chosen step a number of times.
+type fakeFunction struct {
+	arn    string
+	client *sm.Client
+
+	mu       sync.Mutex
+	steps    []string // "step token"
+	failStep string
+	failures int // how many more times failStep fails; <0 forever
+	block    chan struct{}
+	events   []RotationEvent
+}
+
+type fakeInvoker struct{ fns map[string]*fakeFunction }
+
+func (i *fakeInvoker) HasFunction(arn string) bool { return i.fns[arn] != nil }
+
+func (i *fakeInvoker) Invoke(ctx context.Context, arn string, ev RotationEvent) error {
+	fn := i.fns[arn]
+	if fn == nil {
+		return fmt.Errorf("no function %s", arn)
+	}
+	return fn.invoke(ctx, ev)
+}
+
+const testFunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:test-rotation"
+
+// withFunction returns options with an invoker that knows one fake
+// function; its client is set once the endpoint listens.
+func withFunction(opts Options) (Options, *fakeFunction) {
+	fn := &fakeFunction{arn: testFunctionARN}
+	opts.Invoker = &fakeInvoker{fns: map[string]*fakeFunction{fn.arn: fn}}
+	return opts, fn
+}
+
+func newRotationEnv(t *testing.T, opts Options) (*env, *fakeFunction) {
+	opts, fn := withFunction(opts)
+	e := newEnv(t, opts)
+	fn.client = e.client
+	return e, fn
+}
+
+func (f *fakeFunction) failAt(step string, times int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failStep, f.failures = step, times
+}
+
+func (f *fakeFunction) recorded() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.steps...)
+}
+
+func (f *fakeFunction) invoke(ctx context.Context, ev RotationEvent) error {
+	f.mu.Lock()
+	f.steps = append(f.steps, ev.Step)
+	f.events = append(f.events, ev)
+	fail := ev.Step == f.failStep && f.failures != 0
+	if fail && f.failures > 0 {
+		f.failures--
+	}
+	block := f.block
+	f.mu.Unlock()
+	if block != nil && ev.Step == StepSet {
+		select {
+		case <-block:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if fail {
+		return fmt.Errorf("%s failed on purpose", ev.Step)
+	}
+	id := aws.String(ev.SecretID)
+	switch ev.Step {
+	case StepCreate:
+		_, err := f.client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: id,
+			VersionId: aws.String(ev.ClientRequestToken), VersionStage: aws.String("AWSPENDING")})
+		if err == nil {
+			return nil
+		}
+		var nf *types.ResourceNotFoundException
+		if !errors.As(err, &nf) {
+			return err
+		}
+		cur, err := f.client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: id})
+		if err != nil {
+			return err
+		}
+		var val map[string]any
+		if err := json.Unmarshal([]byte(aws.ToString(cur.SecretString)), &val); err != nil {
+			return err
+		}
+		pw, err := f.client.GetRandomPassword(ctx, &sm.GetRandomPasswordInput{ExcludeCharacters: aws.String(`/@"'\`)})
+		if err != nil {
+			return err
+		}
+		val["password"] = aws.ToString(pw.RandomPassword)
+		b, _ := json.Marshal(val)
+		_, err = f.client.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: id,
+			ClientRequestToken: aws.String(ev.ClientRequestToken), SecretString: aws.String(string(b)),
+			VersionStages: []string{"AWSPENDING"}})
+		return err
+	case StepFinish:
+		d, err := f.client.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: id})
+		if err != nil {
+			return err
+		}
+		current := ""
+		for v, st := range d.VersionIdsToStages {
+			for _, s := range st {
+				if s == "AWSCURRENT" {
+					current = v
+				}
+			}
+		}
+		if current == ev.ClientRequestToken {
+			return nil
+		}
+		_, err = f.client.UpdateSecretVersionStage(ctx, &sm.UpdateSecretVersionStageInput{SecretId: id,
+			VersionStage: aws.String("AWSCURRENT"), MoveToVersionId: aws.String(ev.ClientRequestToken),
+			RemoveFromVersionId: aws.String(current)})
+		return err
+	}
+	return nil
+}
+
+func wait(t *testing.T, svc *Service) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := svc.WaitRotations(ctx); err != nil {
+		t.Fatalf("WaitRotations: %v", err)
+	}
+}

@@ -1,0 +1,121 @@
+package secretsmanager
+
+import (
+	"time"
+)
+
+// Staging labels with a meaning to the service.
+const (
+	stageCurrent  = "AWSCURRENT"
+	stagePrevious = "AWSPREVIOUS"
+	stagePending  = "AWSPENDING"
+)
+
+// secret is one secret and all its versions. Every field is guarded by
+// Service.mu; the JSON tags are the persisted form (see persist.go).
+type secret struct {
+	Seq         uint64              `json:"seq"` // creation order, breaks CreatedDate ties when listing
+	Name        string              `json:"name"`
+	ARN         string              `json:"arn"`
+	Description *string             `json:"description,omitempty"`
+	KmsKeyID    *string             `json:"kmsKeyId,omitempty"`
+	Tags        []tag               `json:"tags,omitempty"`
+	Created     time.Time           `json:"created"`
+	Changed     time.Time           `json:"changed"`
+	Accessed    time.Time           `json:"accessed,omitzero"`
+	Versions    map[string]*version `json:"versions"`
+
+	// Deletion: Deleted is when DeleteSecret was called, Purge when the
+	// secret disappears for good.
+	Deleted time.Time `json:"deleted,omitzero"`
+	Purge   time.Time `json:"purge,omitzero"`
+
+	// Rotation configuration. RotationEnabled is nil until rotation is
+	// first configured, as DescribeSecret reports it.
+	RotationEnabled *bool          `json:"rotationEnabled,omitempty"`
+	RotationLambda  string         `json:"rotationLambda,omitempty"`
+	Rules           *rotationRules `json:"rules,omitempty"`
+	LastRotated     time.Time      `json:"lastRotated,omitzero"`
+	// Anchor is the moment the next scheduled rotation counts from: the
+	// last rotation, the last manual change of AWSCURRENT, or when the
+	// schedule was set, whichever is latest.
+	Anchor time.Time `json:"anchor,omitzero"`
+	// RetryAfter holds scheduled retries of a failed rotation back, so a
+	// broken function is not hammered every scheduler tick.
+	RetryAfter time.Time `json:"retryAfter,omitzero"`
+}
+
+// version is one version of a secret. A version created by RotateSecret has
+// no value (HasValue false) until createSecret's PutSecretValue fills it.
+type version struct {
+	ID       string    `json:"id"`
+	Seq      uint64    `json:"seq"`
+	String   *string   `json:"string,omitempty"`
+	Binary   []byte    `json:"binary,omitempty"`
+	Stages   []string  `json:"stages,omitempty"`
+	Created  time.Time `json:"created"`
+	Accessed time.Time `json:"accessed,omitzero"`
+}
+
+type tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+type rotationRules struct {
+	AutomaticallyAfterDays *int64  `json:"AutomaticallyAfterDays,omitempty"`
+	Duration               *string `json:"Duration,omitempty"`
+	ScheduleExpression     *string `json:"ScheduleExpression,omitempty"`
+}
+
+func (v *version) hasValue() bool { return v.String != nil || v.Binary != nil }
+
+func (v *version) hasStage(stage string) bool {
+	for _, s := range v.Stages {
+		if s == stage {
+			return true
+		}
+	}
+	return false
+}
+
+// sameValue reports whether v holds exactly this value (idempotency checks).
+func (v *version) sameValue(str *string, bin []byte) bool {
+	if str != nil {
+		return v.String != nil && *v.String == *str && v.Binary == nil
+	}
+	return v.String == nil && v.Binary != nil && string(v.Binary) == string(bin)
+}
+
+func (s *secret) deleted() bool { return !s.Deleted.IsZero() }
+
+// versionWithStage returns the version carrying stage, or nil.
+func (s *secret) versionWithStage(stage string) *version {
+	for _, v := range s.Versions {
+		if v.hasStage(stage) {
+			return v
+		}
+	}
+	return nil
+}
+
+// stagesMap is VersionIdsToStages: only versions that carry a label.
+func (s *secret) stagesMap() map[string][]string {
+	m := make(map[string][]string, len(s.Versions))
+	for id, v := range s.Versions {
+		if len(v.Stages) > 0 {
+			m[id] = append([]string(nil), v.Stages...)
+		}
+	}
+	return m
+}
+
+// pendingElsewhere reports whether AWSPENDING sits on a version other than
+// AWSCURRENT's: the state AWS calls "a previous rotation isn't complete".
+func (s *secret) pendingElsewhere() *version {
+	p := s.versionWithStage(stagePending)
+	if p == nil || p.hasStage(stageCurrent) {
+		return nil
+	}
+	return p
+}

@@ -1,0 +1,293 @@
+// Package secretsmanager is the sandbox's AWS Secrets Manager: an
+// http.Handler speaking the AWS JSON 1.1 protocol that the real AWS SDKs,
+// the aws CLI and boto3 talk to exactly as they talk to AWS. It keeps its
+// secrets in memory (optionally persisted, encrypted, under a state path)
+// and runs rotations through a pluggable Invoker that stands in for Lambda.
+package secretsmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Clock tells the service what time it is; tests drive it to make
+// schedules come due.
+type Clock interface{ Now() time.Time }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// RotationEvent is what a rotation function receives, as Lambda sends it.
+// SecretID is the secret's ARN, as AWS sends it.
+type RotationEvent struct{ Step, SecretID, ClientRequestToken string }
+
+// Invoker stands in for Lambda: it knows functions by ARN and runs one step
+// of one. HasFunction is called with the service's lock held and must not
+// call back into the Service.
+type Invoker interface {
+	HasFunction(functionARN string) bool
+	Invoke(ctx context.Context, functionARN string, ev RotationEvent) error
+}
+
+// RotationResult reports how a rotation ended.
+type RotationResult struct {
+	SecretARN, Token, FunctionARN string
+	Attempts                      int
+	Err                           error
+	Started, Finished             time.Time
+}
+
+// Options configure a Service. The zero value is a usable in-memory service.
+type Options struct {
+	Region, AccountID string
+	// StatePath "" keeps everything in memory; otherwise state is persisted
+	// there (0600, atomic: temp, fsync, rename) and reloaded by New.
+	StatePath string
+	// StateKey (32 bytes) encrypts the state file with AES-256-GCM: the
+	// sandbox's stand-in for KMS, so no secret value ever reaches the disk
+	// in plain text. Required when StatePath != "".
+	StateKey []byte
+	Clock    Clock   // nil = real time
+	Invoker  Invoker // nil = no functions known
+	// RotationAttempts is how many times a whole rotation is attempted
+	// before it is given up (default 3); RetryDelay is the pause between
+	// attempts (default 1s; tests set a negative value for none).
+	RotationAttempts int
+	RetryDelay       time.Duration
+	// OnRotation, if set, is called when a rotation ends (success or final
+	// failure), from the rotation's goroutine.
+	OnRotation func(RotationResult)
+}
+
+// Defaults that Options fall back to.
+const (
+	DefaultRegion    = "us-east-1"
+	DefaultAccountID = "000000000000"
+	defaultAttempts  = 3
+	defaultRetry     = time.Second
+	schedulerEvery   = 2 * time.Second
+	// failedRetryAfter holds the scheduler back after a rotation failed for
+	// good, so a broken function is retried on a later pass, not in a loop.
+	failedRetryAfter = time.Hour
+)
+
+// Service is the in-process Secrets Manager.
+type Service struct {
+	opts  Options
+	clock Clock
+
+	mu      sync.Mutex
+	secrets map[string]*secret // by name, including those scheduled for deletion
+	byARN   map[string]*secret
+	seq     uint64
+	gen     uint64 // bumped on every change; the persister writes when it moves
+	closed  bool
+
+	// Rotations in flight, by secret ARN; idle is closed whenever none is.
+	running map[string]*rotationRun
+	idle    chan struct{}
+
+	// ctx is cancelled by Close: it ends rotations and the scheduler.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // rotations and the scheduler
+
+	persist *persister
+
+	server     *http.Server
+	serverDone chan struct{}
+}
+
+// New builds a Service; with a StatePath it reloads what was saved there.
+func New(opts Options) (*Service, error) {
+	if opts.Region == "" {
+		opts.Region = DefaultRegion
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = DefaultAccountID
+	}
+	if opts.RotationAttempts <= 0 {
+		opts.RotationAttempts = defaultAttempts
+	}
+	if opts.RetryDelay == 0 {
+		opts.RetryDelay = defaultRetry
+	}
+	if opts.RetryDelay < 0 {
+		opts.RetryDelay = 0
+	}
+	s := &Service{
+		opts:    opts,
+		clock:   opts.Clock,
+		secrets: map[string]*secret{},
+		byARN:   map[string]*secret{},
+		running: map[string]*rotationRun{},
+		idle:    closedChan(),
+	}
+	if s.clock == nil {
+		s.clock = realClock{}
+	}
+	if opts.StatePath != "" {
+		p, err := newPersister(opts.StatePath, opts.StateKey)
+		if err != nil {
+			return nil, fmt.Errorf("secretsmanager: %w", err)
+		}
+		st, err := p.load()
+		if err != nil {
+			return nil, fmt.Errorf("secretsmanager: %w", err)
+		}
+		s.restore(st)
+		s.persist = p
+		p.start(s.snapshot)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+func closedChan() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}
+
+// changed records a mutation; call with s.mu held. The persister picks the
+// change up in the background, coalescing bursts into one write.
+func (s *Service) changed() {
+	s.gen++
+	if s.persist != nil {
+		s.persist.poke()
+	}
+}
+
+// Listen serves the endpoint on addr (e.g. "127.0.0.1:0") and starts the
+// scheduler that rotates secrets when due. It returns the endpoint URL.
+func (s *Service) Listen(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("secretsmanager: listen %s: %w", addr, err)
+	}
+	s.mu.Lock()
+	if s.closed || s.server != nil {
+		s.mu.Unlock()
+		ln.Close()
+		return "", errors.New("secretsmanager: Listen called twice or after Close")
+	}
+	s.server = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.serverDone = make(chan struct{})
+	s.wg.Add(1)
+	s.mu.Unlock()
+
+	go func() {
+		defer close(s.serverDone)
+		_ = s.server.Serve(ln) // returns ErrServerClosed on Close
+	}()
+	go s.schedule()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// schedule calls RotateDue on a real-time ticker until Close.
+func (s *Service) schedule() {
+	defer s.wg.Done()
+	t := time.NewTicker(schedulerEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			s.RotateDue(s.ctx)
+		}
+	}
+}
+
+// Close stops the server and the scheduler, cancels and waits for rotations
+// in flight, and writes the state one last time. A rotation cut short keeps
+// its AWSPENDING version, as after a crash on AWS; it is reattempted when
+// the schedule next comes due.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	srv, done := s.server, s.serverDone
+	s.mu.Unlock()
+
+	s.cancel()
+	s.wg.Wait()
+	var errs []error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("secretsmanager: shutdown: %w", err))
+			srv.Close()
+		}
+		cancel()
+		<-done
+	}
+	if s.persist != nil {
+		if err := s.persist.stop(); err != nil {
+			errs = append(errs, fmt.Errorf("secretsmanager: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// WaitRotations blocks until no rotation is in flight (or ctx ends).
+func (s *Service) WaitRotations(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		n, idle := len(s.running), s.idle
+		s.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Seed creates the secret if it is missing (restoring it if it was
+// scheduled for deletion) and returns its ARN. The sandbox uses it for the
+// RDS-style admin secret.
+func (s *Service) Seed(name, description, secretString string, tags map[string]string) (string, error) {
+	if e := validateName(name); e != nil {
+		return "", fmt.Errorf("secretsmanager: seed %q: %w", name, e)
+	}
+	if len(secretString) == 0 || len(secretString) > maxSecretBytes {
+		return "", fmt.Errorf("secretsmanager: seed %q: value must be 1-%d bytes", name, maxSecretBytes)
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sec := s.byName(name, now); sec != nil {
+		if sec.deleted() {
+			sec.Deleted, sec.Purge = time.Time{}, time.Time{}
+			s.changed()
+		}
+		return sec.ARN, nil
+	}
+	var ts []tag
+	for k, v := range tags {
+		ts = append(ts, tag{Key: k, Value: v})
+	}
+	sortTags(ts)
+	sec := s.newSecret(name, now)
+	if description != "" {
+		sec.Description = &description
+	}
+	sec.Tags = ts
+	str := secretString
+	s.addVersion(sec, newToken(), &str, nil, []string{stageCurrent}, now)
+	s.changed()
+	return sec.ARN, nil
+}
