@@ -135,8 +135,9 @@ type fakeFunction struct {
 	mu       sync.Mutex
 	steps    []string // "step token"
 	failStep string
-	failures int // how many more times failStep fails; <0 forever
-	block    chan struct{}
+	failures int           // how many more times failStep fails; <0 forever
+	block    chan struct{} // if set, setSecret waits for it to close
+	entered  chan struct{} // if set, receives when setSecret starts waiting
 	events   []RotationEvent
 }
 
@@ -189,9 +190,12 @@ func (f *fakeFunction) invoke(ctx context.Context, ev RotationEvent) error {
 	if fail && f.failures > 0 {
 		f.failures--
 	}
-	block := f.block
+	block, entered := f.block, f.entered
 	f.mu.Unlock()
 	if block != nil && ev.Step == StepSet {
+		if entered != nil {
+			entered <- struct{}{}
+		}
 		select {
 		case <-block:
 		case <-ctx.Done():

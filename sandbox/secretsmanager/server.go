@@ -104,14 +104,32 @@ func (s *Service) handle(target string, body []byte) (any, *apiError) {
 	if !ok || op == nil {
 		return nil, errorf(typeUnknownOperation, "Unknown operation %q.", sanitize(target))
 	}
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
+	if !s.enter() {
 		return nil, &apiError{Type: typeInternal, Status: http.StatusInternalServerError,
 			Message: "The service is shutting down."}
 	}
+	defer s.leave()
 	return op(s, body)
+}
+
+// enter counts a request in, unless the service is closing.
+func (s *Service) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.active++
+	return true
+}
+
+func (s *Service) leave() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.active--
+	if s.active == 0 && s.closed {
+		close(s.drained)
+	}
 }
 
 // sanitize keeps an echoed header short and printable.

@@ -100,6 +100,11 @@ type Service struct {
 
 	persist *persister
 
+	// Requests being handled; drained is closed when Close has begun and
+	// the last one has finished.
+	active  int
+	drained chan struct{}
+
 	server     *http.Server
 	serverDone chan struct{}
 }
@@ -128,6 +133,7 @@ func New(opts Options) (*Service, error) {
 		byARN:   map[string]*secret{},
 		running: map[string]*rotationRun{},
 		idle:    closedChan(),
+		drained: make(chan struct{}),
 	}
 	if s.clock == nil {
 		s.clock = realClock{}
@@ -206,9 +212,9 @@ func (s *Service) schedule() {
 }
 
 // Close stops the server and the scheduler, cancels and waits for rotations
-// in flight, and writes the state one last time. A rotation cut short keeps
-// its AWSPENDING version, as after a crash on AWS; it is reattempted when
-// the schedule next comes due.
+// in flight, lets requests being handled finish, and writes the state one
+// last time. A rotation cut short keeps its AWSPENDING version, as after a
+// crash on AWS; it is reattempted when the schedule next comes due.
 func (s *Service) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -216,19 +222,23 @@ func (s *Service) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.active == 0 {
+		close(s.drained)
+	}
 	srv, done := s.server, s.serverDone
 	s.mu.Unlock()
 
 	s.cancel()
 	s.wg.Wait()
+	<-s.drained
 	var errs []error
 	if srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := srv.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("secretsmanager: shutdown: %w", err))
-			srv.Close()
+		// Every handler has returned, so closing the connections cuts
+		// nothing short; Shutdown would instead wait for connections the
+		// client opened but never used.
+		if err := srv.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("secretsmanager: close server: %w", err))
 		}
-		cancel()
 		<-done
 	}
 	if s.persist != nil {

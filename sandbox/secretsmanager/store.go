@@ -92,6 +92,7 @@ func (s *Service) addVersion(sec *secret, id string, str *string, bin []byte, st
 	for _, st := range stages {
 		sec.attachStage(st, v)
 	}
+	sec.prune(now)
 	return v
 }
 

@@ -1,0 +1,111 @@
+package secretsmanager
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// raw sends a hand-made request, as a client other than the SDK might.
+func raw(t *testing.T, url, target, body string, auth bool) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if target != "" {
+		req.Header.Set("X-Amz-Target", target)
+	}
+	if auth {
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260302/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=00")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("answer is not JSON: %q", b)
+	}
+	return resp.StatusCode, resp.Header, m
+}
+
+func TestWireErrors(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.create(t, "s", "v")
+	cases := []struct {
+		name, target, body string
+		auth               bool
+		status             int
+		typ                string
+	}{
+		{"no auth", "secretsmanager.GetSecretValue", `{"SecretId":"s"}`, false, 400, typeMissingAuth},
+		{"unknown op", "secretsmanager.Nope", `{}`, true, 400, typeUnknownOperation},
+		{"no target", "", `{}`, true, 400, typeUnknownOperation},
+		{"other service", "DynamoDB_20120810.GetItem", `{}`, true, 400, typeUnknownOperation},
+		{"malformed JSON", "secretsmanager.GetSecretValue", `{"SecretId":`, true, 400, typeSerialization},
+		{"wrong type", "secretsmanager.GetSecretValue", `{"SecretId":5}`, true, 400, typeSerialization},
+		{"trailing data", "secretsmanager.GetSecretValue", `{"SecretId":"s"} {}`, true, 400, typeSerialization},
+		{"array body", "secretsmanager.GetSecretValue", `[1]`, true, 400, typeSerialization},
+		{"missing id", "secretsmanager.GetSecretValue", `{}`, true, 400, typeValidation},
+		{"not found", "secretsmanager.GetSecretValue", `{"SecretId":"zz"}`, true, 400, typeResourceNotFound},
+		{"oversized", "secretsmanager.PutSecretValue", `{"SecretId":"s","SecretString":"` + strings.Repeat("x", maxRequestBytes) + `"}`, true, 413, typeEntityTooLarge},
+		{"no token on a raw put", "secretsmanager.PutSecretValue", `{"SecretId":"s","SecretString":"x"}`, true, 400, typeInvalidRequest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, h, m := raw(t, e.url, tc.target, tc.body, tc.auth)
+			if status != tc.status || m["__type"] != tc.typ || h.Get("X-Amzn-ErrorType") != tc.typ {
+				t.Fatalf("got %d %v (header %q), want %d %s", status, m, h.Get("X-Amzn-ErrorType"), tc.status, tc.typ)
+			}
+			if msg, _ := m["Message"].(string); msg == "" {
+				t.Fatalf("no Message in %v", m)
+			}
+			if h.Get("x-amzn-RequestId") == "" {
+				t.Fatal("no x-amzn-RequestId")
+			}
+		})
+	}
+	// The refused put changed nothing.
+	status, _, m := raw(t, e.url, "secretsmanager.GetSecretValue", `{"SecretId":"s"}`, true)
+	if status != 200 || m["SecretString"] != "v" {
+		t.Fatalf("after refused requests: %d %v", status, m)
+	}
+	if _, ok := m["CreatedDate"].(float64); !ok {
+		t.Fatalf("CreatedDate is not a number: %v", m["CreatedDate"])
+	}
+	// GET is not an API call.
+	resp, err := http.Get(e.url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("GET / answered %d", resp.StatusCode)
+	}
+}
+
+// Errors never echo the value a request carried.
+func TestErrorsDoNotEchoValues(t *testing.T) {
+	e := newEnv(t, Options{})
+	secret := "hunter2-very-secret"
+	for _, body := range []string{
+		`{"Name":"bad name","SecretString":"` + secret + `"}`,
+		`{"Name":"x","SecretString":"` + secret + `","SecretBinary":"AA=="}`,
+		`{"Name":"x","SecretString":"` + secret + `"`,
+		`{"Name":"x","SecretString":"` + secret + `","ClientRequestToken":"short"}`,
+	} {
+		var buf bytes.Buffer
+		_, _, m := raw(t, e.url, "secretsmanager.CreateSecret", body, true)
+		_ = json.NewEncoder(&buf).Encode(m)
+		if strings.Contains(buf.String(), secret) {
+			t.Fatalf("error echoes the value: %s", buf.String())
+		}
+	}
+}
