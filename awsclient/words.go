@@ -1,0 +1,85 @@
+package awsclient
+
+// Every sentence a person reads from this package, in one place, so the
+// tone can be reviewed together and none of them ever carries a secret.
+// %s verbs take operation names, ids or profile names, never values.
+const (
+	whatNoRegion = "no AWS region is set"
+	fixNoRegion  = "Pass --region, set AWS_REGION, or add a region line to your profile in ~/.aws/config."
+
+	whatSSOExpired = "your AWS SSO session has expired"
+	fixSSOExpired  = "Run `aws sso login%s` and try again."
+
+	whatNoCredentials = "no AWS credentials were found"
+	fixNoCredentials  = "Set AWS_PROFILE to a configured profile, run `aws configure` or `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+
+	whatNoProfile = "the AWS profile %q is not in your AWS configuration"
+	fixNoProfile  = "Check the name with `aws configure list-profiles`, or create it with `aws configure --profile %s`."
+
+	whatBadCredentials = "AWS did not accept your credentials"
+	fixBadCredentials  = "Check the access key (`aws sts get-caller-identity`), and that this machine's clock is right."
+
+	whatExpiredCredentials = "your temporary AWS credentials have expired"
+	fixExpiredCredentials  = "Get new ones: `aws sso login`, or assume the role again."
+
+	whatAccessDenied = "your identity is not allowed to call %s"
+	fixAccessDenied  = "Ask for secretsmanager:%s on this secret (and kms:Decrypt on its key if it uses a customer key)."
+
+	whatAccessDeniedSome = "your identity is not allowed to do this"
+	fixAccessDeniedSome  = "Check the IAM policy of your user or role, and the secret's resource policy."
+
+	whatLambdaDenied = "Secrets Manager is not allowed to invoke the rotation function"
+	fixLambdaDenied  = "Let it: `aws lambda add-permission --function-name FUNCTION --statement-id SecretsManagerAccess --action lambda:InvokeFunction --principal secretsmanager.amazonaws.com`."
+
+	whatNotFound = "there is no secret with that name or ARN in this account and region"
+	fixNotFound  = "Check the name or ARN, and the region: a secret lives in one region. `aws secretsmanager list-secrets` shows what exists."
+
+	whatNoVersion = "the secret exists but has no value for that version or staging label"
+	fixNoVersion  = "See its versions and labels with `aws secretsmanager list-secret-version-ids --secret-id ID`."
+
+	whatDeleted = "the secret is scheduled for deletion, so it cannot be read or changed"
+	fixDeleted  = "Restore it with `aws secretsmanager restore-secret --secret-id ID` (possible until the deletion date)."
+
+	whatPendingRotation = "a previous rotation did not finish: AWSPENDING is still on another version than AWSCURRENT"
+	fixPendingRotation  = "Find that version with `aws secretsmanager list-secret-version-ids --secret-id ID`, remove its label with `aws secretsmanager update-secret-version-stage --secret-id ID --version-stage AWSPENDING --remove-from-version-id VERSION`, fix what made the rotation fail (the function's logs say), then rotate again."
+
+	whatNoRotationFunction = "no rotation function is configured for this secret"
+	fixNoRotationFunction  = "Pass the function's ARN the first time: `aws secretsmanager rotate-secret --secret-id ID --rotation-lambda-arn ARN`."
+
+	whatNameScheduled = "a secret with this name is scheduled for deletion"
+	fixNameScheduled  = "Restore it with `aws secretsmanager restore-secret`, or delete it for good with `--force-delete-without-recovery`, or pick another name."
+
+	whatExists = "a secret with that name already exists"
+	fixExists  = "Change its value with `aws secretsmanager put-secret-value`, or pick another name."
+
+	whatTokenInUse = "that ClientRequestToken was already used for a different value"
+	fixTokenInUse  = "Use a new token (a fresh UUID) for a new value."
+
+	whatRejected = "Secrets Manager refused the request: %s"
+
+	whatThrottled = "AWS is throttling the requests"
+	fixThrottled  = "Wait a moment and try again; the SDK already retried a few times."
+
+	whatUnreachable = "the Secrets Manager endpoint cannot be reached"
+	fixUnreachable  = "Check the network and the endpoint URL. Inside a VPC without internet access, Secrets Manager needs a VPC interface endpoint or a NAT gateway. For the sandbox, check that `rotation-tutor sandbox` is still running."
+
+	whatTimeout = "the request timed out or was cancelled"
+	fixTimeout  = "Try again; if it keeps happening, the endpoint or the network is too slow."
+
+	whatUnreadable = "the answer from Secrets Manager could not be read"
+	fixUnreadable  = "Check that the endpoint URL points to Secrets Manager."
+
+	whatFailed = "the request failed"
+
+	whatNotJSON = "the secret's value is not a JSON object"
+	fixNotJSON  = "Store the database credentials as JSON: {\"engine\":\"mysql\",\"host\":...,\"username\":...,\"password\":...}."
+
+	whatMissingKey = "the secret's JSON has no %q"
+	fixMissingKey  = "Add it: AWS's MySQL rotation functions need engine, host, username and password, and masterarn for alternating users."
+
+	whatBadEngine = "the secret's engine is %q, not mysql"
+	fixBadEngine  = "Set \"engine\": \"mysql\" in the secret: the MySQL rotation functions refuse any other engine."
+
+	whatBinary = "the secret holds a binary value, not a string"
+	fixBinary  = "Store the database credentials as a JSON string (SecretString)."
+)
