@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -101,5 +102,27 @@ func TestPersistRestart(t *testing.T) {
 	l := must(c2.ListSecrets(ctx, &sm.ListSecretsInput{}))(t)
 	if aws.ToString(l.SecretList[0].Name) != "later" {
 		t.Fatalf("newest first: %v", aws.ToString(l.SecretList[0].Name))
+	}
+}
+
+// Close waits for everything the service started: after it returns, none
+// of the service's goroutines (server, scheduler, rotations, writer) runs.
+func TestCloseLeavesNoGoroutine(t *testing.T) {
+	e, fn := newRotationEnv(t, Options{StatePath: filepath.Join(t.TempDir(), "s"), StateKey: make([]byte, 32)})
+	fn.block, fn.entered = make(chan struct{}), make(chan struct{})
+	e.create(t, "app", appValue)
+	must(e.client.RotateSecret(ctx, &sm.RotateSecretInput{SecretId: aws.String("app"), RotationLambdaARN: aws.String(testFunctionARN)}))(t)
+	<-fn.entered // a rotation is in flight, blocked inside the function
+	if err := e.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	for _, g := range strings.Split(stacks, "\n\n") {
+		if strings.Contains(g, "sandbox/secretsmanager.(*Service).") || strings.Contains(g, "sandbox/secretsmanager.(*persister).") {
+			if !strings.Contains(g, "TestCloseLeavesNoGoroutine") {
+				t.Fatalf("goroutine left after Close:\n%s", g)
+			}
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -107,5 +108,59 @@ func TestErrorsDoNotEchoValues(t *testing.T) {
 		if strings.Contains(buf.String(), secret) {
 			t.Fatalf("error echoes the value: %s", buf.String())
 		}
+	}
+}
+
+// After Close the handler answers with AWS's server-fault shape, 500.
+func TestClosedServiceIsInternalError(t *testing.T) {
+	svc, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{}`))
+	req.Header.Set("X-Amz-Target", "secretsmanager.ListSecrets")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=x")
+	w := httptest.NewRecorder()
+	svc.ServeHTTP(w, req)
+	if w.Code != http.StatusInternalServerError || w.Header().Get("X-Amzn-ErrorType") != typeInternal {
+		t.Fatalf("got %d %s", w.Code, w.Body.String())
+	}
+	if _, err := svc.Listen("127.0.0.1:0"); err == nil {
+		t.Fatal("Listen after Close succeeded")
+	}
+}
+
+func TestSeed(t *testing.T) {
+	e := newEnv(t, Options{})
+	arn, err := e.svc.Seed("rds!db-0f3c", "Secret associated with primary RDS DB instance: arn:aws:rds:us-east-1:000000000000:db:secretsmanagertutorial",
+		`{"username":"admin","password":"pw"}`, map[string]string{"aws:rds:primaryDBInstanceArn": "arn:aws:rds:us-east-1:000000000000:db:secretsmanagertutorial"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Deleted, then seeded again at the next start: it comes back.
+	if _, _, m := raw(t, e.url, "secretsmanager.DeleteSecret", `{"SecretId":"`+arn+`"}`, true); m["DeletionDate"] == nil {
+		t.Fatalf("delete: %v", m)
+	}
+	again, err := e.svc.Seed("rds!db-0f3c", "", "other", nil)
+	if err != nil || again != arn {
+		t.Fatalf("Seed again: %v %v", again, err)
+	}
+	status, _, m := raw(t, e.url, "secretsmanager.GetSecretValue", `{"SecretId":"rds!db-0f3c"}`, true)
+	if status != 200 || m["SecretString"] != `{"username":"admin","password":"pw"}` {
+		t.Fatalf("after reseeding: %d %v", status, m)
+	}
+	if _, err := e.svc.Seed("bad name", "", "v", nil); err == nil {
+		t.Fatal("Seed accepted a bad name")
+	}
+	// A partial ARN of another region or account is not this secret.
+	other := strings.Replace(arn[:len(arn)-7], "us-east-1", "eu-west-1", 1)
+	if status, _, m := raw(t, e.url, "secretsmanager.DescribeSecret", `{"SecretId":"`+other+`"}`, true); status != 400 || m["__type"] != typeResourceNotFound {
+		t.Fatalf("other region: %d %v", status, m)
 	}
 }
