@@ -1,6 +1,7 @@
 package secretsmanager
 
 import (
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -74,10 +75,20 @@ func floorValue() string {
 // BenchmarkRotation measures one whole rotation (RotateSecret, then the
 // fake function's four steps through the SDK, ≈10 API calls) at p50.
 func BenchmarkRotation(b *testing.B) {
+	b.Run("memory", func(b *testing.B) { benchRotation(b, Options{}) })
+	// Persisted: the background writer encrypts and fsyncs the state while
+	// the rotation runs; requests must not wait for it.
+	b.Run("persisted", func(b *testing.B) {
+		benchRotation(b, Options{StatePath: filepath.Join(b.TempDir(), "state"), StateKey: make([]byte, 32)})
+	})
+}
+
+func benchRotation(b *testing.B, base Options) {
 	// The clock moves a day per rotation so old versions are pruned, as
 	// they would be on AWS, instead of piling up to the version limit.
 	clock := newTestClock()
-	opts, fn := withFunction(Options{RetryDelay: -1, Clock: clock})
+	base.RetryDelay, base.Clock = -1, clock
+	opts, fn := withFunction(base)
 	svc, err := New(opts)
 	if err != nil {
 		b.Fatal(err)

@@ -1,11 +1,11 @@
 package secretsmanager
 
 import (
+	"cmp"
 	"encoding/base64"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 const (
@@ -182,10 +182,10 @@ func matchFilter(sec *secret, key, v string) bool {
 }
 
 // sorter orders ListSecrets: by created date, newest first, unless asked.
-func sorter(by, order *string) (func(a, b *secret) bool, *apiError) {
+func sorter(sortBy, sortOrder *string) (func(a, b *secret) bool, *apiError) {
 	desc := true
-	if order != nil {
-		switch *order {
+	if sortOrder != nil {
+		switch *sortOrder {
 		case "asc":
 			desc = false
 		case "desc":
@@ -194,26 +194,26 @@ func sorter(by, order *string) (func(a, b *secret) bool, *apiError) {
 		}
 	}
 	key := "created-date"
-	if by != nil {
-		key = *by
+	if sortBy != nil {
+		key = *sortBy
 	}
-	var cmp func(a, b *secret) int
+	var by func(a, b *secret) int
 	switch key {
 	case "created-date":
-		cmp = func(a, b *secret) int { return int(a.Seq) - int(b.Seq) }
+		by = func(a, b *secret) int { return cmp.Compare(a.Seq, b.Seq) }
 	case "name":
-		cmp = func(a, b *secret) int { return strings.Compare(a.Name, b.Name) }
+		by = func(a, b *secret) int { return strings.Compare(a.Name, b.Name) }
 	case "last-changed-date":
-		cmp = func(a, b *secret) int { return a.Changed.Compare(b.Changed) }
+		by = func(a, b *secret) int { return a.Changed.Compare(b.Changed) }
 	case "last-accessed-date":
-		cmp = func(a, b *secret) int { return compareTimes(a.Accessed, b.Accessed) }
+		by = func(a, b *secret) int { return a.Accessed.Compare(b.Accessed) }
 	default:
 		return nil, validationf("sortBy", "Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]")
 	}
 	return func(a, b *secret) bool {
-		c := cmp(a, b)
+		c := by(a, b)
 		if c == 0 {
-			c = int(a.Seq) - int(b.Seq) // stable across pages
+			c = cmp.Compare(a.Seq, b.Seq) // stable across pages
 		}
 		if desc {
 			return c > 0
@@ -221,5 +221,3 @@ func sorter(by, order *string) (func(a, b *secret) bool, *apiError) {
 		return c < 0
 	}, nil
 }
-
-func compareTimes(a, b time.Time) int { return a.Compare(b) }
