@@ -98,7 +98,7 @@ func benchRotation(b *testing.B, base Options) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fn.client = newClient(url)
+	fn.setClient(newClient(url))
 	c := newClient(url)
 	if _, err := svc.Seed("app", "", appValue, nil); err != nil {
 		b.Fatal(err)
@@ -118,9 +118,7 @@ func benchRotation(b *testing.B, base Options) {
 		}
 		times = append(times, time.Since(t0))
 		clock.Advance(25 * time.Hour)
-		fn.mu.Lock()
-		fn.steps, fn.events = fn.steps[:0], fn.events[:0]
-		fn.mu.Unlock()
+		fn.reset()
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(p50(times).Microseconds()), "p50-µs")

@@ -166,8 +166,34 @@ func withFunction(opts Options) (Options, *fakeFunction) {
 func newRotationEnv(t *testing.T, opts Options) (*env, *fakeFunction) {
 	opts, fn := withFunction(opts)
 	e := newEnv(t, opts)
-	fn.client = e.client
+	fn.setClient(e.client)
 	return e, fn
+}
+
+// The test goroutine and the rotation goroutines share the fake function;
+// a request over a socket does not order memory for the race detector, so
+// every field is set and read under f.mu.
+
+func (f *fakeFunction) setClient(c *sm.Client) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.client = c
+}
+
+// hold makes setSecret wait until release is called; entered receives
+// when a setSecret starts waiting.
+func (f *fakeFunction) hold() (entered <-chan struct{}, release func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.block, f.entered = make(chan struct{}), make(chan struct{}, 1)
+	block := f.block
+	return f.entered, func() { close(block) }
+}
+
+func (f *fakeFunction) reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.steps, f.events = f.steps[:0], f.events[:0]
 }
 
 func (f *fakeFunction) failAt(step string, times int) {
@@ -190,11 +216,12 @@ func (f *fakeFunction) invoke(ctx context.Context, ev RotationEvent) error {
 	if fail && f.failures > 0 {
 		f.failures--
 	}
-	block, entered := f.block, f.entered
+	block, entered, client := f.block, f.entered, f.client
 	f.mu.Unlock()
 	if block != nil && ev.Step == StepSet {
-		if entered != nil {
-			entered <- struct{}{}
+		select { // never blocks: one signal is enough
+		case entered <- struct{}{}:
+		default:
 		}
 		select {
 		case <-block:
@@ -208,7 +235,7 @@ func (f *fakeFunction) invoke(ctx context.Context, ev RotationEvent) error {
 	id := aws.String(ev.SecretID)
 	switch ev.Step {
 	case StepCreate:
-		_, err := f.client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: id,
+		_, err := client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: id,
 			VersionId: aws.String(ev.ClientRequestToken), VersionStage: aws.String("AWSPENDING")})
 		if err == nil {
 			return nil
@@ -217,7 +244,7 @@ func (f *fakeFunction) invoke(ctx context.Context, ev RotationEvent) error {
 		if !errors.As(err, &nf) {
 			return err
 		}
-		cur, err := f.client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: id})
+		cur, err := client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: id})
 		if err != nil {
 			return err
 		}
@@ -225,18 +252,18 @@ func (f *fakeFunction) invoke(ctx context.Context, ev RotationEvent) error {
 		if err := json.Unmarshal([]byte(aws.ToString(cur.SecretString)), &val); err != nil {
 			return err
 		}
-		pw, err := f.client.GetRandomPassword(ctx, &sm.GetRandomPasswordInput{ExcludeCharacters: aws.String(`/@"'\`)})
+		pw, err := client.GetRandomPassword(ctx, &sm.GetRandomPasswordInput{ExcludeCharacters: aws.String(`/@"'\`)})
 		if err != nil {
 			return err
 		}
 		val["password"] = aws.ToString(pw.RandomPassword)
 		b, _ := json.Marshal(val)
-		_, err = f.client.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: id,
+		_, err = client.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: id,
 			ClientRequestToken: aws.String(ev.ClientRequestToken), SecretString: aws.String(string(b)),
 			VersionStages: []string{"AWSPENDING"}})
 		return err
 	case StepFinish:
-		d, err := f.client.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: id})
+		d, err := client.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: id})
 		if err != nil {
 			return err
 		}
@@ -251,7 +278,7 @@ func (f *fakeFunction) invoke(ctx context.Context, ev RotationEvent) error {
 		if current == ev.ClientRequestToken {
 			return nil
 		}
-		_, err = f.client.UpdateSecretVersionStage(ctx, &sm.UpdateSecretVersionStageInput{SecretId: id,
+		_, err = client.UpdateSecretVersionStage(ctx, &sm.UpdateSecretVersionStageInput{SecretId: id,
 			VersionStage: aws.String("AWSCURRENT"), MoveToVersionId: aws.String(ev.ClientRequestToken),
 			RemoveFromVersionId: aws.String(current)})
 		return err

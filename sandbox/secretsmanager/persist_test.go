@@ -109,10 +109,11 @@ func TestPersistRestart(t *testing.T) {
 // of the service's goroutines (server, scheduler, rotations, writer) runs.
 func TestCloseLeavesNoGoroutine(t *testing.T) {
 	e, fn := newRotationEnv(t, Options{StatePath: filepath.Join(t.TempDir(), "s"), StateKey: make([]byte, 32)})
-	fn.block, fn.entered = make(chan struct{}), make(chan struct{})
+	entered, release := fn.hold()
+	defer release()
 	e.create(t, "app", appValue)
 	must(e.client.RotateSecret(ctx, &sm.RotateSecretInput{SecretId: aws.String("app"), RotationLambdaARN: aws.String(testFunctionARN)}))(t)
-	<-fn.entered // a rotation is in flight, blocked inside the function
+	<-entered // a rotation is in flight, blocked inside the function
 	if err := e.svc.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -202,7 +202,7 @@ func TestFailedRotationBlocksNext(t *testing.T) {
 
 func TestRotationInFlightBlocksAnother(t *testing.T) {
 	e, fn := newRotationEnv(t, Options{})
-	fn.block = make(chan struct{})
+	_, release := fn.hold()
 	e.create(t, "app", appValue)
 	r := e.rotate(t, sm.RotateSecretInput{RotationLambdaARN: aws.String(testFunctionARN)})
 	_, err := e.client.RotateSecret(ctx, &sm.RotateSecretInput{SecretId: aws.String("app")})
@@ -214,7 +214,7 @@ func TestRotationInFlightBlocksAnother(t *testing.T) {
 	if aws.ToString(again.VersionId) != aws.ToString(r.VersionId) {
 		t.Fatalf("retried RotateSecret: %v", aws.ToString(again.VersionId))
 	}
-	close(fn.block)
+	release()
 	wait(t, e.svc)
 }
 
@@ -294,7 +294,7 @@ func TestScheduledRotation(t *testing.T) {
 	e.rotate(t, sm.RotateSecretInput{RotationLambdaARN: aws.String(testFunctionARN), RotateImmediately: aws.Bool(false),
 		RotationRules: &types.RotationRulesType{AutomaticallyAfterDays: aws.Int64(2)}})
 	wait(t, e.svc)
-	fn.steps = nil
+	fn.reset()
 
 	if n := e.svc.RotateDue(ctx); n != 0 {
 		t.Fatalf("RotateDue started %d before the date", n)
@@ -361,10 +361,11 @@ func TestScheduledRetryOfFailedRotation(t *testing.T) {
 
 func TestCancelStopsRetries(t *testing.T) {
 	e, fn := newRotationEnv(t, Options{RotationAttempts: 5})
-	fn.block, fn.entered = make(chan struct{}), make(chan struct{})
+	entered, release := fn.hold()
+	defer release()
 	e.create(t, "app", appValue)
 	e.rotate(t, sm.RotateSecretInput{RotationLambdaARN: aws.String(testFunctionARN)})
-	<-fn.entered
+	<-entered
 	must(e.client.CancelRotateSecret(ctx, &sm.CancelRotateSecretInput{SecretId: aws.String("app")}))(t)
 	wait(t, e.svc)
 	if got := fn.recorded(); !slices.Equal(got, []string{StepCreate, StepSet}) {
