@@ -1,0 +1,221 @@
+package dbclient
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/go-sql-driver/mysql"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// Hop names the leg of laptop → bastion → database that failed.
+type Hop string
+
+// The hops, in the order a connection passes them.
+const (
+	HopSSHKey           Hop = "ssh-key"           // reading the private key or reaching ssh-agent
+	HopBastionDNS       Hop = "bastion-dns"       // resolving the bastion's name
+	HopBastionTCP       Hop = "bastion-tcp"       // TCP to the bastion's SSH port
+	HopBastionHandshake Hop = "bastion-handshake" // the SSH protocol exchange
+	HopBastionHostKey   Hop = "bastion-hostkey"   // known_hosts check
+	HopBastionAuth      Hop = "bastion-auth"      // public-key login
+	HopForward          Hop = "forward"           // the bastion refused to open a channel
+	HopDatabaseTCP      Hop = "database-tcp"      // reaching the database's port (from the bastion, or directly)
+	HopDatabaseAuth     Hop = "database-auth"     // MySQL login
+	HopDatabase         Hop = "database"          // anything after login: database name, TLS, SQL
+)
+
+// Error is a failure a person can act on: which hop, what happened, and what
+// to do. It never holds a password.
+type Error struct {
+	Hop  Hop
+	What string // what happened, in plain words
+	Fix  string // what to do about it
+	Err  error  // the underlying error
+}
+
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return string(e.Hop) + ": " + e.What
+	}
+	return string(e.Hop) + ": " + e.What + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Classify returns the *Error inside err if there is one, or else makes one
+// from what err is (SSH, knownhosts, MySQL and network errors are
+// recognised). It returns nil for nil and for errors it does not recognise.
+// Without the context that produced it, a network error is attributed to the
+// bastion; errors made by this package carry the right hop already.
+func Classify(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if e := classifyKey(err); e != nil {
+		return e
+	}
+	if e := classifySSH(err); e != nil {
+		return e
+	}
+	if e := classifyMySQL(err); e != nil {
+		return e
+	}
+	return classifyNet(err, HopBastionDNS, HopBastionTCP, "the bastion")
+}
+
+// classifyKey recognises problems with the private key itself.
+func classifyKey(err error) *Error {
+	var pm *ssh.PassphraseMissingError
+	if errors.As(err, &pm) {
+		return &Error{Hop: HopSSHKey, What: "the private key is protected by a passphrase and none was given",
+			Fix: "Enter the key's passphrase, or load the key into ssh-agent (ssh-add FILE) and use the agent.", Err: err}
+	}
+	if errors.Is(err, x509.IncorrectPasswordError) {
+		return &Error{Hop: HopSSHKey, What: "wrong passphrase for the private key",
+			Fix: "Enter the passphrase again; `ssh-keygen -y -f FILE` checks it.", Err: err}
+	}
+	return nil
+}
+
+// classifySSH recognises failures in the SSH exchange and channel opens.
+func classifySSH(err error) *Error {
+	var ke *knownhosts.KeyError
+	if errors.As(err, &ke) {
+		if len(ke.Want) == 0 {
+			return &Error{Hop: HopBastionHostKey, What: "the bastion's host key is not in known_hosts",
+				Fix: "Compare the key's fingerprint with the one the bastion's console shows, then trust it.", Err: err}
+		}
+		return &Error{Hop: HopBastionHostKey, What: "the bastion's host key has changed",
+			Fix: "If the bastion was rebuilt, remove the old line with `ssh-keygen -R HOST`; otherwise do not connect.", Err: err}
+	}
+	var oc *ssh.OpenChannelError
+	if errors.As(err, &oc) {
+		return classifyOpenChannel(oc, "the database")
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "unable to authenticate"):
+		return &Error{Hop: HopBastionAuth, What: "the bastion refused the key",
+			Fix: "Check the user name (ec2-user on Amazon Linux, ubuntu on Ubuntu) and that the key's public half is in " +
+				"that user's ~/.ssh/authorized_keys (the key pair chosen when the instance was launched).", Err: err}
+	case strings.Contains(msg, "no common algorithm for host key"):
+		return &Error{Hop: HopBastionHostKey, What: "the bastion offers none of the key types known_hosts holds for it",
+			Fix: "The bastion's keys changed (rebuilt?). Remove its old line with `ssh-keygen -R HOST` only if you can confirm the new fingerprint.", Err: err}
+	case strings.Contains(msg, "ssh: handshake failed"):
+		return &Error{Hop: HopBastionHandshake, What: "the connection opened but the SSH exchange failed",
+			Fix: "Check that the address is the bastion's SSH port (22), not the database's or a web port, and that no proxy sits in between.", Err: err}
+	}
+	return nil
+}
+
+// classifyOpenChannelError explains why the bastion did not open a channel to dest.
+func classifyOpenChannel(oc *ssh.OpenChannelError, dest string) *Error {
+	switch oc.Reason {
+	case ssh.Prohibited:
+		return &Error{Hop: HopForward, What: "the bastion does not allow forwarding to " + dest,
+			Fix: "Check the database host and port; on a real bastion ask for AllowTcpForwarding yes (and PermitOpen to include the database).", Err: oc}
+	case ssh.ConnectionFailed:
+		m := strings.ToLower(oc.Message)
+		switch {
+		case strings.Contains(m, "refused"):
+			return &Error{Hop: HopDatabaseTCP, What: "the bastion reached " + dest + "'s host but nothing listens on that port",
+				Fix: "Check the endpoint and port in the secret (RDS: 3306) and that the instance is available.", Err: oc}
+		case strings.Contains(m, "not known"), strings.Contains(m, "no such host"), strings.Contains(m, "resolve"):
+			return &Error{Hop: HopDatabaseTCP, What: "the bastion cannot resolve " + dest + "'s host name",
+				Fix: "Check the endpoint's spelling; the bastion's VPC needs DNS resolution enabled.", Err: oc}
+		}
+		return &Error{Hop: HopDatabaseTCP, What: "the bastion cannot connect to " + dest,
+			Fix: "Allow port 3306 from the bastion's security group in the database's security group, and check the subnets' routes.", Err: oc}
+	case ssh.ResourceShortage:
+		return &Error{Hop: HopForward, What: "the bastion has too many channels open",
+			Fix: "Close idle connections (fewer pooled connections) and try again.", Err: oc}
+	}
+	return &Error{Hop: HopForward, What: "the bastion does not forward connections",
+		Fix: "The server at that address is not a forwarding SSH bastion; check the bastion address.", Err: oc}
+}
+
+// MySQL and MariaDB error numbers the tutorial explains.
+const (
+	erDBAccessDenied         = 1044
+	erAccessDenied           = 1045
+	erBadDB                  = 1049
+	erHostNotPrivileged      = 1130
+	erTooManyConnections     = 1040
+	erNoAuthMethods          = 2012 // go-mysql-server's answer for an unknown user
+	erSecureTransport        = 3159 // MySQL 8: require_secure_transport
+	erMariaDBSecureTransport = 4151 // MariaDB: require_secure_transport
+)
+
+func classifyMySQL(err error) *Error {
+	if errors.Is(err, mysql.ErrNoTLS) {
+		return &Error{Hop: HopDatabase, What: "TLS was requested but the database does not offer it",
+			Fix: "Connect without TLS (the SSH tunnel already encrypts), or enable TLS on the server.", Err: err}
+	}
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return nil
+	}
+	switch me.Number {
+	case erAccessDenied, erNoAuthMethods:
+		return &Error{Hop: HopDatabaseAuth, What: "the database refused the user name or password",
+			Fix: "Check the username and password in the secret. The database sees the login coming from the bastion, " +
+				"so the user must exist for that host ('user'@'%'). After a rotation, read the secret again (AWSCURRENT).", Err: err}
+	case erHostNotPrivileged:
+		return &Error{Hop: HopDatabaseAuth, What: "the database does not accept logins from the bastion's address",
+			Fix: "Create the user for host '%' (or the bastion's private IP).", Err: err}
+	case erDBAccessDenied:
+		return &Error{Hop: HopDatabase, What: "the user may not use that database",
+			Fix: "Check dbname in the secret, or GRANT the user access to it.", Err: err}
+	case erBadDB:
+		return &Error{Hop: HopDatabase, What: "the database name does not exist",
+			Fix: "Check dbname in the secret; SHOW DATABASES as the admin lists them.", Err: err}
+	case erSecureTransport, erMariaDBSecureTransport:
+		return &Error{Hop: HopDatabase, What: "the database requires TLS",
+			Fix: "Connect with TLS (the RDS CA bundle), or set require_secure_transport=OFF in the parameter group.", Err: err}
+	case erTooManyConnections:
+		return &Error{Hop: HopDatabase, What: "the database has too many connections",
+			Fix: "Close idle pools or raise max_connections.", Err: err}
+	}
+	if strings.Contains(strings.ToLower(me.Message), "insecure") || strings.Contains(strings.ToLower(me.Message), "secure transport") {
+		return &Error{Hop: HopDatabase, What: "the database requires TLS",
+			Fix: "Connect with TLS, or allow plain connections on the server.", Err: err}
+	}
+	return &Error{Hop: HopDatabase, What: fmt.Sprintf("the database answered with error %d", me.Number),
+		Fix: "Read the database's message; the statement or the user's privileges need changing.", Err: err}
+}
+
+// classifyNet explains a dial error towards a host (the bastion, or the
+// database when dialled directly).
+func classifyNet(err error, dnsHop, tcpHop Hop, host string) *Error {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return &Error{Hop: dnsHop, What: "cannot resolve " + host + "'s name",
+			Fix: "Check the host name's spelling, your DNS and VPN; a public bastion needs a public DNS name or IP.", Err: err}
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return &Error{Hop: tcpHop, What: "nothing is listening at " + host + "'s address",
+			Fix: "Check the address and port, and that the server is running.", Err: err}
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &Error{Hop: tcpHop, What: "no answer from " + host + " in time",
+			Fix: "Check that the security group (or firewall) allows the port from your address, the IP is right, and your VPN is up.", Err: err}
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return &Error{Hop: tcpHop, What: "cannot connect to " + host,
+			Fix: "Check the address, your network and any firewall in between.", Err: err}
+	}
+	return nil
+}

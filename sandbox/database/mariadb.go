@@ -1,0 +1,48 @@
+package database
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/sandbox/database/mariadbd"
+)
+
+// startMariaDB runs a real mariadbd with a throwaway data directory: the same
+// admin user and tutorial database as the built-in engine, nothing kept
+// across restarts. Its root password is random and never shown; the admin
+// user is the instance's master user, as on RDS.
+func startMariaDB(ctx context.Context, o Options) (*Server, error) {
+	if err := mariadbd.Installed(); err != nil {
+		return nil, fmt.Errorf("database: engine %q: %w", EngineMariaDB, err)
+	}
+	dir, err := os.MkdirTemp("", "rotation-tutor-mariadb-")
+	if err != nil {
+		return nil, fmt.Errorf("database: engine %q: %w", EngineMariaDB, err)
+	}
+	admin := dbclient.QuoteString(o.AdminUser) + "@'%'"
+	setup := []string{
+		"CREATE USER " + admin + " IDENTIFIED BY " + dbclient.QuoteString(o.AdminPassword),
+		"GRANT ALL PRIVILEGES ON *.* TO " + admin + " WITH GRANT OPTION",
+	}
+	p, err := mariadbd.Start(ctx, mariadbd.Options{
+		Dir: dir, RootPassword: rand.Text(), Setup: append(setup, sampleSchema...),
+	})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("database: engine %q: %w", EngineMariaDB, err)
+	}
+	return &Server{
+		addr:   p.Addr,
+		engine: EngineMariaDB,
+		close: func() error {
+			err := p.Close()
+			if rerr := os.RemoveAll(dir); err == nil {
+				err = rerr
+			}
+			return err
+		},
+	}, nil
+}

@@ -1,0 +1,326 @@
+// Package mariadbd runs a real MariaDB server as a child process with a
+// throwaway data directory: the sandbox's optional high-fidelity database and
+// the tests' real peer. It needs the Debian packages mariadb-server (mariadbd,
+// mariadb-install-db); nothing here touches the system's own MariaDB.
+package mariadbd
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"rotation-tutor/dbclient"
+)
+
+// Programs Start runs, looked up on PATH and then in /usr/sbin, where Debian
+// puts mariadbd.
+const (
+	ServerProgram  = "mariadbd"
+	InstallProgram = "mariadb-install-db"
+)
+
+// ErrNotInstalled says that MariaDB's server programs are missing.
+var ErrNotInstalled = errors.New("mariadbd is not installed (Debian/Ubuntu: apt-get install mariadb-server; " +
+	"or use the built-in database)")
+
+// Options configure Start.
+type Options struct {
+	// Dir holds the data directory and the log. It must exist and be empty
+	// or hold a data directory from an earlier Start.
+	Dir string
+	// RootPassword becomes the password of root@localhost and of root@'%'
+	// (all privileges, WITH GRANT OPTION), so that root logs in over TCP from
+	// anywhere a bastion or a test may connect from.
+	RootPassword string
+	// Setup runs as root over the Unix socket after the password is set,
+	// e.g. CREATE DATABASE statements.
+	Setup []string
+}
+
+// Process is a running mariadbd.
+type Process struct {
+	Addr    string // 127.0.0.1:port
+	Socket  string
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	err     error // why the process exited, valid once exited is closed
+	sockDir string
+	logFile string
+}
+
+// Installed reports whether the server programs can be found.
+func Installed() error {
+	for _, p := range []string{ServerProgram, InstallProgram} {
+		if _, err := lookPath(p); err != nil {
+			return ErrNotInstalled
+		}
+	}
+	return nil
+}
+
+func lookPath(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	return exec.LookPath(filepath.Join("/usr/sbin", name))
+}
+
+// Start initialises the data directory if needed, starts mariadbd on a free
+// loopback port and returns once root can log in with RootPassword over TCP.
+// ctx bounds the whole start; the process outlives ctx and stops with Close.
+func Start(ctx context.Context, o Options) (_ *Process, err error) {
+	if err := Installed(); err != nil {
+		return nil, err
+	}
+	if o.Dir == "" || o.RootPassword == "" {
+		return nil, errors.New("mariadbd: Dir and RootPassword are required")
+	}
+	datadir := filepath.Join(o.Dir, "data")
+	fresh := false
+	if _, err := os.Stat(filepath.Join(datadir, "mysql")); errors.Is(err, os.ErrNotExist) {
+		if err := install(ctx, datadir); err != nil {
+			return nil, err
+		}
+		fresh = true
+	}
+	// A Unix socket path must fit in 108 bytes; test temp dirs may not.
+	sockDir, err := os.MkdirTemp("", "mdb")
+	if err != nil {
+		return nil, fmt.Errorf("mariadbd: socket dir: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(sockDir)
+		}
+	}()
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	p := &Process{
+		Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		Socket:  filepath.Join(sockDir, "mysqld.sock"),
+		exited:  make(chan struct{}),
+		sockDir: sockDir,
+		logFile: filepath.Join(o.Dir, "mariadbd.log"),
+	}
+	server, _ := lookPath(ServerProgram)
+	args := append([]string{"--no-defaults"}, userArg()...)
+	args = append(args,
+		"--datadir="+datadir,
+		"--socket="+p.Socket,
+		"--port="+strconv.Itoa(port),
+		"--bind-address=127.0.0.1",
+		"--pid-file="+filepath.Join(sockDir, "mysqld.pid"),
+		"--log-error="+p.logFile,
+		"--skip-log-bin",
+		"--skip-name-resolve",
+		"--innodb-log-file-size=4M",
+		"--innodb-buffer-pool-size=32M",
+	)
+	p.cmd = exec.Command(server, args...)
+	p.cmd.SysProcAttr = childAttr()
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("mariadbd: start: %w", err)
+	}
+	go func() { // owned by p: ends when the child exits, which Close causes
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	defer func() {
+		if err != nil {
+			p.stop()
+		}
+	}()
+	if err := p.waitReady(ctx, fresh, o); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func userArg() []string {
+	if os.Geteuid() == 0 {
+		return []string{"--user=root"} // mariadbd refuses to run as root without it
+	}
+	return nil
+}
+
+// install creates a data directory with a small redo log (22 MB instead of
+// 114 MB) and a root that logs in with a password, not unix_socket.
+func install(ctx context.Context, datadir string) error {
+	prog, _ := lookPath(InstallProgram)
+	args := append([]string{"--no-defaults"}, userArg()...)
+	args = append(args, "--datadir="+datadir, "--auth-root-authentication-method=normal",
+		"--skip-test-db", "--skip-name-resolve", "--innodb-log-file-size=4M")
+	cmd := exec.CommandContext(ctx, prog, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("mariadbd: %s: %w: %s", InstallProgram, err, lastLines(out.String(), 5))
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("mariadbd: pick a port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitReady polls the Unix socket until root logs in (bounded by ctx, and cut
+// short if the process dies), then sets the root password and runs Setup.
+func (p *Process) waitReady(ctx context.Context, fresh bool, o Options) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	// A fresh root has no password; an older datadir's root already has one.
+	pw := ""
+	if !fresh {
+		pw = o.RootPassword
+	}
+	var last error
+	for {
+		db, err := p.socketDB(pw)
+		if err == nil {
+			err = db.PingContext(ctx)
+			if err == nil {
+				defer db.Close()
+				return p.setup(ctx, db, o)
+			}
+			db.Close()
+		}
+		last = err
+		select {
+		case <-p.exited:
+			return fmt.Errorf("mariadbd exited during start-up (%v): %s", p.err, p.logTail())
+		case <-ctx.Done():
+			return fmt.Errorf("mariadbd did not accept logins in time: %v: %s", last, p.logTail())
+		case <-tick.C:
+		}
+	}
+}
+
+func (p *Process) socketDB(password string) (*sql.DB, error) {
+	cfg := mysql.NewConfig()
+	cfg.Net, cfg.Addr, cfg.User, cfg.Passwd = "unix", p.Socket, "root", password
+	cfg.Logger = &mysql.NopLogger{}
+	c, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(c)
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+func (p *Process) setup(ctx context.Context, db *sql.DB, o Options) error {
+	pw := dbclient.QuoteString(o.RootPassword)
+	// mariadb-install-db makes root for localhost, 127.0.0.1, ::1 and the
+	// host name; the most specific one wins at login, so all get the password. (With
+	// --skip-name-resolve the host-name account is not loaded: IF EXISTS.)
+	hosts, err := rootHosts(ctx, db)
+	if err != nil {
+		return err
+	}
+	var stmts []string
+	for _, h := range hosts {
+		stmts = append(stmts, "ALTER USER IF EXISTS 'root'@"+dbclient.QuoteString(h)+" IDENTIFIED BY "+pw)
+	}
+	stmts = append(stmts,
+		"CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY "+pw,
+		"GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION",
+	)
+	for _, s := range append(stmts, o.Setup...) {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			// The statement may hold a password: name it by its first words.
+			return fmt.Errorf("mariadbd: setup %q: %w", firstWords(s), err)
+		}
+	}
+	return nil
+}
+
+func rootHosts(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT Host FROM mysql.user WHERE User = 'root'")
+	if err != nil {
+		return nil, fmt.Errorf("mariadbd: list root accounts: %w", err)
+	}
+	defer rows.Close()
+	var hosts []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		hosts = append(hosts, h)
+	}
+	return hosts, rows.Err()
+}
+
+// Close stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it.
+// The data directory stays; the socket directory goes.
+func (p *Process) Close() error {
+	p.stop()
+	return os.RemoveAll(p.sockDir)
+}
+
+func (p *Process) stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	if p.cmd.Process.Signal(syscall.SIGTERM) != nil {
+		_ = p.cmd.Process.Kill() // no SIGTERM on this OS
+	}
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	select {
+	case <-p.exited:
+	case <-t.C:
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// Exited is closed when the process has exited.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+func (p *Process) logTail() string {
+	b, err := os.ReadFile(p.logFile)
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	return lastLines(string(b), 8)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+func firstWords(s string) string {
+	f := strings.Fields(s)
+	if len(f) > 3 {
+		f = f[:3]
+	}
+	return strings.Join(f, " ")
+}
