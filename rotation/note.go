@@ -1,0 +1,48 @@
+package rotation
+
+import (
+	"strings"
+)
+
+// note is what a step tells its caller: a few words on what it did, for
+// StepEvent.Detail, and the passwords it handled, so that none of them can
+// reach an error message (a server may echo a statement back in an error).
+type note struct {
+	parts   []string
+	secrets []string
+}
+
+func (n *note) add(s string) { n.parts = append(n.parts, s) }
+
+// handles records passwords the step has read or made.
+func (n *note) handles(passwords ...string) {
+	for _, p := range passwords {
+		if p != "" {
+			n.secrets = append(n.secrets, p)
+		}
+	}
+}
+
+func (n *note) String() string { return strings.Join(n.parts, "; ") }
+
+// redact returns err, or when its text contains one of the step's passwords,
+// an error whose text has them masked. That error does not unwrap: the
+// wrapped one would print the password.
+func (n *note) redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	masked := msg
+	for _, s := range n.secrets {
+		masked = strings.ReplaceAll(masked, s, "********")
+	}
+	if masked == msg {
+		return err
+	}
+	return redactedError(masked)
+}
+
+type redactedError string
+
+func (e redactedError) Error() string { return string(e) }

@@ -1,0 +1,141 @@
+package rotation
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"rotation-tutor/dbclient"
+)
+
+// DefaultPort is the port the templates use when a secret names none.
+const DefaultPort = 3306
+
+// Secret is a database secret's value: the JSON keys AWS's MySQL templates
+// read. Keys it does not know are kept and written back unchanged, because a
+// rotation copies the current value and changes only username and password.
+type Secret struct {
+	Engine    string
+	Host      string
+	Port      int
+	Username  string
+	Password  string
+	DBName    string
+	MasterARN string
+
+	raw map[string]json.RawMessage // every key as read, for carrying forward
+}
+
+// ParseSecret reads a database secret and checks the keys the templates
+// require (engine, host, username, password), with the templates' messages.
+func ParseSecret(s string) (Secret, error) {
+	sec, err := parseLoose(s)
+	if err != nil {
+		return Secret{}, err
+	}
+	for _, k := range []string{"host", "username", "password", "engine"} {
+		if _, ok := sec.raw[k]; !ok {
+			return Secret{}, fmt.Errorf("%s key is missing from secret JSON", k)
+		}
+	}
+	if sec.Engine != "mysql" && sec.Engine != "aurora-mysql" {
+		return Secret{}, errors.New("Database engine must be set to 'mysql' in order to use this rotation lambda")
+	}
+	return sec, nil
+}
+
+// parseLoose reads a secret without requiring any key. An admin secret that
+// RDS manages (rds!db-…) holds only username and password.
+func parseLoose(s string) (Secret, error) {
+	var raw map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
+	if err := dec.Decode(&raw); err != nil || raw == nil {
+		// The decoder's message may quote the value, which holds a password.
+		return Secret{}, errors.New("secret value is not a JSON object")
+	}
+	sec := Secret{raw: raw, Port: DefaultPort}
+	fields := []struct {
+		key string
+		dst *string
+	}{
+		{"engine", &sec.Engine}, {"host", &sec.Host}, {"username", &sec.Username},
+		{"password", &sec.Password}, {"dbname", &sec.DBName}, {"masterarn", &sec.MasterARN},
+	}
+	for _, f := range fields {
+		v, ok := raw[f.key]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(v, f.dst); err != nil {
+			return Secret{}, fmt.Errorf("secret key %q is not a string", f.key)
+		}
+	}
+	if v, ok := raw["port"]; ok && string(v) != "null" {
+		p, err := parsePort(v)
+		if err != nil {
+			return Secret{}, err
+		}
+		sec.Port = p
+	}
+	return sec, nil
+}
+
+// parsePort accepts a number or a string holding one: the template reads the
+// port with int(), and RDS-written secrets use a number.
+func parsePort(v json.RawMessage) (int, error) {
+	var n json.Number
+	if err := json.Unmarshal(v, &n); err != nil {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return 0, errors.New("secret key \"port\" is neither a number nor a string")
+		}
+		n = json.Number(s)
+	}
+	p, err := strconv.Atoi(string(n))
+	if err != nil || p <= 0 || p > 65535 {
+		return 0, fmt.Errorf("secret key \"port\" is not a TCP port: %q", string(n))
+	}
+	return p, nil
+}
+
+// withCredentials returns a copy whose username and password are replaced;
+// every other key stays as it was.
+func (s Secret) withCredentials(username, password string) Secret {
+	c := s
+	c.Username, c.Password = username, password
+	c.raw = make(map[string]json.RawMessage, len(s.raw)+2)
+	for k, v := range s.raw {
+		c.raw[k] = v
+	}
+	c.raw["username"] = jsonString(username)
+	c.raw["password"] = jsonString(password)
+	return c
+}
+
+// JSON is the value to store: the keys read, with username and password as
+// they are now.
+func (s Secret) JSON() (string, error) {
+	out := make(map[string]json.RawMessage, len(s.raw)+2)
+	for k, v := range s.raw {
+		out[k] = v
+	}
+	out["username"] = jsonString(s.Username)
+	out["password"] = jsonString(s.Password)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", errors.New("secret value cannot be encoded as JSON")
+	}
+	return string(b), nil
+}
+
+// Target is where and as whom these credentials log in.
+func (s Secret) Target() dbclient.Target {
+	return dbclient.Target{Host: s.Host, Port: s.Port, User: s.Username, Password: s.Password, Database: s.DBName}
+}
+
+func jsonString(s string) json.RawMessage {
+	b, _ := json.Marshal(s) // a Go string always encodes
+	return b
+}
