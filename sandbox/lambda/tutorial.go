@@ -1,0 +1,99 @@
+package lambda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
+)
+
+// Config wires the tutorial's two functions to a running sandbox.
+type Config struct {
+	// EndpointURL is the sandbox Secrets Manager's URL (its VPC endpoint).
+	EndpointURL string
+	// Hosts maps the database's internal address ("host:port", as in the
+	// secret) to the loopback address it listens on.
+	Hosts map[string]string
+	// Password and UsernameLimit are the functions' settings (the
+	// template's environment variables); zero values are its defaults.
+	Password      rotation.PasswordPolicy
+	UsernameLimit int
+	// Observe, if set, sees every step of both functions.
+	Observe func(rotation.StepEvent)
+}
+
+// RegisterTutorial registers the alternating-users and single-user functions
+// under AlternatingARN and SingleUserARN. Each reaches Secrets Manager
+// through its own SDK client; Close releases their connections.
+func (r *Registry) RegisterTutorial(cfg Config) error {
+	if cfg.EndpointURL == "" {
+		return errors.New("lambda: EndpointURL is required")
+	}
+	client, closeIdle := NewSecretsClient(r.region, cfg.EndpointURL)
+	dial := VPCDialer(cfg.Hosts)
+	for arn, strategy := range map[string]rotation.Strategy{
+		AlternatingARN(r.region): rotation.AlternatingUsers,
+		SingleUserARN(r.region):  rotation.SingleUser,
+	} {
+		r.Register(arn, &rotation.Function{
+			Secrets: client, Dial: dial, Strategy: strategy,
+			Password: cfg.Password, UsernameLimit: cfg.UsernameLimit, Observe: cfg.Observe,
+		})
+	}
+	r.mu.Lock()
+	r.closers = append(r.closers, closeIdle)
+	r.mu.Unlock()
+	return nil
+}
+
+// Close releases the idle connections of the SDK clients RegisterTutorial
+// made. Registered functions stay registered.
+func (r *Registry) Close() {
+	r.mu.Lock()
+	closers := r.closers
+	r.closers = nil
+	r.mu.Unlock()
+	for _, c := range closers {
+		c()
+	}
+}
+
+// NewSecretsClient returns an aws-sdk-go-v2 Secrets Manager client for the
+// sandbox endpoint (any static credentials work there), and a function that
+// closes its idle connections.
+func NewSecretsClient(region, endpointURL string) (*sm.Client, func()) {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	client := sm.New(sm.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(endpointURL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIASANDBOXROTATION", "sandbox", ""),
+		HTTPClient:   &http.Client{Transport: transport},
+	})
+	return client, transport.CloseIdleConnections
+}
+
+// VPCDialer resolves addresses as the sandbox VPC does: an internal name
+// found in hosts goes to its loopback address; anything else is unreachable
+// from inside, as a Lambda without internet access would find.
+func VPCDialer(hosts map[string]string) dbclient.DialFunc {
+	table := make(map[string]string, len(hosts))
+	for k, v := range hosts {
+		table[k] = v
+	}
+	var d net.Dialer
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		to, ok := table[addr]
+		if !ok {
+			return nil, fmt.Errorf("dial %s %s: no route to host from inside the sandbox VPC", network, addr)
+		}
+		return d.DialContext(ctx, network, to)
+	}
+}

@@ -1,0 +1,69 @@
+package lambda_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"rotation-tutor/internal/testenv"
+	"rotation-tutor/rotation"
+	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/lambda/lambdatest"
+)
+
+// The service invokes the registered functions by ARN; both strategies
+// rotate end to end.
+func TestTutorialFunctionsRotate(t *testing.T) {
+	var steps []string
+	w := lambdatest.New(t, lambdatest.Options{Observe: func(ev rotation.StepEvent) {
+		if ev.Done {
+			steps = append(steps, ev.Step)
+		}
+	}})
+	alt := w.AppSecret(t, "alternating", "appuser", lambdatest.RandomPassword(t))
+	single := w.AppSecret(t, "single", "singleuser", lambdatest.RandomPassword(t))
+
+	if r := w.Rotate(t, alt, lambda.AlternatingARN(lambdatest.Region)); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if cur := w.Check(t, alt, rotation.AlternatingUsers); cur.Username != "appuser_clone" {
+		t.Fatalf("alternating: %s", cur.Username)
+	}
+	if r := w.Rotate(t, single, lambda.SingleUserARN(lambdatest.Region)); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if cur := w.Check(t, single, rotation.SingleUser); cur.Username != "singleuser" {
+		t.Fatalf("single user: %s", cur.Username)
+	}
+	if len(steps) != 8 {
+		t.Fatalf("observed %d finished steps, want 8: %v", len(steps), steps)
+	}
+}
+
+// The real aws CLI rotates a sandbox secret with the sandbox's function.
+func TestAWSCLIRotateSecret(t *testing.T) {
+	testenv.RequireTool(t, "aws")
+	w := lambdatest.New(t, lambdatest.Options{})
+	arn := w.AppSecret(t, "SecretsManagerTutorialAppuser", "appuser", lambdatest.RandomPassword(t))
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "aws", "secretsmanager", "rotate-secret",
+		"--endpoint-url", w.URL, "--region", lambdatest.Region,
+		"--secret-id", "SecretsManagerTutorialAppuser",
+		"--rotation-lambda-arn", lambda.AlternatingARN(lambdatest.Region),
+		"--rotation-rules", `{"AutomaticallyAfterDays": 2}`)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("aws rotate-secret: %v\n%s", err, out)
+	}
+	if err := w.Service.WaitRotations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if cur := w.Check(t, arn, rotation.AlternatingUsers); cur.Username != "appuser_clone" {
+		t.Fatalf("user %s", cur.Username)
+	}
+}
