@@ -75,7 +75,7 @@ func (f *Function) setAlternating(ctx context.Context, ev Event, cur, pend Secre
 	n.handles(throwaway)
 	created, err := dbclient.CloneUser(ctx, db, cur.Username, pend.Username, throwaway)
 	if err != nil {
-		return fmt.Errorf("clone %s as %s: %w", cur.Username, pend.Username, err)
+		return fmt.Errorf("clone %s: %w", cur.Username, err)
 	}
 	if created {
 		n.add(fmt.Sprintf("created user %s with the grants of %s", pend.Username, cur.Username))

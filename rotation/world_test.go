@@ -251,3 +251,26 @@ func TestStepEventsAndDetail(t *testing.T) {
 		t.Errorf("setSecret detail %q says nothing about TLS options", set)
 	}
 }
+
+// RotateImmediately=false tests the configuration: testSecret alone, on
+// the current credentials; nothing changes.
+func TestRotateNotImmediately(t *testing.T) {
+	w := newWorld(t)
+	arn := w.AppSecret(t, appSecret, "appuser", lambdatest.RandomPassword(t))
+	before, version, _ := w.Value(t, arn, rotation.StageCurrent)
+	r := w.RotateWith(t, &sm.RotateSecretInput{
+		SecretId: aws.String(arn), RotationLambdaARN: aws.String(lambda.AlternatingARN(lambdatest.Region)),
+		RotateImmediately: aws.Bool(false),
+	})
+	if r.Err != nil {
+		t.Fatalf("configuration test: %v", r.Err)
+	}
+	after, v, _ := w.Value(t, arn, rotation.StageCurrent)
+	if v != version || after.Username != before.Username {
+		t.Fatalf("a configuration test changed the secret: %s %s", v, after.Username)
+	}
+	w.Check(t, arn, rotation.AlternatingUsers)
+	if r := w.Rotate(t, arn, lambda.AlternatingARN(lambdatest.Region)); r.Err != nil {
+		t.Fatalf("the next rotation: %v", r.Err)
+	}
+}

@@ -182,12 +182,17 @@ func (w *World) Function(s rotation.Strategy) *rotation.Function {
 // rotation ended.
 func (w *World) Rotate(t testing.TB, secretID, arn string) smsvc.RotationResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	_, err := w.Secrets.RotateSecret(ctx, &sm.RotateSecretInput{
+	return w.RotateWith(t, &sm.RotateSecretInput{
 		SecretId: aws.String(secretID), RotationLambdaARN: aws.String(arn), RotateImmediately: aws.Bool(true),
 	})
-	if err != nil {
+}
+
+// RotateWith is Rotate with the request as given.
+func (w *World) RotateWith(t testing.TB, in *sm.RotateSecretInput) smsvc.RotationResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := w.Secrets.RotateSecret(ctx, in); err != nil {
 		t.Fatalf("RotateSecret: %v", err)
 	}
 	if err := w.Service.WaitRotations(ctx); err != nil {
