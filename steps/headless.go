@@ -1,0 +1,104 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// HeadlessOptions configure RunHeadless.
+type HeadlessOptions struct {
+	JSON     bool      // one JSON object per line instead of text
+	Yes      bool      // allowed to act on a real account
+	Out      io.Writer // where the lines go
+	StateDir string
+	Strategy string  // "" means alternating
+	Flavour  string  // "" means current
+	Checker  Checker // nil means BasicChecks
+}
+
+// ErrNeedYes is returned when RunHeadless would act on a real account
+// without HeadlessOptions.Yes. It is a usage error.
+var ErrNeedYes = errors.New("refusing to create users and secrets in a real AWS account without --yes")
+
+// headlessLine is one step's outcome, as JSON.
+type headlessLine struct {
+	Step   string  `json:"step"`
+	Title  string  `json:"title"`
+	OK     bool    `json:"ok"`
+	MS     float64 `json:"ms"`
+	Detail string  `json:"detail"`
+	Fix    string  `json:"fix,omitempty"`
+}
+
+// headlessSteps are the steps a headless run performs, in order. Clean-up is
+// left out so the run can be inspected (and run again: storing the secret
+// copes with one that exists).
+var headlessSteps = [...]ID{Welcome, Environment, Connect, CreateUser, StoreSecret, Validate, ConfigureRotation, TestRotated, Troubleshoot}
+
+// RunHeadless walks the tutorial without a screen: one line per step, then two
+// more rotations that show the user name alternating. It returns an error if
+// any step failed, and closes w.
+func RunHeadless(ctx context.Context, w World, o HeadlessOptions) error {
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	s, err := NewSession(w, Options{Strategy: o.Strategy, Flavour: o.Flavour, StateDir: o.StateDir, Checker: o.Checker}, false)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer s.Close()
+	if o.Strategy != "" || o.Flavour != "" {
+		s.SetChoices(o.Strategy, o.Flavour)
+	}
+	emit := func(l headlessLine) {
+		if o.JSON {
+			b, _ := json.Marshal(l) // strings, a bool and a number
+			fmt.Fprintln(o.Out, string(b))
+			return
+		}
+		status := "ok  "
+		if !l.OK {
+			status = "FAIL"
+		}
+		fmt.Fprintf(o.Out, "%s %-20s %7.1f ms  %s\n", status, l.Step, l.MS, l.Detail)
+		if l.Fix != "" {
+			fmt.Fprintf(o.Out, "     fix: %s\n", l.Fix)
+		}
+	}
+	failed := func(id ID, title string, took time.Duration, err error) error {
+		p := Explain(err)
+		emit(headlessLine{Step: string(id), Title: title, MS: ms(took), Detail: p.What + ": " + p.Why, Fix: p.Fix})
+		return fmt.Errorf("step %s failed: %s", id, p.What)
+	}
+
+	for _, id := range headlessSteps {
+		st, _ := ByID(id)
+		if id == Connect {
+			if env := s.Env(); env != nil && env.Kind == KindAWS && !o.Yes {
+				return ErrNeedYes
+			}
+		}
+		r, err := st.Run(ctx, s)
+		if err != nil {
+			return failed(id, st.Title, r.Took, err)
+		}
+		emit(headlessLine{Step: string(id), Title: st.Title, OK: true, MS: ms(r.Took), Detail: r.Summary})
+	}
+	for i := 1; i <= 2; i++ {
+		id := ID(fmt.Sprintf("rotate-%d", i))
+		title := fmt.Sprintf("Rotate again (%d of 2)", i)
+		r, err := s.Rotate(ctx, s.Options().Strategy, nil, nil)
+		if err != nil {
+			return failed(id, title, r.Took, err)
+		}
+		emit(headlessLine{Step: string(id), Title: title, OK: true, MS: ms(r.Took), Detail: rotationResult(r).Summary})
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

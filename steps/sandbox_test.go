@@ -1,0 +1,133 @@
+package steps_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"golang.org/x/crypto/ssh"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
+	"rotation-tutor/sandbox/bastion"
+	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/lambda/lambdatest"
+	"rotation-tutor/steps"
+)
+
+// sandboxWorld is the sandbox assembled from its pieces for these tests:
+// Secrets Manager, the database and the rotation functions from lambdatest,
+// plus the SSH bastion in front of the database.
+type sandboxWorld struct {
+	t      *testing.T
+	lw     *lambdatest.World
+	events chan rotation.StepEvent
+	admin  string // the admin password, to prove it never reaches the progress file
+}
+
+func newSandboxWorld(t *testing.T) *sandboxWorld {
+	t.Helper()
+	events := make(chan rotation.StepEvent, 256)
+	lw := lambdatest.New(t, lambdatest.Options{Observe: func(ev rotation.StepEvent) {
+		select {
+		case events <- ev:
+		default: // the screen catches up from DescribeSecret
+		}
+	}})
+	return &sandboxWorld{t: t, lw: lw, events: events, admin: lw.AdminPassword}
+}
+
+func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
+	dir := w.t.TempDir()
+	key, err := bastion.NewClientKey()
+	if err != nil {
+		return nil, err
+	}
+	keyFile := filepath.Join(dir, "id_ed25519")
+	if err := key.Write(keyFile); err != nil {
+		return nil, err
+	}
+	internal := net.JoinHostPort(lambdatest.DBHost, strconv.Itoa(lambdatest.DBPort))
+	b, err := bastion.Start(ctx, bastion.Options{AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: map[string]string{internal: w.lw.DBAddr}})
+	if err != nil {
+		return nil, err
+	}
+	w.t.Cleanup(func() { b.Close() })
+	known := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(known, []byte(b.KnownHostsLine()+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	progress("bastion on " + b.Addr())
+	return &steps.Env{
+		Kind: steps.KindSandbox, Region: lambdatest.Region, Secrets: w.lw.Secrets, SecretsEndpoint: w.lw.URL,
+		SSH:    dbclient.SSHConfig{Addr: b.Addr(), User: b.User(), KeyFile: keyFile, KnownHostsFile: known},
+		DBHost: lambdatest.DBHost, DBPort: lambdatest.DBPort, DBName: lambdatest.DBName, DBInstance: "secretsmanagertutorial",
+		AdminSecretARN:      w.lw.AdminARN,
+		RotationLambdaARN:   lambda.AlternatingARN(lambdatest.Region),
+		SingleUserLambdaARN: lambda.SingleUserARN(lambdatest.Region),
+		StepEvents:          w.events,
+		WaitRotations:       w.lw.Service.WaitRotations,
+	}, nil
+}
+
+func (w *sandboxWorld) Close() error { return nil }
+
+func TestHeadlessOnTheSandbox(t *testing.T) {
+	w := newSandboxWorld(t)
+	state := t.TempDir()
+	var out bytes.Buffer
+	if err := steps.RunHeadless(context.Background(), w, steps.HeadlessOptions{JSON: true, Out: &out, StateDir: state}); err != nil {
+		t.Fatalf("RunHeadless: %v\n%s", err, out.String())
+	}
+	t.Log("\n" + out.String())
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		if m["ok"] != true {
+			t.Fatalf("step failed: %v", m)
+		}
+		lines = append(lines, m)
+	}
+	if len(lines) != 11 {
+		t.Fatalf("%d lines, want 9 steps and 2 rotations:\n%s", len(lines), out.String())
+	}
+	// The configure step made appuser_clone current; the two rotations go
+	// back and forth.
+	if d := lines[9]["detail"].(string); !strings.HasPrefix(d, "appuser_clone → appuser ") {
+		t.Errorf("first extra rotation: %q", d)
+	}
+	if d := lines[10]["detail"].(string); !strings.HasPrefix(d, "appuser → appuser_clone ") {
+		t.Errorf("second extra rotation: %q", d)
+	}
+	b, err := os.ReadFile(filepath.Join(state, "progress.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{w.admin}
+	for _, stage := range []string{"AWSCURRENT", "AWSPREVIOUS"} {
+		v, err := w.lw.Secrets.GetSecretValue(context.Background(), &sm.GetSecretValueInput{
+			SecretId: aws.String(steps.DefaultSecretName), VersionStage: aws.String(stage)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var val struct{ Password string }
+		json.Unmarshal([]byte(aws.ToString(v.SecretString)), &val)
+		secrets = append(secrets, val.Password)
+	}
+	for _, s := range secrets {
+		if s == "" || strings.Contains(string(b), s) {
+			t.Fatalf("the progress file holds a secret (or one was empty):\n%s", b)
+		}
+	}
+}

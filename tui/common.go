@@ -1,0 +1,33 @@
+package tui
+
+import (
+	"context"
+
+	"rotation-tutor/steps"
+)
+
+// Common is what every screen shares: the size, styles, keys, and the
+// session. The root owns it; screens embed a pointer, so a resize or a theme
+// change reaches all of them at once. There are no globals: two programs in
+// one process (workshop mode) each have their own.
+type Common struct {
+	Ctx     context.Context // cancelled when the program ends: every Cmd's calls use it
+	Width   int
+	Height  int
+	Styles  *Styles
+	Keys    KeyMap
+	Session *steps.Session
+	Reveal  bool // show secret values instead of masking them
+
+	// The world's start, which runs from the first frame on.
+	Stages   []string // what the world reported while starting
+	Started  bool
+	StartErr error
+}
+
+// bodyHeight is the height left for a screen between the header and the help
+// bar.
+func (c *Common) bodyHeight() int { return max(c.Height-3, 5) }
+
+// contentWidth is the width inside the app's padding.
+func (c *Common) contentWidth() int { return max(c.Width-2, 20) }

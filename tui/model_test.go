@@ -1,0 +1,108 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"rotation-tutor/steps"
+)
+
+func TestWelcomeShowsChoices(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 24)
+	requireContains(t, m, "1/11 Welcome", "Strategy", "alternating users", "Tutorial", "enter start")
+}
+
+func TestWelcomeTogglesStrategy(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 24)
+	press(t, m, "right")
+	if got := m.screens[0].(*welcomeScreen).strategy; got != steps.StrategySingle {
+		t.Fatalf("strategy = %q after →, want single", got)
+	}
+	press(t, m, "down")
+	press(t, m, "right")
+	if got := m.screens[0].(*welcomeScreen).flavour; got != steps.FlavourClassic {
+		t.Fatalf("flavour = %q, want classic", got)
+	}
+	press(t, m, "enter")
+	if o := m.common.Session.Options(); o.Strategy != steps.StrategySingle || o.Flavour != steps.FlavourClassic {
+		t.Fatalf("session options = %+v", o)
+	}
+}
+
+func TestEnterAdvancesToEnvironment(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 24)
+	press(t, m, "enter")
+	requireContains(t, m, "2/11 The environment", "bastion", "database", "Secrets Manager")
+}
+
+func TestWorldFailureShowsProblemAndRetries(t *testing.T) {
+	w := failingWorld()
+	m := newTestModel(t, w, 80, 24)
+	settle(t, m, m.Init())
+	press(t, m, "enter") // welcome → environment
+	press(t, m, "enter") // run: the world fails
+	requireContains(t, m, "Start the environment", "why", "refused the connection", "fix", "enter tries again")
+	w.err = nil
+	w.env = &steps.Env{Kind: steps.KindSandbox, Region: "us-east-1", DBHost: "db.internal", DBPort: 3306}
+	press(t, m, "enter") // retry
+	requireContains(t, m, "sandbox running on loopback", "enter: next step")
+}
+
+func TestBackAndQuit(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 24)
+	press(t, m, "enter")
+	press(t, m, "b")
+	requireContains(t, m, "1/11 Welcome")
+	cmd := m.update(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	if cmd == nil {
+		t.Fatal("q returned no command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("q did not quit")
+	}
+}
+
+func TestHelpToggles(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 24)
+	press(t, m, "enter")
+	short := view(m)
+	press(t, m, "?")
+	full := view(m)
+	if short == full || !strings.Contains(full, "next command") {
+		t.Fatalf("full help did not appear:\n%s", full)
+	}
+}
+
+func TestFrameFitsTerminal(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {200, 60}} {
+		m := newTestModel(t, failingWorld(), size[0], size[1])
+		for i := range m.screens {
+			m.cur = i
+			m.screens[i].Enter()
+			lines := strings.Split(view(m), "\n")
+			if len(lines) > size[1] {
+				t.Errorf("%dx%d screen %d: %d lines", size[0], size[1], i, len(lines))
+			}
+			for n, l := range lines {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("%dx%d screen %d line %d is %d wide: %q", size[0], size[1], i, n, w, l)
+				}
+			}
+		}
+	}
+}
+
+func TestPanicInCommandBecomesReport(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 24)
+	msg := safe(func() tea.Msg { panic("boom") })()
+	cmd := m.update(msg)
+	if m.crash == nil || m.crash.report != "boom" {
+		t.Fatalf("crash = %+v", m.crash)
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("a panic did not quit")
+	}
+}

@@ -1,0 +1,189 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"rotation-tutor/steps"
+)
+
+// Messages the screens and the root exchange. Each has a constructor that
+// returns the tea.Cmd producing it.
+
+// worldStageMsg is one stage the world reported while starting.
+type worldStageMsg struct{ stage string }
+
+// worldStartedMsg says the world started (err nil) or could not.
+type worldStartedMsg struct {
+	env *steps.Env
+	err error
+}
+
+// stepDoneMsg carries a finished step's result.
+type stepDoneMsg struct {
+	id     steps.ID
+	result steps.Result
+}
+
+// stepFailedMsg carries a step's failure; result may hold partial output
+// (the troubleshooting checks).
+type stepFailedMsg struct {
+	id     steps.ID
+	result steps.Result
+	err    error
+}
+
+// nextStepMsg and prevStepMsg move through the walkthrough; gotoStepMsg jumps.
+type (
+	nextStepMsg struct{}
+	prevStepMsg struct{}
+	gotoStepMsg struct{ id steps.ID }
+)
+
+// liveTickMsg asks the live screen to look again; gen tells a current tick
+// loop from one left over by an earlier visit.
+type liveTickMsg struct{ gen int }
+
+// liveMsg is what the live screen saw.
+type liveMsg struct {
+	gen  int
+	live steps.Live
+	err  error
+}
+
+// rotatedMsg is the end of a rotation started from the live screen.
+type rotatedMsg struct {
+	rotation steps.Rotation
+	err      error
+}
+
+// probeStartedMsg says the simulated clients started (or why not).
+type probeStartedMsg struct{ err error }
+
+// restoredMsg is the end of a restore from the clean-up screen.
+type restoredMsg struct {
+	result steps.Result
+	err    error
+}
+
+// reconnectedMsg ends the automatic reconnect after a resume.
+type reconnectedMsg struct{ err error }
+
+// panicMsg reports a panic caught in a Cmd.
+type panicMsg struct {
+	report string
+	stack  []byte
+}
+
+func nextStepCmd() tea.Cmd { return func() tea.Msg { return nextStepMsg{} } }
+func prevStepCmd() tea.Cmd { return func() tea.Msg { return prevStepMsg{} } }
+func gotoStepCmd(id steps.ID) tea.Cmd {
+	return func() tea.Msg { return gotoStepMsg{id: id} }
+}
+
+// safe runs cmd and turns a panic in it into a panicMsg, so the root can quit
+// with a short report instead of Bubble Tea printing a stack trace.
+func safe(cmd func() tea.Msg) tea.Cmd {
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = panicMsg{report: fmt.Sprint(r), stack: debug.Stack()}
+			}
+		}()
+		return cmd()
+	}
+}
+
+// runStepCmd runs a step's action.
+func runStepCmd(ctx context.Context, s *steps.Session, st steps.Step) tea.Cmd {
+	return safe(func() tea.Msg {
+		r, err := st.Run(ctx, s)
+		if err != nil {
+			return stepFailedMsg{id: st.ID, result: r, err: err}
+		}
+		return stepDoneMsg{id: st.ID, result: r}
+	})
+}
+
+// startWorldCmd starts the world, sending its stages to stages, which it
+// closes when done.
+func startWorldCmd(ctx context.Context, s *steps.Session, stages chan<- string) tea.Cmd {
+	return safe(func() tea.Msg {
+		defer close(stages)
+		env, err := s.Start(ctx, func(stage string) {
+			select {
+			case stages <- stage:
+			default: // a slow screen loses a stage line, never the start
+			}
+		})
+		return worldStartedMsg{env: env, err: err}
+	})
+}
+
+// waitStageCmd delivers the next stage of the world's start.
+func waitStageCmd(stages <-chan string) tea.Cmd {
+	return safe(func() tea.Msg {
+		stage, ok := <-stages
+		if !ok {
+			return nil
+		}
+		return worldStageMsg{stage: stage}
+	})
+}
+
+// reconnectCmd opens the tunnel and the admin session again after a resume.
+func reconnectCmd(ctx context.Context, s *steps.Session) tea.Cmd {
+	return safe(func() tea.Msg {
+		st, _ := steps.ByID(steps.Connect)
+		_, err := st.Run(ctx, s)
+		return reconnectedMsg{err: err}
+	})
+}
+
+// liveTickCmd waits, then asks for a new look.
+func liveTickCmd(gen int, every time.Duration) tea.Cmd {
+	return tea.Tick(every, func(time.Time) tea.Msg { return liveTickMsg{gen: gen} })
+}
+
+// observeCmd takes one look at the secret, users and clients.
+func observeCmd(ctx context.Context, s *steps.Session, gen int) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		l, err := s.Observe(ctx)
+		return liveMsg{gen: gen, live: l, err: err}
+	})
+}
+
+// rotateCmd rotates once with the strategy.
+func rotateCmd(ctx context.Context, s *steps.Session, strategy string) tea.Cmd {
+	return safe(func() tea.Msg {
+		r, err := s.Rotate(ctx, strategy, nil, nil)
+		return rotatedMsg{rotation: r, err: err}
+	})
+}
+
+// startProbeCmd starts the simulated clients.
+func startProbeCmd(ctx context.Context, s *steps.Session) tea.Cmd {
+	return safe(func() tea.Msg { return probeStartedMsg{err: s.StartProbe(ctx)} })
+}
+
+// restoreCmd cancels the secret's scheduled deletion.
+func restoreCmd(ctx context.Context, s *steps.Session) tea.Cmd {
+	return safe(func() tea.Msg {
+		r, err := s.RestoreSecret(ctx)
+		return restoredMsg{result: r, err: err}
+	})
+}
+
+// flashMsg shows a short note in the help bar for a moment.
+type flashMsg struct{ text string }
+
+// flashDoneMsg clears the note flashMsg with the same gen showed.
+type flashDoneMsg struct{ gen int }
+
+func flashCmd(text string) tea.Cmd { return func() tea.Msg { return flashMsg{text: text} } }

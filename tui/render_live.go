@@ -1,0 +1,201 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"rotation-tutor/rotation"
+	"rotation-tutor/rotation/probe"
+	"rotation-tutor/steps"
+)
+
+// stageStyle colours a staging label.
+func stageStyle(st *Styles, stage string) string {
+	switch stage {
+	case rotation.StageCurrent:
+		return st.Stage.Current.Render(stage)
+	case rotation.StagePending:
+		return st.Stage.Pending.Render(stage)
+	case rotation.StagePrevious:
+		return st.Stage.Previous.Render(stage)
+	}
+	return st.Subtle.Render(stage)
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// renderVersions lists the secret's labelled versions: id, user, stages.
+func renderVersions(st *Styles, vs []steps.VersionView, width int) string {
+	lines := []string{st.Section.Render("VERSIONS")}
+	if len(vs) == 0 {
+		lines = append(lines, st.Subtle.Render("  none yet"))
+	}
+	for _, v := range vs {
+		user := v.Username
+		if user == "" {
+			user = "(no value yet)"
+		}
+		var stages []string
+		for _, s := range v.Stages {
+			stages = append(stages, stageStyle(st, s))
+		}
+		lines = append(lines, truncate(fmt.Sprintf("  %s  %-14s %s", shortID(v.ID), user, strings.Join(stages, " ")), width))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// renderUsers shows both database users and which one is current.
+func renderUsers(st *Styles, us []steps.UserView, width int) string {
+	lines := []string{st.Section.Render("DATABASE USERS")}
+	for _, u := range us {
+		exists := st.Subtle.Render("not created")
+		if u.Exists {
+			exists = "exists"
+		}
+		mark := "  "
+		stage := ""
+		if u.Stage != "" {
+			stage = stageStyle(st, u.Stage)
+		}
+		if u.Stage == rotation.StageCurrent {
+			mark = st.Stage.Current.Render("▶ ")
+		}
+		lines = append(lines, truncate(fmt.Sprintf("%s%-14s %-11s %s", mark, u.Name, exists, stage), width))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// renderTimeline shows the last rotation's four steps and their durations.
+func renderTimeline(st *Styles, marks []steps.StepMark, width int) string {
+	head := st.Section.Render("LAST ROTATION")
+	if len(marks) > 0 {
+		head += st.Subtle.Render(" version " + shortID(marks[0].Token))
+		if marks[0].Inferred {
+			head += st.Subtle.Render(" (inferred from DescribeSecret)")
+		}
+	}
+	var cells []string
+	for _, name := range rotation.Steps {
+		i := slices.IndexFunc(marks, func(m steps.StepMark) bool { return m.Step == name })
+		switch {
+		case i < 0:
+			cells = append(cells, st.Subtle.Render("○ "+name))
+		case !marks[i].Done:
+			cells = append(cells, st.Stage.Pending.Render(markPending+" "+name))
+		case marks[i].Err != "":
+			cells = append(cells, st.Fail.Render(markFail+" "+name))
+		default:
+			cells = append(cells, st.OK.Render(markOK)+" "+name+" "+st.Subtle.Render(roundDur(marks[i].Took)))
+		}
+	}
+	sep := st.Subtle.Render(" → ")
+	line := "  " + strings.Join(cells, sep)
+	if lipgloss.Width(line) > width {
+		// Two steps a line when the four do not fit on one.
+		line = "  " + strings.Join(cells[:2], sep) + sep + "\n  " + strings.Join(cells[2:], sep)
+	}
+	out := head + "\n" + line
+	for _, m := range marks {
+		if m.Err != "" {
+			out += "\n  " + st.Fail.Render(truncate(m.Step+": "+m.Err, width-2))
+		}
+	}
+	return truncate(out, width)
+}
+
+// sparkline draws values as bars, the newest on the right, in width cells.
+func sparkline(values []int, width int) string {
+	bars := []rune("▁▂▃▄▅▆▇█")
+	if width <= 0 {
+		return ""
+	}
+	if len(values) > width {
+		values = values[len(values)-width:]
+	}
+	top := 0
+	for _, v := range values {
+		top = max(top, v)
+	}
+	var b strings.Builder
+	for _, v := range values {
+		if top == 0 || v <= 0 {
+			b.WriteRune(' ')
+			continue
+		}
+		i := v * (len(bars) - 1) / top
+		b.WriteRune(bars[i])
+	}
+	return b.String()
+}
+
+// renderClients shows the probe: counters, a sparkline of logins (and one
+// of failures when there are any), and one mark per client: ● fresh,
+// ◐ stale (amber: it holds a secret older than the last rotation), ✗ down.
+func renderClients(st *Styles, snap *probe.Snapshot, logins, failures []int, width int) string {
+	head := st.Section.Render("CLIENTS")
+	if snap == nil {
+		return head + "\n" + st.Subtle.Render("  starting the simulated clients…")
+	}
+	failed := fmt.Sprintf("failed %d", snap.Failed)
+	if snap.Failed > 0 {
+		failed = st.Fail.Render(failed)
+	} else {
+		failed = st.OK.Render(failed)
+	}
+	stale := fmt.Sprintf("stale %d", snap.Stale)
+	if snap.Stale > 0 {
+		stale = st.Warn.Render(stale)
+	}
+	head += fmt.Sprintf(" %d  logins %d  ", len(snap.Clients), snap.Logins) + failed + "  " + stale +
+		fmt.Sprintf("  unavailable %s", roundDur(snap.Unavailable))
+	var marks strings.Builder
+	for _, c := range snap.Clients {
+		switch {
+		case c.Down:
+			marks.WriteString(st.Fail.Render(markFail))
+		case c.Stale():
+			marks.WriteString(st.Warn.Render("◐"))
+		default:
+			marks.WriteString(st.OK.Render("●"))
+		}
+	}
+	sw := max(width-lipgloss.Width(marks.String())-14, 8)
+	line := "  " + marks.String() + "  logins " + st.Stage.Current.Render(sparkline(logins, sw))
+	out := truncate(head, width) + "\n" + truncate(line, width)
+	if snap.Failed > 0 {
+		out += "\n" + truncate("  "+strings.Repeat(" ", len(snap.Clients))+"  failed "+st.Fail.Render(sparkline(failures, sw)), width)
+	}
+	return out
+}
+
+// renderAlternation shows the usernames the rotations went through.
+func renderAlternation(st *Styles, rs []steps.Rotation, width int) string {
+	head := st.Section.Render("USERNAME")
+	if len(rs) == 0 {
+		return head + st.Subtle.Render("  no rotation yet: press r")
+	}
+	names := []string{rs[0].From}
+	for _, r := range rs {
+		names = append(names, r.To)
+	}
+	// Keep the newest that fit.
+	for len(names) > 2 && len("  "+strings.Join(names, " → "))+10 > width {
+		names = names[1:]
+	}
+	styled := make([]string, len(names))
+	for i, n := range names {
+		styled[i] = n
+		if i == len(names)-1 {
+			styled[i] = st.Stage.Current.Render(n)
+		}
+	}
+	return truncate(head+"  "+strings.Join(styled, " → "), width)
+}

@@ -1,0 +1,123 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"rotation-tutor/steps"
+)
+
+// welcomeScreen chooses the strategy and the tutorial, and offers to resume.
+type welcomeScreen struct {
+	*Common
+	step     steps.Step
+	mode     string // "sandbox" or "real AWS", for the learner's information
+	row      int    // 0 strategy, 1 tutorial
+	strategy string
+	flavour  string
+}
+
+func newWelcomeScreen(c *Common, mode string) *welcomeScreen {
+	st, _ := steps.ByID(steps.Welcome)
+	o := c.Session.Options()
+	return &welcomeScreen{Common: c, step: st, mode: mode, strategy: o.Strategy, flavour: o.Flavour}
+}
+
+func (m *welcomeScreen) SetSize(w, h int) {}
+func (m *welcomeScreen) Busy() bool       { return false }
+func (m *welcomeScreen) Enter() tea.Cmd   { return nil }
+
+// resumeAt is the step the learner stopped at, if past this one.
+func (m *welcomeScreen) resumeAt() (steps.Step, bool) {
+	p := m.Session.Progress()
+	if p.Current == "" || p.Current == steps.Welcome {
+		return steps.Step{}, false
+	}
+	return steps.ByID(p.Current)
+}
+
+func (m *welcomeScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return m, nil
+	}
+	switch {
+	case key.Matches(km, m.Keys.Up), key.Matches(km, m.Keys.Down):
+		m.row = 1 - m.row
+	case key.Matches(km, m.Keys.Toggle):
+		if m.row == 0 {
+			m.strategy = other(m.strategy, steps.StrategyAlternating, steps.StrategySingle)
+		} else {
+			m.flavour = other(m.flavour, steps.FlavourCurrent, steps.FlavourClassic)
+		}
+	case key.Matches(km, m.Keys.Enter):
+		m.Session.SetChoices(m.strategy, m.flavour)
+		// Recording the choices cannot fail; the result is the summary line.
+		_, _ = m.step.Run(m.Ctx, m.Session)
+		if st, ok := m.resumeAt(); ok {
+			return m, gotoStepCmd(st.ID)
+		}
+		return m, nextStepCmd()
+	}
+	return m, nil
+}
+
+func other(v, a, b string) string {
+	if v == a {
+		return b
+	}
+	return a
+}
+
+func (m *welcomeScreen) View() string {
+	st, w := m.Styles, m.contentWidth()
+	option := func(row int, label string, values [2]string, chosen int) string {
+		cursor := "  "
+		if m.row == row {
+			cursor = st.Selected.Render("▶ ")
+		}
+		var vs []string
+		for i, v := range values {
+			if i == chosen {
+				vs = append(vs, st.Selected.Render("("+markOK+") "+v))
+			} else {
+				vs = append(vs, st.Subtle.Render("( ) "+v))
+			}
+		}
+		return cursor + st.Label.Render(fmt.Sprintf("%-10s", label)) + " " + strings.Join(vs, "   ")
+	}
+	si, fi := 0, 0
+	if m.strategy == steps.StrategySingle {
+		si = 1
+	}
+	if m.flavour == steps.FlavourClassic {
+		fi = 1
+	}
+	lines := []string{
+		st.Explain.Render(wrap(m.step.Explain(m.Session.Options()), w)),
+		"",
+		"  " + st.Label.Render(fmt.Sprintf("%-10s", "Mode")) + " " + m.mode,
+		option(0, "Strategy", [2]string{"alternating users", "single user (to compare)"}, si),
+		option(1, "Tutorial", [2]string{"current (2 days, 2h window)", "older (30 days)"}, fi),
+		"",
+	}
+	if rs, ok := m.resumeAt(); ok {
+		p := m.Session.Progress()
+		lines = append(lines, st.OK.Render(markOK)+fmt.Sprintf(" You stopped at step %d, %s (%d steps done).", steps.Index(rs.ID)+1, rs.Title, len(p.Done)),
+			st.Selected.Render("▶ enter")+" resume there   "+st.Subtle.Render("(--reset starts over)"))
+	} else {
+		lines = append(lines, st.Selected.Render("▶ enter")+" start")
+	}
+	return clip(strings.Join(lines, "\n"), m.bodyHeight())
+}
+
+func (m *welcomeScreen) ShortHelp() []key.Binding {
+	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start")), m.Keys.Up, m.Keys.Toggle, m.Keys.Quit, m.Keys.Help}
+}
+
+func (m *welcomeScreen) FullHelp() [][]key.Binding {
+	return [][]key.Binding{m.ShortHelp(), {m.Keys.Reveal}}
+}

@@ -1,0 +1,128 @@
+// Package tui is the walkthrough: a Bubble Tea program with one screen per
+// step of the tutorial (package steps), a live view of rotation, and a help
+// bar built from each screen's keys.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"rotation-tutor/steps"
+)
+
+// Options configure Run.
+type Options struct {
+	StateDir string // progress lives here; "" keeps none
+	Reset    bool   // forget the progress and start over
+	Strategy string // steps.StrategyAlternating (default) or steps.StrategySingle
+	Flavour  string // steps.FlavourCurrent (default) or steps.FlavourClassic
+	Mode     string // what the header calls the world: "sandbox" (default) or "real AWS"
+	Checker  steps.Checker
+	// Input and Output default to the terminal; tests set them.
+	Input  io.Reader
+	Output io.Writer
+	// Summary receives the one-line summary after the program ends; nil
+	// means os.Stderr.
+	Summary io.Writer
+	// AltScreen draws on the alternate screen, leaving the terminal as it
+	// was on exit. main sets it; tests leave it off.
+	AltScreen bool
+	// NoColor forces plain output; NO_COLOR in the environment (any
+	// non-empty value) does too.
+	NoColor bool
+	// Width and Height fix the size instead of asking the terminal (tests).
+	Width, Height int
+}
+
+// Run runs the walkthrough on w until the learner quits, then closes
+// everything it opened (probe, tunnel, world) and prints one line. It
+// returns an error only when the walkthrough could not run or crashed.
+func Run(ctx context.Context, w steps.World, o Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s, err := steps.NewSession(w, steps.Options{Strategy: o.Strategy, Flavour: o.Flavour, StateDir: o.StateDir, Checker: o.Checker}, o.Reset)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	if o.Reset && (o.Strategy != "" || o.Flavour != "") {
+		s.SetChoices(o.Strategy, o.Flavour)
+	}
+	mode := o.Mode
+	if mode == "" {
+		mode = steps.KindSandbox
+	}
+	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s}
+	m := newModel(c, o.AltScreen, mode)
+
+	opts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if o.Input != nil {
+		opts = append(opts, tea.WithInput(o.Input))
+	}
+	if o.Output != nil {
+		opts = append(opts, tea.WithOutput(o.Output))
+	}
+	if o.NoColor || os.Getenv("NO_COLOR") != "" {
+		// colorprofile only honours NO_COLOR values that parse as true;
+		// no-color.org says any non-empty value counts.
+		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	if o.Width > 0 && o.Height > 0 {
+		opts = append(opts, tea.WithWindowSize(o.Width, o.Height))
+	}
+	_, runErr := tea.NewProgram(m, opts...).Run()
+	cancel() // stop the calls still in flight before closing what they use
+	closeErr := s.Close()
+
+	out := o.Summary
+	if out == nil {
+		out = os.Stderr
+	}
+	if m.crash != nil {
+		path := writeCrash(o.StateDir, m.crash)
+		fmt.Fprintf(out, "rotation-tutor stopped on an internal error: %s. Details: %s. Your progress is kept.\n", m.crash.report, path)
+		return errors.New("internal error: " + m.crash.report)
+	}
+	fmt.Fprintln(out, summary(s))
+	if runErr != nil && !errors.Is(runErr, tea.ErrInterrupted) && !errors.Is(runErr, context.Canceled) {
+		return runErr
+	}
+	return closeErr
+}
+
+// summary is the one line printed after the alternate screen is gone.
+func summary(s *steps.Session) string {
+	p := s.Progress()
+	cur, _ := steps.ByID(p.Current)
+	if cur.ID == "" {
+		cur, _ = steps.ByID(steps.Welcome)
+	}
+	line := fmt.Sprintf("rotation-tutor: %d of %d steps done, stopped at %d. %s", len(p.Done), len(steps.All()), steps.Index(cur.ID)+1, cur.Title)
+	if n := len(s.Rotations()); n > 0 {
+		line += fmt.Sprintf("; %d rotations this run", n)
+	}
+	return line + ". Run it again to resume."
+}
+
+// writeCrash keeps the stack of a crash in a file rather than on screen.
+func writeCrash(dir string, p *panicMsg) string {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	path := filepath.Join(dir, "crash.log")
+	body := "panic: " + p.report + "\n\n" + string(p.stack)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		return "not saved (" + err.Error() + ")"
+	}
+	return path
+}
+
+func stack() []byte { return debug.Stack() }
