@@ -72,7 +72,9 @@ func (c *client) attempt(ctx context.Context) {
 	now := c.p.cfg.now()
 	if err != nil {
 		// Like an application using a caching client: after a failed
-		// login, read the secret again before the next try.
+		// login, read the secret again before the next try. Only an
+		// authentication failure needs it, but telling it apart from a
+		// network one is not worth the probe's while: a read costs little.
 		c.cache.Invalidate()
 		c.record(func() {
 			c.failed++

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 )
 
 // Config describes a probe run.
@@ -99,13 +100,22 @@ func (p *Probe) Stop() {
 func (p *Probe) Done() <-chan struct{} { return p.stopped }
 
 // MarkRotated tells the probe a rotation finished and made version
-// AWSCURRENT, so it can tell which clients hold an older secret.
+// AWSCURRENT, so it can tell which clients hold an older secret. Call it
+// when ServiceRotation returns, or let ObserveStep call it.
 func (p *Probe) MarkRotated(version string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.rotations = append(p.rotations, rotationMark{version: version, at: p.cfg.now()})
 	if len(p.rotations) > maxMarks {
 		p.rotations = p.rotations[len(p.rotations)-maxMarks:]
+	}
+}
+
+// ObserveStep marks a rotation when a rotation function's finishSecret
+// succeeds: chain it into rotation.Function.Observe for a live view.
+func (p *Probe) ObserveStep(ev rotation.StepEvent) {
+	if ev.Done && ev.Err == nil && ev.Step == rotation.StepFinish {
+		p.MarkRotated(ev.Token)
 	}
 }
 

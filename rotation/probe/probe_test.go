@@ -13,6 +13,7 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 )
 
 // fakeWorld is a secret store and a database in one: which version is
@@ -199,4 +200,20 @@ func TestProbeStopsCleanly(t *testing.T) {
 		t.Fatalf("LoginAll after stop: %v", err)
 	}
 	p.Stop() // idempotent
+}
+
+func TestObserveStepMarksRotations(t *testing.T) {
+	w := newFakeWorld()
+	p := startFake(t, w, 1)
+	must(t, p.RefreshAll(context.Background()))
+	w.advance(time.Second)
+	p.ObserveStep(rotation.StepEvent{Step: rotation.StepFinish, Token: "v2", Done: false})
+	p.ObserveStep(rotation.StepEvent{Step: rotation.StepFinish, Token: "v2", Done: true, Err: errors.New("x")})
+	if s := p.Snapshot(); s.Rotations != 0 {
+		t.Fatalf("an unfinished or failed finishSecret is no rotation: %d", s.Rotations)
+	}
+	p.ObserveStep(rotation.StepEvent{Step: rotation.StepFinish, Token: "v2", Done: true})
+	if s := p.Snapshot(); s.Rotations != 1 || s.Stale != 1 {
+		t.Fatalf("after finishSecret: %+v", s)
+	}
 }
