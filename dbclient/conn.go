@@ -134,11 +134,11 @@ func loginError(t Target, err error) error {
 	var e *Error
 	switch {
 	case errors.As(err, &e): // from the dial: the tunnel or wrapDirectDial
-	case classifyMySQL(err) != nil:
-		err = classifyMySQL(err)
 	case errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		err = &Error{Hop: HopDatabase, What: "the connection closed during the MySQL login",
 			Fix: "Check that the port is a MySQL server's (3306) and that the server is up.", Err: err}
+	case classifyMySQL(err) != nil:
+		err = classifyMySQL(err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		err = &Error{Hop: HopDatabase, What: "the database did not answer in time",
 			Fix: "Check that the port is a MySQL server's and that it is not overloaded.", Err: err}

@@ -3,6 +3,7 @@ package dbclient
 import (
 	"context"
 	"crypto/x509"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
@@ -161,6 +162,10 @@ func classifyMySQL(err error) *Error {
 	if errors.Is(err, mysql.ErrNoTLS) {
 		return &Error{Hop: HopDatabase, What: "TLS was requested but the database does not offer it",
 			Fix: "Connect without TLS (the SSH tunnel already encrypts), or enable TLS on the server.", Err: err}
+	}
+	if errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, driver.ErrBadConn) {
+		return &Error{Hop: HopDatabase, What: "the connection to the database broke (the tunnel or the server closed it)",
+			Fix: "Try again: the tunnel reconnects and the pool dials a new connection. If it keeps failing, run the doctor.", Err: err}
 	}
 	var me *mysql.MySQLError
 	if !errors.As(err, &me) {

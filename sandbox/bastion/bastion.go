@@ -1,0 +1,191 @@
+// Package bastion is the sandbox's EC2 bastion: an SSH server on a loopback
+// port that lets one user in with a public key and forwards TCP
+// (direct-tcpip, what `ssh -L` and dbclient's tunnel ask for) only to an
+// exact allow-list of internal addresses, each mapped to where the service
+// really listens. It runs no shell and no commands.
+package bastion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Options configure Start.
+type Options struct {
+	// StateDir keeps the host key, so that known_hosts stays valid across
+	// restarts. Empty means a new key at every start.
+	StateDir string
+	// User is the login name, "ec2-user" when empty.
+	User string
+	// AuthorizedKeys may log in as User.
+	AuthorizedKeys []ssh.PublicKey
+	// Routes is the forwarding allow-list: an internal "host:port" as the
+	// client asks for it, e.g.
+	// "secretsmanagertutorial.abc123.us-east-1.rds.sandbox.internal:3306",
+	// mapped to the loopback address where that service listens. Matching is
+	// exact and literal; nothing else is reachable.
+	Routes map[string]string
+	// MaxChannels bounds the forwarded connections open at once over all
+	// clients; 0 means 256.
+	MaxChannels int
+	// IdleTimeout closes a client connection that has had no channel open
+	// for this long (OpenSSH's UnusedConnectionTimeout); 0 means 10 minutes.
+	IdleTimeout time.Duration
+	// Logf, when set, receives one line per notable event (login, refused
+	// forward). Nil is silent.
+	Logf func(format string, args ...any)
+}
+
+// Defaults for Options.
+const (
+	DefaultUser        = "ec2-user"
+	defaultMaxChannels = 256
+	defaultIdleTimeout = 10 * time.Minute
+	handshakeTimeout   = 10 * time.Second
+	dialTimeout        = 5 * time.Second
+	maxConns           = 64
+)
+
+// Bastion is a running SSH bastion.
+type Bastion struct {
+	ln      net.Listener
+	cfg     *ssh.ServerConfig
+	hostKey ssh.Signer
+	o       Options
+	slots   chan struct{} // one token per open channel
+
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup // the accept loop and every connection's goroutines
+}
+
+// Start listens on 127.0.0.1 (a free port) and serves until Close.
+func Start(ctx context.Context, o Options) (*Bastion, error) {
+	if o.User == "" {
+		o.User = DefaultUser
+	}
+	if o.MaxChannels <= 0 {
+		o.MaxChannels = defaultMaxChannels
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = defaultIdleTimeout
+	}
+	if len(o.AuthorizedKeys) == 0 {
+		return nil, errors.New("bastion: no authorized keys: nobody could log in")
+	}
+	for from, to := range o.Routes {
+		if _, _, err := net.SplitHostPort(from); err != nil {
+			return nil, fmt.Errorf("bastion: route %q: want host:port: %w", from, err)
+		}
+		if _, _, err := net.SplitHostPort(to); err != nil {
+			return nil, fmt.Errorf("bastion: route %q -> %q: want host:port: %w", from, to, err)
+		}
+	}
+	key, err := loadOrCreateHostKey(o.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("bastion: listen on loopback: %w", err)
+	}
+	b := &Bastion{
+		ln: ln, hostKey: key, o: o,
+		slots: make(chan struct{}, o.MaxChannels),
+		conns: map[net.Conn]struct{}{},
+	}
+	b.cfg = &ssh.ServerConfig{
+		ServerVersion:     "SSH-2.0-RotationTutorBastion_1.0",
+		PublicKeyCallback: b.checkKey,
+		// No password or keyboard-interactive callback: those methods are
+		// never offered, as on an EC2 instance.
+	}
+	b.cfg.AddHostKey(key)
+	b.wg.Add(1)
+	go b.acceptLoop()
+	return b, nil
+}
+
+// Addr is the bastion's loopback address, 127.0.0.1:port.
+func (b *Bastion) Addr() string { return b.ln.Addr().String() }
+
+// HostKey is the public host key clients should expect.
+func (b *Bastion) HostKey() ssh.PublicKey { return b.hostKey.PublicKey() }
+
+// User is the login name.
+func (b *Bastion) User() string { return b.o.User }
+
+// DropAll cuts every client connection at once, as a network failure would.
+// New connections are still accepted.
+func (b *Bastion) DropAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for c := range b.conns {
+		c.Close()
+	}
+}
+
+// Close stops listening, closes every connection and waits until all of the
+// bastion's goroutines have returned. It is safe to call more than once.
+func (b *Bastion) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	err := b.ln.Close()
+	for c := range b.conns {
+		c.Close()
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+	return err
+}
+
+func (b *Bastion) logf(format string, args ...any) {
+	if b.o.Logf != nil {
+		b.o.Logf(format, args...)
+	}
+}
+
+func (b *Bastion) acceptLoop() {
+	defer b.wg.Done()
+	for {
+		c, err := b.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		if !b.track(c) {
+			c.Close()
+			continue
+		}
+		b.wg.Add(1)
+		go b.serve(c)
+	}
+}
+
+// track registers c, refusing it when closed or full.
+func (b *Bastion) track(c net.Conn) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed || len(b.conns) >= maxConns {
+		return false
+	}
+	b.conns[c] = struct{}{}
+	return true
+}
+
+func (b *Bastion) untrack(c net.Conn) {
+	b.mu.Lock()
+	delete(b.conns, c)
+	b.mu.Unlock()
+}
