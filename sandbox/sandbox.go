@@ -1,0 +1,299 @@
+// Package sandbox is "a VPC in a process": it starts and wires together the pieces that stand
+// in for AWS — a Secrets Manager endpoint (with RDS's DescribeDBInstances beside it), an SSH
+// bastion, a MySQL-compatible database that only the bastion and the rotation functions can
+// reach, the RDS-managed admin secret, and a Lambda registry holding the rotation functions.
+//
+// Nothing above this package knows it is talking to a sandbox: it gets an endpoint URL,
+// static credentials, a bastion address with a host key, and an admin secret ARN, exactly the
+// facts a real account would give.
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"golang.org/x/crypto/ssh"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
+	"rotation-tutor/sandbox/bastion"
+	"rotation-tutor/sandbox/database"
+	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/rds"
+	"rotation-tutor/sandbox/secretsmanager"
+)
+
+// Fixed facts of the sandbox "account": the tutorial's names, and credentials that the
+// endpoint accepts (it accepts any; these are published so that copied commands work).
+const (
+	AccountID       = "000000000000"
+	DefaultRegion   = "us-east-1"
+	AccessKeyID     = "AKIASANDBOXROTATION"
+	SecretAccessKey = "sandbox-secret-access-key"
+	InstanceID      = "secretsmanagertutorial"
+	AdminUser       = "admin"
+	BastionUser     = "ec2-user"
+	dbPort          = 3306
+)
+
+// Options configure Start.
+type Options struct {
+	// StateDir keeps the sandbox's data (secrets, database users, keys) across runs.
+	// Empty means a temporary directory that Close removes.
+	StateDir string
+	Region   string // default us-east-1
+	Engine   string // database engine: "" or "gms" (embedded), "mariadb" (child process)
+	// Observe, if set, sees every step the rotation functions run.
+	Observe func(rotation.StepEvent)
+	// RetryDelay is the pause between whole-rotation attempts after a failure
+	// (default: the endpoint's).
+	RetryDelay time.Duration
+}
+
+// Sandbox is a running sandbox. Its zero value is not usable; call Start.
+type Sandbox struct {
+	info      Info
+	sm        *secretsmanager.Service
+	http      *http.Server
+	db        *database.Server
+	bastion   *bastion.Bastion
+	lambdas   *lambda.Registry
+	hosts     map[string]string // the VPC's private DNS: internal name -> loopback address
+	tempDir   string
+	stopSched context.CancelFunc
+	schedDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start brings every piece up, in dependency order, and returns once all of them accept
+// connections. On error nothing is left running.
+func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	s := &Sandbox{}
+	defer func() {
+		if err != nil {
+			s.Close()
+			sb = nil
+		}
+	}()
+	if o.StateDir == "" {
+		if s.tempDir, err = os.MkdirTemp("", "rotation-tutor-sandbox-"); err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		o.StateDir = s.tempDir
+	}
+	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("sandbox: state directory: %w", err)
+	}
+	id, err := loadIdentity(o.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	internalHost := fmt.Sprintf("%s.%s.%s.rds.sandbox.internal", InstanceID, id.InstanceSuffix, o.Region)
+	internalAddr := net.JoinHostPort(internalHost, strconv.Itoa(dbPort))
+
+	// Secrets Manager first: the admin secret is the source of truth for the admin password.
+	s.lambdas = lambda.NewRegistry(o.Region)
+	s.sm, err = secretsmanager.New(secretsmanager.Options{
+		Region: o.Region, AccountID: AccountID,
+		StatePath: filepath.Join(o.StateDir, "secretsmanager.state"), StateKey: id.stateKey,
+		Invoker: s.lambdas, RetryDelay: o.RetryDelay,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: secrets manager: %w", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: endpoint listener: %w", err)
+	}
+	endpoint := "http://" + l.Addr().String()
+
+	adminName := "rds!db-" + id.AdminSecretUUID
+	adminARN, adminPassword, err := s.adminSecret(ctx, adminName, o.Region, endpoint, internalHost, l)
+	if err != nil {
+		return nil, err
+	}
+
+	if s.db, err = database.Start(ctx, database.Options{
+		StateDir: filepath.Join(o.StateDir, "database"), AdminUser: AdminUser,
+		AdminPassword: adminPassword, Engine: o.Engine,
+	}); err != nil {
+		return nil, fmt.Errorf("sandbox: database: %w", err)
+	}
+	s.hosts = map[string]string{internalAddr: s.db.Addr()}
+	if err := s.lambdas.RegisterTutorial(lambda.Config{
+		EndpointURL: endpoint,
+		Hosts:       s.hosts,
+		Observe:     o.Observe,
+	}); err != nil {
+		return nil, fmt.Errorf("sandbox: rotation functions: %w", err)
+	}
+
+	keyFile := filepath.Join(o.StateDir, "id_ed25519")
+	key, err := bastion.LoadOrCreateClientKey(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w (start over with --reset)", err)
+	}
+	if s.bastion, err = bastion.Start(ctx, bastion.Options{
+		StateDir: filepath.Join(o.StateDir, "bastion"), User: BastionUser,
+		AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: s.hosts,
+	}); err != nil {
+		return nil, fmt.Errorf("sandbox: bastion: %w", err)
+	}
+	knownHosts, err := writeKnownHosts(o.StateDir, s.bastion)
+	if err != nil {
+		return nil, err
+	}
+
+	s.startScheduler()
+	s.info = newInfo(infoFacts{
+		region: o.Region, endpoint: endpoint, internalHost: internalHost, adminARN: adminARN,
+		bastion: s.bastion, keyFile: keyFile, knownHosts: knownHosts, engine: s.db.Engine(),
+	})
+	return s, nil
+}
+
+// adminSecret creates the RDS-managed admin secret on first start (RDS names it
+// rds!db-<uuid>, describes it with the instance's ARN and tags it as owned by RDS), starts
+// serving the endpoint, and reads the secret back through the SDK the way any client would:
+// on later starts the password the database must accept is the one stored there.
+func (s *Sandbox) adminSecret(ctx context.Context, name, region, endpoint, dbHost string, l net.Listener) (arn, password string, err error) {
+	instanceARN := rds.Instance{Identifier: InstanceID, Region: region, AccountID: AccountID}.ARN()
+	fresh, err := json.Marshal(map[string]string{"username": AdminUser, "password": randomPassword(32)})
+	if err != nil {
+		return "", "", err
+	}
+	arn, err = s.sm.Seed(name,
+		"The secret associated with the primary RDS DB instance: "+instanceARN,
+		string(fresh),
+		map[string]string{"aws:rds:primaryDBInstanceArn": instanceARN, "aws:secretsmanager:owningService": "rds"})
+	if err != nil {
+		return "", "", fmt.Errorf("sandbox: admin secret: %w", err)
+	}
+	s.serve(l, rds.Instance{Identifier: InstanceID, Address: dbHost, Port: dbPort, Region: region, AccountID: AccountID,
+		MasterUsername: AdminUser, MasterSecretARN: arn})
+
+	client, closeIdle := lambda.NewSecretsClient(region, endpoint)
+	defer closeIdle()
+	out, err := client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return "", "", fmt.Errorf("sandbox: read admin secret: %w", err)
+	}
+	var v struct{ Password string }
+	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil || v.Password == "" {
+		return "", "", errors.New("sandbox: the admin secret has no password field; start over with --reset")
+	}
+	return arn, v.Password, nil
+}
+
+// serve answers both APIs on one listener, as a VPC endpoint would: JSON 1.1 requests
+// (X-Amz-Target) go to Secrets Manager, Query-protocol form posts (Action=…) to RDS.
+func (s *Sandbox) serve(l net.Listener, inst rds.Instance) {
+	rdsHandler := rds.NewHandler(inst)
+	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") == "" && r.Method == http.MethodPost &&
+			r.Header.Get("Content-Type") != "" && isForm(r.Header.Get("Content-Type")) {
+			rdsHandler.ServeHTTP(w, r)
+			return
+		}
+		s.sm.ServeHTTP(w, r)
+	})
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go s.http.Serve(l) //nolint:errcheck // returns http.ErrServerClosed on Close
+}
+
+func isForm(contentType string) bool {
+	return len(contentType) >= 33 && contentType[:33] == "application/x-www-form-urlencoded"
+}
+
+// startScheduler lets rotation schedules come due on the real clock, like AWS does.
+func (s *Sandbox) startScheduler() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopSched, s.schedDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.schedDone)
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.sm.RotateDue(ctx)
+			}
+		}
+	}()
+}
+
+// Info is what the sandbox publishes: everything a client needs, as a real account would.
+func (s *Sandbox) Info() Info { return s.info }
+
+// Endpoint is the Secrets Manager (and RDS) endpoint URL.
+func (s *Sandbox) Endpoint() string { return s.info.SecretsManagerEndpoint }
+
+// WaitRotations blocks until no rotation is in flight.
+func (s *Sandbox) WaitRotations(ctx context.Context) error { return s.sm.WaitRotations(ctx) }
+
+// RotateDue starts every rotation whose schedule is due now.
+func (s *Sandbox) RotateDue(ctx context.Context) int { return s.sm.RotateDue(ctx) }
+
+// DialVPC dials as something inside the sandbox's VPC would: the database's internal name
+// resolves, nothing else does. The rotation functions and the bench's probe clients use it.
+func (s *Sandbox) DialVPC() dbclient.DialFunc { return lambda.VPCDialer(s.hosts) }
+
+// DropBastionConnections cuts every SSH connection, as a bastion reboot would.
+func (s *Sandbox) DropBastionConnections() { s.bastion.DropAll() }
+
+// Close stops everything in reverse order of dependence — no new SSH clients, then the
+// scheduler and the endpoint's service (which cancels and waits for rotations in flight:
+// they need the endpoint's HTTP server and the database), then the server, then the database — and leaves no goroutine, listener or child process behind.
+func (s *Sandbox) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.bastion != nil {
+			errs = append(errs, s.bastion.Close())
+		}
+		if s.stopSched != nil {
+			s.stopSched()
+			<-s.schedDone
+		}
+		if s.sm != nil {
+			errs = append(errs, s.sm.Close())
+		}
+		if s.http != nil {
+			errs = append(errs, ignoreClosed(s.http.Close()))
+		}
+		if s.lambdas != nil {
+			s.lambdas.Close()
+		}
+		if s.db != nil {
+			errs = append(errs, s.db.Close())
+		}
+		if s.tempDir != "" {
+			errs = append(errs, os.RemoveAll(s.tempDir))
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}

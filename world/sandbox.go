@@ -1,0 +1,112 @@
+// Package world builds the place the tutorial happens: the in-process sandbox or a real AWS
+// account. Both give the steps the same Env; only this package (and main.go, which picks
+// one) knows which it is.
+package world
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
+	"rotation-tutor/sandbox"
+	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/steps"
+)
+
+// SandboxOptions configure the sandbox world.
+type SandboxOptions struct {
+	StateDir string // where the sandbox keeps its data between runs
+	Engine   string // "gms" (embedded, default) or "mariadb"
+}
+
+// stepEventBuffer is how many rotation step events wait for the walkthrough to drain them;
+// past that, events are dropped rather than ever slowing a rotation down.
+const stepEventBuffer = 256
+
+type sandboxWorld struct {
+	opts SandboxOptions
+
+	mu       sync.Mutex
+	sb       *sandbox.Sandbox
+	closeSMs func()
+}
+
+// Sandbox returns the world that runs everything in this process.
+func Sandbox(o SandboxOptions) steps.World { return &sandboxWorld{opts: o} }
+
+func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sb != nil {
+		return nil, errors.New("the sandbox is already running")
+	}
+	if progress == nil {
+		progress = func(string) {}
+	}
+	events := make(chan rotation.StepEvent, stepEventBuffer)
+	progress("starting the bastion, the database and the Secrets Manager endpoint")
+	sb, err := sandbox.Start(ctx, sandbox.Options{
+		StateDir: w.opts.StateDir,
+		Engine:   w.opts.Engine,
+		Observe: func(ev rotation.StepEvent) {
+			select {
+			case events <- ev:
+			default:
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.sb = sb
+	in := sb.Info()
+	secrets, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint)
+	w.closeSMs = closeIdle
+	progress("sandbox ready")
+	return &steps.Env{
+		Kind:            steps.KindSandbox,
+		Region:          in.Region,
+		Secrets:         secrets,
+		SecretsEndpoint: in.SecretsManagerEndpoint,
+		SSH: dbclient.SSHConfig{
+			Addr:           net.JoinHostPort(in.Bastion.Host, strconv.Itoa(in.Bastion.Port)),
+			User:           in.Bastion.User,
+			KeyFile:        in.Bastion.PrivateKeyFile,
+			KnownHostsFile: in.Bastion.KnownHostsFile,
+			Timeout:        5 * time.Second,
+			KeepAlive:      15 * time.Second,
+		},
+		DBHost:              in.Database.Host,
+		DBPort:              in.Database.Port,
+		DBName:              in.Database.Name,
+		DBInstance:          in.Database.Instance,
+		AdminSecretARN:      in.Database.AdminSecretARN,
+		RotationLambdaARN:   in.RotationFunctionARN,
+		SingleUserLambdaARN: in.SingleUserFunctionARN,
+		StepEvents:          events,
+		WaitRotations:       sb.WaitRotations,
+		RotateDue: func(ctx context.Context) error {
+			sb.RotateDue(ctx)
+			return nil
+		},
+	}, nil
+}
+
+func (w *sandboxWorld) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sb == nil {
+		return nil
+	}
+	if w.closeSMs != nil {
+		w.closeSMs()
+	}
+	err := w.sb.Close()
+	w.sb = nil
+	return err
+}
