@@ -1,0 +1,215 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"rotation-tutor/dbclient"
+)
+
+func checkBastionTCP(ctx context.Context, s *state) outcome {
+	if s.t.SSH.Addr == "" {
+		s.bastionUp, s.hostKeyOK = true, true
+		s.dial = (&net.Dialer{}).DialContext
+		return skip("no bastion configured: the database is dialled directly")
+	}
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.t.SSH.Addr)
+	if err != nil {
+		s.netBlock = "the bastion is not reachable"
+		return fail("bastion "+s.t.SSH.Addr+": "+err.Error(), tcpFix(err))
+	}
+	remote := conn.RemoteAddr().String()
+	_ = conn.Close()
+	s.bastionUp = true
+	detail := "bastion " + s.t.SSH.Addr + " accepts TCP"
+	if remote != s.t.SSH.Addr {
+		detail += " (" + remote + ")"
+	}
+	return pass(detail)
+}
+
+// tcpFix chooses the advice for a failed TCP connect.
+func tcpFix(err error) string {
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fixBastionRefused
+	case errors.As(err, &dns):
+		return fixBastionDNS
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return fixBastionTimeout
+	}
+	return fixBastionTimeout
+}
+
+func checkHostKey(ctx context.Context, s *state) outcome {
+	if s.t.SSH.Addr == "" {
+		return skip("no bastion configured")
+	}
+	if !s.bastionUp {
+		return skip(s.netBlock)
+	}
+	s.netBlock = "the bastion's host key was not verified"
+	file := knownHostsFile(s.t.SSH.KnownHostsFile)
+	p, err := probeHostKey(ctx, s.t.SSH.Addr, s.t.SSH.User, file)
+	if err != nil {
+		return fail("bastion "+s.t.SSH.Addr+": "+err.Error(), tcpFix(err))
+	}
+	host, port := hostPort(s.t.SSH.Addr)
+	normal := knownhosts.Normalize(s.t.SSH.Addr)
+	switch {
+	case p.keyErr != nil && len(p.keyErr.Want) > 0:
+		w := p.keyErr.Want[0]
+		detail := fmt.Sprintf("HOST KEY CHANGED: bastion %s presented %s, but %s:%d has %s", normal,
+			describeKey(p.presented), w.Filename, w.Line, describeKey(w.Key))
+		if n := len(p.keyErr.Want) - 1; n > 0 {
+			detail += fmt.Sprintf(" (and %d more known keys)", n)
+		}
+		return fail(detail, fixHostKeyChanged(w.Filename, w.Line, normal))
+	case p.keyErr != nil || (p.noFile && p.presented != nil):
+		detail := fmt.Sprintf("bastion %s is not in %s; it presented %s", normal, file, describeKey(p.presented))
+		if p.noFile {
+			detail = fmt.Sprintf("%s does not exist; bastion %s presented %s", file, normal, describeKey(p.presented))
+		}
+		return fail(detail, fixHostKeyUnknown(file, host, port))
+	case p.err != nil:
+		return fail("bastion "+s.t.SSH.Addr+" did not complete the SSH key exchange: "+p.err.Error(), fixNotSSH)
+	}
+	s.hostKeyOK = true
+	s.netBlock = ""
+	return pass(fmt.Sprintf("bastion %s presented %s, which %s lists", normal, describeKey(p.presented), file))
+}
+
+func hostPort(addr string) (host, port string) {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, "22"
+	}
+	return h, p
+}
+
+func checkSSHAuth(ctx context.Context, s *state) outcome {
+	switch {
+	case s.t.SSH.Addr == "":
+		return skip("no bastion configured")
+	case !s.hostKeyOK:
+		return skip(s.netBlock)
+	}
+	cfg := s.t.SSH
+	cfg.OnUnknownHost = nil // the doctor reports, never trusts on first use
+	tun, err := dbclient.OpenTunnel(ctx, cfg)
+	if err != nil {
+		detail, fix := sshFailure(err)
+		s.netBlock = "SSH authentication with the bastion failed"
+		return fail(fmt.Sprintf("%s@%s: %s", cfg.User, cfg.Addr, detail), fix)
+	}
+	s.tunnel = tun
+	s.dial = tun.DialContext
+	key := "ssh-agent"
+	if cfg.KeyFile != "" {
+		key = cfg.KeyFile
+	}
+	return pass(fmt.Sprintf("logged in as %s with %s", cfg.User, key))
+}
+
+// sshFailure explains an SSH connect failure: dbclient's classification when
+// it has one, the taxonomy's advice otherwise.
+func sshFailure(err error) (detail, fix string) {
+	var pm *ssh.PassphraseMissingError
+	if errors.As(err, &pm) {
+		return err.Error(), fixPassphrase
+	}
+	if ce := dbclient.Classify(err); ce != nil && ce.Fix != "" {
+		return ce.What + ": " + rootCause(err), ce.Fix
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "unable to authenticate"):
+		return msg, fixAuthRejected
+	case strings.Contains(msg, "no such file"), strings.Contains(msg, "SSH_AUTH_SOCK"):
+		return msg, fixNoKey
+	}
+	return msg, fixNotSSH
+}
+
+// rootCause is the innermost error's text, for details that already say the
+// hop and the action.
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+func checkForward(ctx context.Context, s *state) outcome {
+	if s.dial == nil {
+		return skip(s.netBlock)
+	}
+	host, port, ok := s.dbAddr()
+	if !ok {
+		s.netBlock = "no database host is known"
+		return fail("no database host is known", fixNoDBHost)
+	}
+	s.dbHost, s.dbPort = host, port
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	if s.tunnel == nil {
+		s.forwardOK = true
+		return skip("no bastion: the logins below dial " + addr + " directly")
+	}
+	conn, err := s.tunnel.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		detail, fix := forwardFailure(err)
+		s.netBlock = "the bastion cannot forward to the database"
+		return fail("bastion → "+addr+": "+detail, fix)
+	}
+	_ = conn.Close()
+	s.forwardOK = true
+	return pass("the bastion opened a channel to " + addr)
+}
+
+// dbAddr is where the database is: the target's host, else the app secret's.
+func (s *state) dbAddr() (string, int, bool) {
+	host, port := s.t.DBHost, s.t.DBPort
+	if host == "" && s.app != nil {
+		host = s.app.Host
+	}
+	if port == 0 && s.app != nil && s.t.DBHost == "" {
+		port = s.app.Port
+	}
+	if port == 0 {
+		port = 3306
+	}
+	return host, port, host != ""
+}
+
+func forwardFailure(err error) (detail, fix string) {
+	var oc *ssh.OpenChannelError
+	if errors.As(err, &oc) {
+		msg := strings.ToLower(oc.Message)
+		switch {
+		case oc.Reason == ssh.Prohibited:
+			return err.Error(), fixForwardProhibited
+		case strings.Contains(msg, "refused"):
+			return err.Error(), fixForwardRefused
+		case strings.Contains(msg, "not known"), strings.Contains(msg, "no such host"):
+			return err.Error(), fixForwardDNS
+		}
+		return err.Error(), fixForwardTimeout
+	}
+	if ce := dbclient.Classify(err); ce != nil && ce.Fix != "" {
+		return ce.What + ": " + rootCause(err), ce.Fix
+	}
+	return err.Error(), fixForwardTimeout
+}
