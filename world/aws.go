@@ -1,0 +1,134 @@
+package world
+
+// The real-AWS world: this file and aws_*.go.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"rotation-tutor/awsclient"
+	"rotation-tutor/dbclient"
+	"rotation-tutor/steps"
+)
+
+// AWS returns the world of a real account, reached with the standard
+// credential chain.
+func AWS(o AWSOptions) steps.World { return &awsWorld{o: o} }
+
+type awsWorld struct{ o AWSOptions }
+
+// Start checks the settings, loads credentials, confirms the identity,
+// and discovers what was not given. It opens no connection that outlives it:
+// the steps open the tunnel from Env.SSH.
+func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*steps.Env, error) {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	o := w.o
+	user, addr, err := ParseBastion(o.Bastion)
+	if err != nil {
+		return nil, err
+	}
+	keyFile, err := resolveKey(o.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	khFile, err := knownHosts(o.KnownHostsFile)
+	if err != nil {
+		return nil, err
+	}
+
+	progress(credentialsStage(o))
+	cfg, err := awsclient.Load(ctx, awsclient.Config{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL})
+	if err != nil {
+		return nil, err // an *awsclient.Error: says what to do
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: give --region, set AWS_REGION, or set the profile's region " +
+			"(`aws configure set region eu-west-1`)")
+	}
+
+	if o.EndpointURL != "" {
+		progress("identity check skipped: the endpoint " + o.EndpointURL + " has no STS")
+	} else {
+		who, err := callerIdentity(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		progress("signed in as " + who + " in " + cfg.Region)
+	}
+
+	env := &steps.Env{
+		Kind:              steps.KindAWS,
+		Region:            cfg.Region,
+		Secrets:           awsclient.SecretsManager(cfg, o.EndpointURL),
+		SecretsEndpoint:   o.EndpointURL,
+		SecretName:        o.SecretName,
+		DBHost:            o.DBHost,
+		DBPort:            o.DBPort,
+		DBInstance:        o.DBInstance,
+		AdminSecretARN:    o.AdminSecretARN,
+		RotationLambdaARN: o.RotationLambdaARN,
+		SSH: dbclient.SSHConfig{
+			Addr: addr, User: user, KeyFile: keyFile, KnownHostsFile: khFile,
+			OnUnknownHost: o.OnUnknownHost, Timeout: 10 * time.Second, KeepAlive: 30 * time.Second,
+		},
+	}
+	if env.DBHost == "" || env.AdminSecretARN == "" {
+		progress(discoveryStage(o.DBInstance))
+		d, err := discoverDB(ctx, rdsClient(cfg, o.EndpointURL), o.DBInstance)
+		if err != nil {
+			return nil, err
+		}
+		env.DBInstance = d.Instance
+		if env.DBHost == "" {
+			env.DBHost, env.DBPort = d.Host, d.Port
+		}
+		if env.AdminSecretARN == "" {
+			if d.AdminSecretARN == "" {
+				return nil, fmt.Errorf("RDS instance %s has no RDS-managed admin secret (MasterUserSecret): "+
+					"give the admin secret's ARN with --admin-secret", d.Instance)
+			}
+			env.AdminSecretARN = d.AdminSecretARN
+		}
+		progress(fmt.Sprintf("found %s at %s:%d, admin secret %s", d.Instance, env.DBHost, env.DBPort, env.AdminSecretARN))
+	}
+	if env.DBPort == 0 {
+		env.DBPort = 3306
+	}
+	if o.RotationLambdaARN == "" {
+		progress("rotation: the local rotator runs the four steps from here, through the tunnel")
+	}
+	return env, nil
+}
+
+// Close has nothing to release: Start leaves no connection open.
+func (w *awsWorld) Close() error { return nil }
+
+func credentialsStage(o AWSOptions) string {
+	s := "loading AWS credentials"
+	if o.Profile != "" {
+		s += " (profile " + o.Profile + ")"
+	}
+	return s
+}
+
+func discoveryStage(instance string) string {
+	if instance == "" {
+		return "finding the MySQL instance and its admin secret (rds:DescribeDBInstances)"
+	}
+	return "finding " + instance + " and its admin secret (rds:DescribeDBInstances)"
+}
+
+func callerIdentity(ctx context.Context, cfg aws.Config) (string, error) {
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", awsclient.Explain("check the AWS identity (sts:GetCallerIdentity)", err)
+	}
+	return aws.ToString(out.Arn), nil
+}
