@@ -183,6 +183,8 @@ func (s *Session) StartProbe(ctx context.Context) error {
 	if tun == nil {
 		return failFix("start the simulated clients", fixNotConnected, context.Canceled)
 	}
+	// Read before locking: SecretID takes s.mu itself, and sync.Mutex is not reentrant.
+	secretID := s.SecretID()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.probe != nil {
@@ -191,7 +193,7 @@ func (s *Session) StartProbe(ctx context.Context) error {
 	// The probe outlives the call that starts it: it stops in StopProbe.
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p, err := probe.Start(pctx, probe.Config{
-		Clients: s.opts.ProbeClients, Secrets: env.Secrets, SecretID: s.SecretID(), Dial: dbclient.DialFunc(tun.DialContext),
+		Clients: s.opts.ProbeClients, Secrets: env.Secrets, SecretID: secretID, Dial: dbclient.DialFunc(tun.DialContext),
 		RefreshInterval: time.Second, Pause: 200 * time.Millisecond,
 	})
 	if err != nil {
