@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"rotation-tutor/bench"
+	"rotation-tutor/sandbox"
+	"rotation-tutor/steps"
+	"rotation-tutor/tui"
+	"rotation-tutor/world"
+)
+
+type command struct {
+	name, summary, usage string
+	groups               flagGroup
+	run                  func(ctx context.Context, o *options, stdout, stderr io.Writer) int
+}
+
+var commandOrder = []string{"", "sandbox", "run", "doctor", "bench"}
+
+var commands = map[string]command{
+	"": {
+		summary: "the walkthrough, on the in-process sandbox (or --aws)",
+		usage:   "rotation-tutor [--aws …] [--state DIR] [--reset]",
+		groups:  groupState | groupEngine | groupWorld | groupTutorial,
+		run:     runTUI,
+	},
+	"sandbox": {
+		name:    "sandbox",
+		summary: "run the sandbox headless and print its endpoints, credentials and commands",
+		usage:   "rotation-tutor sandbox [--json] [--state DIR]",
+		groups:  groupState | groupOutput | groupEngine,
+		run:     runSandbox,
+	},
+	"run": {
+		name:    "run",
+		summary: "the whole walkthrough headless, one line per step",
+		usage:   "rotation-tutor run --yes [--json] [--aws …]",
+		groups:  groupState | groupOutput | groupEngine | groupWorld | groupTutorial | groupYes,
+		run:     runHeadless,
+	},
+	"doctor": {
+		name:    "doctor",
+		summary: "hop-by-hop diagnosis; the exit code says whether a hop failed",
+		usage:   "rotation-tutor doctor [--json] [--aws …]",
+		groups:  groupState | groupOutput | groupEngine | groupWorld | groupTutorial,
+		run:     runDoctor,
+	},
+	"bench": {
+		name:    "bench",
+		summary: "measure start-up, rotation and availability figures on this machine",
+		usage:   "rotation-tutor bench [--json] [--clients N] [--rotations N]",
+		groups:  groupOutput | groupBench | groupEngine,
+		run:     runBench,
+	},
+}
+
+func defaultStateDir() string {
+	if dir, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(dir, "rotation-tutor")
+	}
+	return ".rotation-tutor"
+}
+
+// newWorld picks the world: the sandbox unless --aws.
+func newWorld(o *options) steps.World {
+	if o.aws {
+		return world.AWS(o.awsOptions())
+	}
+	return world.Sandbox(world.SandboxOptions{StateDir: sandboxDir(o.stateDir), Engine: o.engine})
+}
+
+func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandbox") }
+
+// resetState forgets progress and sandbox data. It removes only what rotation-tutor wrote,
+// never the whole --state directory, in case it was pointed somewhere shared.
+func resetState(stateDir string) error {
+	if err := steps.ResetProgress(stateDir); err != nil {
+		return err
+	}
+	return os.RemoveAll(sandboxDir(stateDir))
+}
+
+func runTUI(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	if o.reset {
+		if err := resetState(o.stateDir); err != nil {
+			fmt.Fprintf(stderr, "rotation-tutor: could not reset %s: %v\n", o.stateDir, err)
+			return exitFailed
+		}
+	}
+	mode := "sandbox"
+	if o.aws {
+		mode = "real AWS"
+	}
+	err := tui.Run(ctx, newWorld(o), tui.Options{
+		StateDir: o.stateDir, Strategy: o.strategy, Flavour: o.flavour, Mode: mode, AltScreen: true,
+		Checker: doctorChecker(o), Summary: stdout,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "rotation-tutor: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+func runSandbox(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	if o.reset {
+		if err := os.RemoveAll(sandboxDir(o.stateDir)); err != nil {
+			fmt.Fprintf(stderr, "rotation-tutor sandbox: could not reset: %v\n", err)
+			return exitFailed
+		}
+	}
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(o.stateDir), Engine: o.engine})
+	if err != nil {
+		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
+		return exitFailed
+	}
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(sb.Info())
+	} else {
+		sb.Info().WriteSummary(stdout)
+	}
+	if err != nil {
+		sb.Close()
+		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
+		return exitFailed
+	}
+	<-ctx.Done()
+	if err := sb.Close(); err != nil {
+		fmt.Fprintf(stderr, "rotation-tutor sandbox: shutting down: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+func runHeadless(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	if o.aws && !o.yes {
+		fmt.Fprintln(stderr, "rotation-tutor run: this creates a database user and a secret and rotates it in your AWS account; add --yes to go ahead")
+		return exitUsage
+	}
+	if o.reset {
+		if err := resetState(o.stateDir); err != nil {
+			fmt.Fprintf(stderr, "rotation-tutor run: could not reset: %v\n", err)
+			return exitFailed
+		}
+	}
+	err := steps.RunHeadless(ctx, newWorld(o), steps.HeadlessOptions{
+		JSON: o.json, Yes: o.yes, Out: stdout, StateDir: o.stateDir,
+		Strategy: o.strategy, Flavour: o.flavour, Checker: doctorChecker(o),
+	})
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, steps.ErrNeedYes):
+		fmt.Fprintf(stderr, "rotation-tutor run: %v\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "rotation-tutor run: %v\n", err)
+		return exitFailed
+	}
+}
+
+func runBench(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	rep, err := bench.Run(ctx, bench.Options{
+		Clients: o.clients, Rotations: o.rotations, Engine: o.engine,
+		Progress: bench.TerminalProgress(stderr),
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "rotation-tutor bench: %v\n", err)
+		return exitFailed
+	}
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return exitFailed
+		}
+	} else {
+		rep.WriteTable(stdout)
+	}
+	return exitOK
+}

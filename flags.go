@@ -1,0 +1,181 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"rotation-tutor/world"
+)
+
+var errHelp = flag.ErrHelp
+
+// options is every flag of every command; each command registers the subset it reads.
+type options struct {
+	stateDir string
+	reset    bool
+	json     bool
+	yes      bool
+	engine   string // sandbox database: "gms" (embedded) or "mariadb"
+	strategy string
+	flavour  string
+
+	aws         bool
+	profile     string
+	region      string
+	endpointURL string
+	bastion     string
+	keyFile     string
+	knownHosts  string
+	dbHost      string
+	dbPort      int
+	dbInstance  string
+	adminSecret string
+	secretName  string
+	lambdaARN   string
+
+	clients   int
+	rotations int
+}
+
+type flagGroup int
+
+const (
+	groupState flagGroup = 1 << iota
+	groupOutput
+	groupWorld
+	groupTutorial
+	groupBench
+	groupYes
+	groupEngine
+)
+
+func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
+	o := &options{}
+	fs := flag.NewFlagSet("rotation-tutor "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "%s\n\nUsage:\n  %s\n", cmd.summary, cmd.usage)
+		fmt.Fprintln(stderr, "\nFlags:")
+		fs.PrintDefaults()
+		if cmd.name == "" {
+			fmt.Fprintln(stderr)
+			printCommands(stderr)
+		}
+	}
+	if cmd.groups&groupState != 0 {
+		fs.StringVar(&o.stateDir, "state", defaultStateDir(), "directory for progress and sandbox data")
+		fs.BoolVar(&o.reset, "reset", false, "forget progress and sandbox data, and start over")
+	}
+	if cmd.groups&groupOutput != 0 {
+		fs.BoolVar(&o.json, "json", false, "print JSON instead of text")
+	}
+	if cmd.groups&groupYes != 0 {
+		fs.BoolVar(&o.yes, "yes", false, "act without asking (required against a real account)")
+	}
+	if cmd.groups&groupEngine != 0 {
+		fs.StringVar(&o.engine, "db", "gms", "sandbox database: gms (embedded, no set-up) or mariadb (a real mariadbd child process)")
+	}
+	if cmd.groups&groupWorld != 0 {
+		fs.BoolVar(&o.aws, "aws", false, "use a real AWS account instead of the sandbox")
+		fs.StringVar(&o.profile, "profile", "", "AWS profile (default: AWS_PROFILE or the default chain)")
+		fs.StringVar(&o.region, "region", "", "AWS region (default: AWS_REGION or the profile's)")
+		fs.StringVar(&o.endpointURL, "endpoint-url", "", "Secrets Manager and RDS endpoint URL (VPC endpoints, tests)")
+		fs.StringVar(&o.bastion, "bastion", "", "SSH bastion as user@host[:port]")
+		fs.StringVar(&o.keyFile, "key", "", "SSH private key file (default: ssh-agent via SSH_AUTH_SOCK)")
+		fs.StringVar(&o.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
+		fs.StringVar(&o.dbHost, "db-host", "", "database endpoint as the bastion sees it (default: discovered from RDS)")
+		fs.IntVar(&o.dbPort, "db-port", 0, "database port (default: discovered from RDS, or 3306)")
+		fs.StringVar(&o.dbInstance, "db-instance", "secretsmanagertutorial", "RDS DB instance identifier, for discovery")
+		fs.StringVar(&o.adminSecret, "admin-secret", "", "ARN of the admin secret (default: the instance's RDS-managed secret)")
+		fs.StringVar(&o.secretName, "secret-name", "SecretsManagerTutorialAppuser", "name of the application user's secret")
+		fs.StringVar(&o.lambdaARN, "rotation-lambda-arn", "", "rotation function ARN (default on AWS: rotate locally through the tunnel)")
+	}
+	if cmd.groups&groupTutorial != 0 {
+		fs.StringVar(&o.strategy, "strategy", "alternating", "rotation strategy: alternating (users) or single (user)")
+		fs.StringVar(&o.flavour, "tutorial", "current", "which tutorial to follow: current (2-day schedule) or classic (30 days, rotate twice)")
+	}
+	if cmd.groups&groupBench != 0 {
+		fs.IntVar(&o.clients, "clients", 50, "simulated application clients")
+		fs.IntVar(&o.rotations, "rotations", 100, "rotations per strategy")
+	}
+	return fs, o
+}
+
+func (o *options) validate(cmd command) error {
+	if cmd.groups&groupEngine != 0 {
+		switch o.engine {
+		case "gms", "mariadb":
+		default:
+			return fmt.Errorf("--db must be gms or mariadb, not %q", o.engine)
+		}
+	}
+	if cmd.groups&groupWorld != 0 {
+		if !o.aws {
+			for name, v := range map[string]string{"--bastion": o.bastion, "--key": o.keyFile, "--db-host": o.dbHost, "--admin-secret": o.adminSecret, "--profile": o.profile} {
+				if v != "" {
+					return fmt.Errorf("%s only applies with --aws (the sandbox brings its own)", name)
+				}
+			}
+		}
+		if o.dbPort < 0 || o.dbPort > 65535 {
+			return fmt.Errorf("--db-port must be between 1 and 65535")
+		}
+	}
+	if cmd.groups&groupTutorial != 0 {
+		switch o.strategy {
+		case "alternating", "single":
+		default:
+			return fmt.Errorf("--strategy must be alternating or single, not %q", o.strategy)
+		}
+		switch o.flavour {
+		case "current", "classic":
+		default:
+			return fmt.Errorf("--tutorial must be current or classic, not %q", o.flavour)
+		}
+	}
+	if cmd.groups&groupBench != 0 && (o.clients < 1 || o.rotations < 1) {
+		return errors.New("--clients and --rotations must be at least 1")
+	}
+	if o.stateDir != "" {
+		abs, err := filepath.Abs(o.stateDir)
+		if err != nil {
+			return fmt.Errorf("--state: %w", err)
+		}
+		o.stateDir = abs
+	}
+	return nil
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "rotation-tutor: learn, demo and troubleshoot Secrets Manager alternating-users rotation")
+	fmt.Fprintln(w)
+	printCommands(w)
+	fmt.Fprintln(w, "\nRun 'rotation-tutor COMMAND --help' for a command's flags.")
+}
+
+func printCommands(w io.Writer) {
+	fmt.Fprintln(w, "Commands:")
+	for _, name := range commandOrder {
+		c := commands[name]
+		fmt.Fprintf(w, "  %-44s %s\n", strings.TrimPrefix(c.usage, "rotation-tutor "), c.summary)
+	}
+}
+
+// awsOptions are the real-AWS settings: the flags, completed by what an earlier run
+// remembered (never secrets).
+func (o *options) awsOptions() world.AWSOptions {
+	given := world.AWSOptions{
+		Profile: o.profile, Region: o.region, EndpointURL: o.endpointURL, Bastion: o.bastion,
+		KeyFile: o.keyFile, KnownHostsFile: o.knownHosts, DBHost: o.dbHost, DBPort: o.dbPort,
+		DBInstance: o.dbInstance, AdminSecretARN: o.adminSecret, SecretName: o.secretName,
+		RotationLambdaARN: o.lambdaARN,
+	}
+	if remembered, err := world.LoadRemembered(); err == nil {
+		return given.Merge(remembered)
+	}
+	return given
+}
