@@ -25,13 +25,15 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run is main without the process: it returns the exit code so tests can call it.
-func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// run is main without the process: it returns the exit code so tests can call it, and ends
+// long-running commands (sandbox) when ctx does.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	name, rest := "", args
 	if len(args) > 0 && !isFlag(args[0]) {

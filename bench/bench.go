@@ -232,7 +232,7 @@ func residentMB() float64 {
 
 // WriteTable prints the report for a person, with each figure's goal beside it.
 func (r Report) WriteTable(w io.Writer) {
-	row := func(name, value, goal string) { fmt.Fprintf(w, "%-44s %-26s %s\n", name, value, goal) }
+	row := func(name, value, goal string) { fmt.Fprintf(w, "%-47s %-30s %s\n", name, value, goal) }
 	row("figure", "measured", "goal")
 	row("sandbox cold start", fmt.Sprintf("%.1f ms", r.SandboxStartMS), "< 100 ms")
 	row("one rotation (4 steps), p50 / p99", fmt.Sprintf("%.1f / %.1f ms", r.RotationMS.P50, r.RotationMS.P99), "< 50 / < 200 ms")

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func runArgs(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// The command line's contract: help exits 0, mistakes exit 2 with a message that says what
+// to do, and nothing is started for a wrong command line.
+func TestCommandLine(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		stderrIs string
+	}{
+		{[]string{"--help"}, exitOK, "Commands:"},
+		{[]string{"sandbox", "--help"}, exitOK, "-json"},
+		{[]string{"bench", "-h"}, exitOK, "-rotations"},
+		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{[]string{"--no-such-flag"}, exitUsage, "flag provided but not defined"},
+		{[]string{"doctor", "extra"}, exitUsage, `unexpected argument "extra"`},
+		{[]string{"--db", "postgres"}, exitUsage, "--db must be gms or mariadb"},
+		{[]string{"--strategy", "both"}, exitUsage, "--strategy must be alternating or single"},
+		{[]string{"--bastion", "ec2-user@host"}, exitUsage, "--bastion only applies with --aws"},
+		{[]string{"bench", "--clients", "0"}, exitUsage, "at least 1"},
+		{[]string{"run", "--aws", "--region", "eu-west-1"}, exitUsage, "add --yes"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, stderr := runArgs(tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.stderrIs) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q", code, stderr, tc.code, tc.stderrIs)
+			}
+		})
+	}
+}
+
+// `sandbox --json` prints one object with the documented keys once everything is ready, runs
+// until it is told to stop, and then exits 0.
+func TestSandboxJSONThenCleanStop(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"sandbox", "--json", "--state", t.TempDir()}, pw, &errOut)
+		pw.Close()
+		done <- code
+	}()
+
+	var info map[string]any
+	if err := json.NewDecoder(pr).Decode(&info); err != nil {
+		t.Fatalf("decoding sandbox --json: %v (stderr: %s)", err, errOut.String())
+	}
+	for _, k := range []string{"region", "account_id", "secretsmanager_endpoint", "access_key_id", "secret_access_key",
+		"database", "bastion", "rotation_function_arn", "commands"} {
+		if _, ok := info[k]; !ok {
+			t.Errorf("sandbox --json has no %q", k)
+		}
+	}
+	for obj, keys := range map[string][]string{
+		"database": {"host", "port", "name", "admin_secret_arn"},
+		"bastion":  {"host", "port", "user", "private_key_file", "known_hosts_file", "host_key_fingerprint"},
+		"commands": {"aws", "ssh_tunnel", "mysql"},
+	} {
+		m, _ := info[obj].(map[string]any)
+		for _, k := range keys {
+			if _, ok := m[k]; !ok {
+				t.Errorf("sandbox --json %s has no %q", obj, k)
+			}
+		}
+	}
+	go io.Copy(io.Discard, pr) //nolint:errcheck // drain whatever follows
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("sandbox exited %d after the stop signal: %s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("sandbox did not stop within 30s of being told to")
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
