@@ -71,9 +71,25 @@ func defaultStateDir() string {
 // newWorld picks the world: the sandbox unless --aws.
 func newWorld(o *options) steps.World {
 	if o.aws {
-		return world.AWS(o.awsOptions())
+		opts := o.awsOptions()
+		return rememberOnStart{World: world.AWS(opts), opts: opts}
 	}
 	return world.Sandbox(world.SandboxOptions{StateDir: sandboxDir(o.stateDir), Engine: o.engine})
+}
+
+// rememberOnStart saves the real-AWS settings (never secrets) once they have worked, so the
+// next run needs no flags.
+type rememberOnStart struct {
+	steps.World
+	opts world.AWSOptions
+}
+
+func (r rememberOnStart) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
+	env, err := r.World.Start(ctx, progress)
+	if err == nil {
+		_ = world.Remember(r.opts) // best effort: not remembering only costs retyping flags
+	}
+	return env, err
 }
 
 func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandbox") }
