@@ -45,8 +45,8 @@ func (b *Bastion) openChannel(connDone context.Context, sc *ssh.ServerConn, nc s
 	// The allow-list is checked on the destination the client asked for,
 	// literally; the origin is the client's claim and only logged.
 	dest := net.JoinHostPort(d.DestHost, strconv.Itoa(int(d.DestPort)))
-	real, ok := b.o.Routes[dest]
-	if !ok || real == b.Addr() {
+	real, ok := b.route(dest)
+	if !ok {
 		b.logf("bastion: refused forward to %s for %s (origin %s:%d)", dest, sc.RemoteAddr(), d.OrigHost, d.OrigPort)
 		_ = nc.Reject(ssh.Prohibited, "destination not allowed: "+dest)
 		return
@@ -109,4 +109,15 @@ func reason(err error) string {
 		return op.Err.Error()
 	}
 	return err.Error()
+}
+
+// route is where an allowed destination really lives. A route that leads
+// back to the bastion itself is refused: it would let a client tunnel into
+// the bastion through the bastion.
+func (b *Bastion) route(dest string) (string, bool) {
+	real, ok := b.o.Routes[dest]
+	if !ok || real == b.Addr() {
+		return "", false
+	}
+	return real, true
 }

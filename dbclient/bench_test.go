@@ -1,0 +1,78 @@
+package dbclient_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"rotation-tutor/dbclient"
+)
+
+// BenchmarkBastionHandshakeTunnelFirstQuery is the cold path a learner
+// waits for: SSH connect and login to the bastion, a tunnelled MySQL login,
+// the first query, and closing it all.
+func BenchmarkBastionHandshakeTunnelFirstQuery(b *testing.B) {
+	w := newSandboxWorld(b)
+	ctx := context.Background()
+	for b.Loop() {
+		tun, err := dbclient.OpenTunnel(ctx, w.sshConfig())
+		if err != nil {
+			b.Fatal(err)
+		}
+		db, err := dbclient.Open(ctx, tun.DialContext, w.admin())
+		if err != nil {
+			b.Fatal(err)
+		}
+		selectOne(b, db)
+		db.Close()
+		tun.Close()
+	}
+}
+
+// BenchmarkQueryThroughTunnel and BenchmarkQueryDirect compare one query on
+// a warm pooled connection with and without the SSH hop.
+func BenchmarkQueryThroughTunnel(b *testing.B) {
+	w := newSandboxWorld(b)
+	tun := w.tunnel(b)
+	db, err := dbclient.Open(context.Background(), tun.DialContext, w.admin())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		selectOne(b, db)
+	}
+}
+
+func BenchmarkQueryDirect(b *testing.B) {
+	w := newSandboxWorld(b)
+	t := w.admin()
+	t.Host, t.Port = splitHostPort(b, w.db.Addr())
+	db, err := dbclient.Open(context.Background(), nil, t)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		selectOne(b, db)
+	}
+}
+
+// BenchmarkLoginThroughTunnel is one probe client's login: a fresh channel
+// and MySQL handshake on an open tunnel.
+func BenchmarkLoginThroughTunnel(b *testing.B) {
+	w := newSandboxWorld(b)
+	tun := w.tunnel(b)
+	for b.Loop() {
+		if err := dbclient.Login(context.Background(), tun.DialContext, w.admin()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func selectOne(b *testing.B, db *sql.DB) {
+	var n int
+	if err := db.QueryRow("SELECT 1").Scan(&n); err != nil || n != 1 {
+		b.Fatal(n, err)
+	}
+}
