@@ -153,6 +153,8 @@ const (
 	erBadDB                  = 1049
 	erHostNotPrivileged      = 1130
 	erTooManyConnections     = 1040
+	erTableAccessDenied      = 1142 // also go-mysql-server's 1105 "command denied"
+	erSpecificAccessDenied   = 1227
 	erNoAuthMethods          = 2012 // go-mysql-server's answer for an unknown user
 	erSecureTransport        = 3159 // MySQL 8: require_secure_transport
 	erMariaDBSecureTransport = 4151 // MariaDB: require_secure_transport
@@ -191,6 +193,10 @@ func classifyMySQL(err error) *Error {
 	case erTooManyConnections:
 		return &Error{Hop: HopDatabase, What: "the database has too many connections",
 			Fix: "Close idle pools or raise max_connections.", Err: err}
+	}
+	if me.Number == erSpecificAccessDenied || me.Number == erTableAccessDenied || strings.Contains(me.Message, "command denied") {
+		return &Error{Hop: HopDatabase, What: "the user lacks the privilege for that statement",
+			Fix: "Run it as the admin (master) user, or GRANT the privilege it names.", Err: err}
 	}
 	if strings.Contains(strings.ToLower(me.Message), "insecure") || strings.Contains(strings.ToLower(me.Message), "secure transport") {
 		return &Error{Hop: HopDatabase, What: "the database requires TLS",

@@ -42,6 +42,8 @@ func TestClassify(t *testing.T) {
 		{"TLS required (MySQL)", &mysql.MySQLError{Number: 3159}, HopDatabase},
 		{"TLS required (MariaDB)", &mysql.MySQLError{Number: 4151}, HopDatabase},
 		{"TLS not offered", mysql.ErrNoTLS, HopDatabase},
+		{"privilege (GMS)", &mysql.MySQLError{Number: 1105, Message: "command denied to user 'u1'@'%'"}, HopDatabase},
+		{"privilege (MariaDB)", &mysql.MySQLError{Number: 1227}, HopDatabase},
 		{"broken connection", mysql.ErrInvalidConn, HopDatabase},
 		{"dns", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}}, HopBastionDNS},
 		{"refused", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, HopBastionTCP},

@@ -218,3 +218,17 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStartGMS is the embedded server's start (after package init),
+// with the sample schema and a saved user file, and its Close.
+func BenchmarkStartGMS(b *testing.B) {
+	dir := b.TempDir()
+	o := database.Options{StateDir: dir, AdminUser: "admin", AdminPassword: "pw"}
+	for b.Loop() {
+		s, err := database.Start(context.Background(), o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}

@@ -103,14 +103,19 @@ func loadUsers(ctx *gsql.Context, mdb *mysql_db.MySQLDb, o Options) error {
 
 	ed := mdb.Editor()
 	defer ed.Close()
-	u := &mysql_db.User{User: o.AdminUser, Host: "%"}
-	if old, ok := ed.GetUser(mysql_db.UserPrimaryKey{Host: "%", User: o.AdminUser}); ok {
-		u = old
+	u, found := ed.GetUser(mysql_db.UserPrimaryKey{Host: "%", User: o.AdminUser})
+	hash := nativePasswordHash(o.AdminPassword)
+	if found && u.AuthString == hash && u.Plugin == "mysql_native_password" && !u.Locked &&
+		u.PrivilegeSet.Equals(mysql_db.NewPrivilegeSetWithAllPrivileges()) {
+		return nil // as saved: no write (and no fsync) at start
+	}
+	if !found {
+		u = &mysql_db.User{User: o.AdminUser, Host: "%"}
 	}
 	u.PrivilegeSet = mysql_db.NewPrivilegeSetWithAllPrivileges()
 	u.Plugin = "mysql_native_password"
-	if h := nativePasswordHash(o.AdminPassword); h != u.AuthString {
-		u.AuthString = h
+	if u.AuthString != hash {
+		u.AuthString = hash
 		u.PasswordLastChanged = time.Now().UTC()
 	}
 	u.Locked = false
