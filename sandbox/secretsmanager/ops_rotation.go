@@ -196,10 +196,12 @@ func (s *Service) rotate(ctx context.Context, run *rotationRun) {
 		res.Err = fmt.Errorf("rotation of %s cancelled: %w", run.secretARN, ctx.Err())
 	}
 	res.Finished = s.clock.Now()
-	s.endRun(run, res)
+	// Report before the run ends: whoever returns from WaitRotations must already have
+	// heard how the rotation went.
 	if s.opts.OnRotation != nil {
 		s.opts.OnRotation(res)
 	}
+	s.endRun(run, res)
 }
 
 func (s *Service) attempt(ctx context.Context, run *rotationRun) error {

@@ -61,7 +61,8 @@ type Options struct {
 	RotationAttempts int
 	RetryDelay       time.Duration
 	// OnRotation, if set, is called when a rotation ends (success or final
-	// failure), from the rotation's goroutine.
+	// failure), from the rotation's goroutine, before WaitRotations sees the
+	// rotation as over (so it must not call WaitRotations).
 	OnRotation func(RotationResult)
 }
 
