@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"rotation-tutor/sandbox/bastion"
+
+	"rotation-tutor/internal/atomicfile"
 )
 
 // identity is what makes one sandbox recognisably the same across restarts: the names RDS
@@ -34,7 +36,7 @@ func loadIdentity(dir string) (identity, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		id = identity{InstanceSuffix: randomLower(12), AdminSecretUUID: uuid.NewString()}
 		b, _ := json.MarshalIndent(id, "", "  ")
-		if err := writeFileAtomic(path, b); err != nil {
+		if err := atomicfile.Write(path, b); err != nil {
 			return id, fmt.Errorf("sandbox: %w", err)
 		}
 	default:
@@ -56,7 +58,7 @@ func loadIdentity(dir string) (identity, error) {
 // the port changes on every start and would look like a changed key there.
 func writeKnownHosts(dir string, b *bastion.Bastion) (string, error) {
 	path := filepath.Join(dir, "known_hosts")
-	if err := writeFileAtomic(path, []byte(b.KnownHostsLine()+"\n")); err != nil {
+	if err := atomicfile.Write(path, []byte(b.KnownHostsLine()+"\n")); err != nil {
 		return "", fmt.Errorf("sandbox: known_hosts: %w", err)
 	}
 	return path, nil
@@ -73,33 +75,7 @@ func loadOrCreate(path string, create func() ([]byte, error)) ([]byte, error) {
 	if b, err = create(); err != nil {
 		return nil, err
 	}
-	return b, writeFileAtomic(path, b)
-}
-
-// writeFileAtomic writes 0600 through a temporary file, fsync and rename, so a crash leaves
-// either the old file or the new one, never half of one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return b, atomicfile.Write(path, b)
 }
 
 const lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"

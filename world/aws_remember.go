@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"rotation-tutor/internal/atomicfile"
 )
 
 // Remembered is what real-AWS mode keeps between runs so the first screen
@@ -89,30 +91,7 @@ func RememberTo(path string, o AWSOptions) error {
 	if err != nil {
 		return fmt.Errorf("remember settings: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("remember settings: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".aws-*.json")
-	if err != nil {
-		return fmt.Errorf("remember settings: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("remember settings: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("remember settings: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("remember settings: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("remember settings: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("remember settings: %w", err)
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"rotation-tutor/internal/atomicfile"
 )
 
 // ClientKey is the key pair a learner logs in to the bastion with, like the
@@ -55,10 +57,10 @@ func LoadOrCreateClientKey(path string) (*ClientKey, error) {
 
 // Write saves the private key at path (0600) and the public key at path+".pub".
 func (k *ClientKey) Write(path string) error {
-	if err := writeFileAtomic(path, k.PrivatePEM); err != nil {
+	if err := atomicfile.Write(path, k.PrivatePEM); err != nil {
 		return fmt.Errorf("bastion: save client key: %w", err)
 	}
-	if err := writeFileAtomic(path+".pub", []byte(k.AuthorizedKey()+"\n")); err != nil {
+	if err := atomicfile.Write(path+".pub", []byte(k.AuthorizedKey()+"\n")); err != nil {
 		return fmt.Errorf("bastion: save client public key: %w", err)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/crypto/ssh"
+
+	"rotation-tutor/internal/atomicfile"
 )
 
 // HostKeyFile is the host key's file name in the state dir.
@@ -43,7 +45,7 @@ func loadOrCreateHostKey(stateDir string) (ssh.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bastion: host key: %w", err)
 	}
-	if err := writeFileAtomic(path, pemBytes); err != nil {
+	if err := atomicfile.Write(path, pemBytes); err != nil {
 		return nil, fmt.Errorf("bastion: save host key: %w", err)
 	}
 	return s, nil
@@ -64,37 +66,4 @@ func newKey(comment string) (ssh.Signer, []byte, error) {
 		return nil, nil, err
 	}
 	return s, pem.EncodeToMemory(block), nil
-}
-
-// writeFileAtomic writes data with mode 0600 so that a crash leaves either
-// the old file or the new one: temp file, fsync, rename, fsync the directory.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*") // CreateTemp makes it 0600
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // make the rename durable; not all filesystems allow it
-		_ = d.Close()
-	}
-	return nil
 }

@@ -10,8 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
+
+	"rotation-tutor/internal/atomicfile"
 )
 
 // The state file: a header line, then AES-256-GCM(nonce, JSON state) with
@@ -138,44 +139,15 @@ func (p *persister) flush() {
 	p.written = gen
 }
 
-// write encrypts data and replaces the file atomically: a temp file in the
-// same directory (0600), fsync, rename, fsync of the directory.
+// write encrypts data and replaces the file atomically (0600; temp file, fsync, rename).
 func (p *persister) write(data []byte) error {
 	nonce := make([]byte, p.aead.NonceSize())
 	_, _ = rand.Read(nonce)
 	out := append([]byte(stateHeader), nonce...)
 	out = p.aead.Seal(out, nonce, data, []byte(stateHeader))
 
-	dir := filepath.Dir(p.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.Write(p.path, out); err != nil {
 		return fmt.Errorf("write state: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".secretsmanager-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state: %w", err)
-	}
-	if _, err := tmp.Write(out); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state: sync: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), p.path); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // best effort: not every file system syncs directories
-		d.Close()
 	}
 	return nil
 }
