@@ -91,14 +91,20 @@ func (h *hostKeys) load() (ssh.HostKeyCallback, error) {
 }
 
 // algorithms are the host-key algorithms known_hosts holds for hostname, so
-// that the handshake picks a key type the file can vouch for. Without this
-// Go prefers ECDSA and RSA while OpenSSH recorded ed25519, and a genuine host
-// fails as "key mismatch". Nil (Go's defaults) when the host is unknown.
+// that the handshake picks a key type the file can vouch for.
 func (h *hostKeys) algorithms(hostname string, remote net.Addr) []string {
 	check, err := h.load()
 	if err != nil {
 		return nil
 	}
+	return KnownHostKeyAlgorithms(check, hostname, remote)
+}
+
+// KnownHostKeyAlgorithms returns the host-key algorithms that check (a known_hosts callback)
+// has on record for hostname, for ssh.ClientConfig.HostKeyAlgorithms, or nil when the host
+// is unknown. Without it Go negotiates its own preference (ECDSA, then RSA) while OpenSSH
+// recorded ed25519, and a genuine host fails as "key mismatch".
+func KnownHostKeyAlgorithms(check ssh.HostKeyCallback, hostname string, remote net.Addr) []string {
 	_, probe, _ := ed25519.GenerateKey(nil)
 	pk, _ := ssh.NewPublicKey(probe.Public())
 	var ke *knownhosts.KeyError

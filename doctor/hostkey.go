@@ -2,7 +2,6 @@ package doctor
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +14,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"rotation-tutor/dbclient"
 )
 
 // hostKeyProbe is what one SSH key exchange with the bastion showed. The
@@ -94,7 +95,7 @@ func handshakeOnce(ctx context.Context, addr, user string, check ssh.HostKeyCall
 	}
 	restricted := false
 	if restrict && check != nil {
-		cfg.HostKeyAlgorithms = knownAlgorithms(check, addr, conn.RemoteAddr())
+		cfg.HostKeyAlgorithms = dbclient.KnownHostKeyAlgorithms(check, addr, conn.RemoteAddr())
 		restricted = len(cfg.HostKeyAlgorithms) > 0
 	}
 
@@ -120,44 +121,6 @@ func handshakeOnce(ctx context.Context, addr, user string, check ssh.HostKeyCall
 		p.err = herr
 	}
 	return p, restricted, nil
-}
-
-// knownAlgorithms returns the host key algorithms known_hosts has for the
-// host, so the handshake negotiates a key type it can check. Without this Go
-// prefers ECDSA, then RSA, and reports a false "key mismatch" against a file
-// that OpenSSH wrote with only the ed25519 key.
-func knownAlgorithms(check ssh.HostKeyCallback, addr string, remote net.Addr) []string {
-	pub, _, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		return nil
-	}
-	probe, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		return nil
-	}
-	var ke *knownhosts.KeyError
-	if !errors.As(check(addr, remote, probe), &ke) {
-		return nil
-	}
-	var algos []string
-	seen := map[string]bool{}
-	add := func(a ...string) {
-		for _, x := range a {
-			if !seen[x] {
-				seen[x] = true
-				algos = append(algos, x)
-			}
-		}
-	}
-	for _, w := range ke.Want {
-		switch t := w.Key.Type(); t {
-		case ssh.KeyAlgoRSA:
-			add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA)
-		default:
-			add(t)
-		}
-	}
-	return algos
 }
 
 func describeKey(k ssh.PublicKey) string {
