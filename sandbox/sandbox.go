@@ -73,6 +73,7 @@ type Sandbox struct {
 	tempDir   string
 	stopSched context.CancelFunc
 	schedDone chan struct{}
+	unlock    func()
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -98,6 +99,9 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("sandbox: state directory: %w", err)
+	}
+	if s.unlock, err = lockState(o.StateDir); err != nil {
+		return nil, err
 	}
 	id, err := loadIdentity(o.StateDir)
 	if err != nil {
@@ -282,6 +286,9 @@ func (s *Sandbox) Close() error {
 		}
 		if s.db != nil {
 			errs = append(errs, s.db.Close())
+		}
+		if s.unlock != nil {
+			s.unlock()
 		}
 		if s.tempDir != "" {
 			errs = append(errs, os.RemoveAll(s.tempDir))

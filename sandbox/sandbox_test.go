@@ -210,3 +210,21 @@ func TestDamagedStateSaysHowToRecover(t *testing.T) {
 		t.Fatalf("Start on damaged state: %v, want advice to --reset", err)
 	}
 }
+
+// Two sandboxes on one state directory would overwrite each other; the second is refused
+// with advice, and the directory is free again once the first closes.
+func TestOneSandboxPerStateDirectory(t *testing.T) {
+	dir := t.TempDir()
+	first, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sandbox.Start(context.Background(), sandbox.Options{StateDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "already running a sandbox") || !strings.Contains(err.Error(), "--state") {
+		t.Fatalf("second Start on the same directory: %v", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	start(t, dir) // free again
+}
