@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"time"
 
 	"rotation-tutor/steps"
 )
@@ -18,6 +19,8 @@ type Common struct {
 	Keys    KeyMap
 	Session *steps.Session
 	Reveal  bool // show secret values instead of masking them
+	// FlashFor is how long a note stays in the help bar; tests shorten it.
+	FlashFor time.Duration
 
 	// The world's start, which runs from the first frame on.
 	Stages   []string // what the world reported while starting

@@ -42,7 +42,7 @@ func newTestModel(t *testing.T, w steps.World, width, height int) *model {
 	t.Cleanup(func() { s.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s}
+	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s, FlashFor: time.Millisecond}
 	m := newModel(c, false, "sandbox")
 	m.update(tea.WindowSizeMsg{Width: width, Height: height})
 	return m

@@ -106,3 +106,12 @@ func TestPanicInCommandBecomesReport(t *testing.T) {
 		t.Fatal("a panic did not quit")
 	}
 }
+
+// Two enters typed faster than the screen changes must not skip a screen.
+func TestFastEntersDoNotSkipAScreen(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 24)
+	first := m.update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	second := m.update(tea.KeyPressMsg{Code: tea.KeyEnter}) // still on the welcome screen
+	settle(t, m, tea.Batch(first, second))
+	requireContains(t, m, "2/11 The environment")
+}

@@ -37,11 +37,13 @@ type stepFailedMsg struct {
 	err    error
 }
 
-// nextStepMsg and prevStepMsg move through the walkthrough; gotoStepMsg jumps.
+// nextStepMsg moves on from step from; gotoStepMsg jumps from it to id.
+// Both name the screen that asked, so a key pressed twice before the first
+// move lands cannot skip a screen: the root ignores a move from a screen that
+// is no longer current.
 type (
-	nextStepMsg struct{}
-	prevStepMsg struct{}
-	gotoStepMsg struct{ id steps.ID }
+	nextStepMsg struct{ from steps.ID }
+	gotoStepMsg struct{ from, id steps.ID }
 )
 
 // liveTickMsg asks the live screen to look again; gen tells a current tick
@@ -79,10 +81,12 @@ type panicMsg struct {
 	stack  []byte
 }
 
-func nextStepCmd() tea.Cmd { return func() tea.Msg { return nextStepMsg{} } }
-func prevStepCmd() tea.Cmd { return func() tea.Msg { return prevStepMsg{} } }
-func gotoStepCmd(id steps.ID) tea.Cmd {
-	return func() tea.Msg { return gotoStepMsg{id: id} }
+func nextStepCmd(from steps.ID) tea.Cmd {
+	return func() tea.Msg { return nextStepMsg{from: from} }
+}
+
+func gotoStepCmd(from, id steps.ID) tea.Cmd {
+	return func() tea.Msg { return gotoStepMsg{from: from, id: id} }
 }
 
 // safe runs cmd and turns a panic in it into a panicMsg, so the root can quit

@@ -105,10 +105,14 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		}
 		return flashCmd("reconnected through the bastion")
 	case nextStepMsg:
+		if steps.Index(msg.from) != m.cur {
+			return nil
+		}
 		return m.go_(m.cur + 1)
-	case prevStepMsg:
-		return m.go_(m.cur - 1)
 	case gotoStepMsg:
+		if steps.Index(msg.from) != m.cur {
+			return nil
+		}
 		if i := steps.Index(msg.id); i >= 0 {
 			if i > steps.Index(steps.Connect) {
 				// Resuming past the connect step: the tunnel and the admin
@@ -125,7 +129,7 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		m.flash = msg.text
 		m.flashGen++
 		gen := m.flashGen
-		return tea.Tick(3*time.Second, func(time.Time) tea.Msg { return flashDoneMsg{gen: gen} })
+		return tea.Tick(m.common.FlashFor, func(time.Time) tea.Msg { return flashDoneMsg{gen: gen} })
 	case flashDoneMsg:
 		if msg.gen == m.flashGen {
 			m.flash = ""

@@ -79,7 +79,7 @@ func (m *liveScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			if rs := m.Session.Rotations(); len(rs) > 0 {
 				m.Session.MarkDone(steps.Watch, steps.RotationResult(rs[len(rs)-1]))
 			}
-			return m, nextStepCmd()
+			return m, nextStepCmd(m.step.ID)
 		}
 	case liveTickMsg:
 		if msg.gen == m.gen && m.active {

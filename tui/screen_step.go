@@ -72,7 +72,7 @@ func (m *stepScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			case stateIdle, stateFailed:
 				return m, m.run()
 			case stateDone:
-				return m, nextStepCmd()
+				return m, nextStepCmd(m.step.ID)
 			}
 		case key.Matches(msg, m.Keys.Rerun) && m.state == stateDone:
 			return m, m.run()

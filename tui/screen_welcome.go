@@ -58,9 +58,9 @@ func (m *welcomeScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		// Recording the choices cannot fail; the result is the summary line.
 		_, _ = m.step.Run(m.Ctx, m.Session)
 		if st, ok := m.resumeAt(); ok {
-			return m, gotoStepCmd(st.ID)
+			return m, gotoStepCmd(steps.Welcome, st.ID)
 		}
-		return m, nextStepCmd()
+		return m, nextStepCmd(steps.Welcome)
 	}
 	return m, nil
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -60,7 +61,7 @@ func Run(ctx context.Context, w steps.World, o Options) error {
 	if mode == "" {
 		mode = steps.KindSandbox
 	}
-	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s}
+	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s, FlashFor: 3 * time.Second}
 	m := newModel(c, o.AltScreen, mode)
 
 	opts := []tea.ProgramOption{tea.WithContext(ctx)}
