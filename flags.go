@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/crypto/ssh"
+
 	"rotation-tutor/world"
 )
 
@@ -36,6 +38,7 @@ type options struct {
 	adminSecret string
 	secretName  string
 	lambdaARN   string
+	trustHost   string
 
 	clients   int
 	rotations int
@@ -93,6 +96,7 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 		fs.StringVar(&o.adminSecret, "admin-secret", "", "ARN of the admin secret (default: the instance's RDS-managed secret)")
 		fs.StringVar(&o.secretName, "secret-name", "SecretsManagerTutorialAppuser", "name of the application user's secret")
 		fs.StringVar(&o.lambdaARN, "rotation-lambda-arn", "", "rotation function ARN (default on AWS: rotate locally through the tunnel)")
+		fs.StringVar(&o.trustHost, "trust-host-key", "", "trust a bastion not yet in known_hosts if its key has this fingerprint (SHA256:…), and record it")
 	}
 	if cmd.groups&groupTutorial != 0 {
 		fs.StringVar(&o.strategy, "strategy", "alternating", "rotation strategy: alternating (users) or single (user)")
@@ -115,11 +119,14 @@ func (o *options) validate(cmd command) error {
 	}
 	if cmd.groups&groupWorld != 0 {
 		if !o.aws {
-			for name, v := range map[string]string{"--bastion": o.bastion, "--key": o.keyFile, "--db-host": o.dbHost, "--admin-secret": o.adminSecret, "--profile": o.profile} {
+			for name, v := range map[string]string{"--bastion": o.bastion, "--key": o.keyFile, "--db-host": o.dbHost, "--admin-secret": o.adminSecret, "--profile": o.profile, "--trust-host-key": o.trustHost} {
 				if v != "" {
 					return fmt.Errorf("%s only applies with --aws (the sandbox brings its own)", name)
 				}
 			}
+		}
+		if o.trustHost != "" && !strings.HasPrefix(o.trustHost, "SHA256:") {
+			return fmt.Errorf("--trust-host-key takes a fingerprint as ssh-keygen -l prints it: SHA256:…")
 		}
 		if o.dbPort < 0 || o.dbPort > 65535 {
 			return fmt.Errorf("--db-port must be between 1 and 65535")
@@ -173,6 +180,11 @@ func (o *options) awsOptions() world.AWSOptions {
 		KeyFile: o.keyFile, KnownHostsFile: o.knownHosts, DBHost: o.dbHost, DBPort: o.dbPort,
 		DBInstance: o.dbInstance, AdminSecretARN: o.adminSecret, SecretName: o.secretName,
 		RotationLambdaARN: o.lambdaARN,
+	}
+	if o.trustHost != "" {
+		// Trust on first use, but only for the key the operator vouched for: anything else
+		// is refused as unknown, and a changed key is refused whatever this says.
+		given.OnUnknownHost = func(_ string, key ssh.PublicKey) bool { return ssh.FingerprintSHA256(key) == o.trustHost }
 	}
 	if remembered, err := world.LoadRemembered(); err == nil {
 		return given.Merge(remembered)

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 func runArgs(args ...string) (code int, stdout, stderr string) {
@@ -109,4 +112,31 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// --trust-host-key trusts exactly the fingerprint the operator gave, nothing else.
+func TestTrustHostKeyTrustsOnlyThatFingerprint(t *testing.T) {
+	keyFor := func() ssh.PublicKey {
+		pub, _, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := ssh.NewPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	vouched, other := keyFor(), keyFor()
+	o := &options{aws: true, trustHost: ssh.FingerprintSHA256(vouched)}
+	trust := o.awsOptions().OnUnknownHost
+	if trust == nil || !trust("bastion:22", vouched) || trust("bastion:22", other) {
+		t.Fatal("--trust-host-key must trust its fingerprint and only that one")
+	}
+	if (&options{aws: true}).awsOptions().OnUnknownHost != nil {
+		t.Fatal("without --trust-host-key an unknown bastion must not be trusted")
+	}
+	if code, _, stderr := runArgs("doctor", "--aws", "--trust-host-key", "deadbeef"); code != exitUsage || !strings.Contains(stderr, "SHA256:") {
+		t.Fatalf("a malformed fingerprint: exit %d, %s", code, stderr)
+	}
 }

@@ -60,7 +60,8 @@ func (h *hostKeys) callback(hostname string, remote net.Addr, key ssh.PublicKey)
 		}
 		h.lastErr = &Error{Hop: HopBastionHostKey,
 			What: fmt.Sprintf("%s is not in %s; it presents %s %s", host, h.file, key.Type(), ssh.FingerprintSHA256(key)),
-			Fix:  "Compare that fingerprint with the bastion's (EC2 console: Get system log, or ask its owner), then trust it.", Err: err}
+			Fix: "Compare that fingerprint with the bastion's (EC2 console: Get system log, or ask its owner), then trust it: " +
+				"answer yes when asked, or run again with --trust-host-key " + ssh.FingerprintSHA256(key) + ".", Err: err}
 	default:
 		h.lastErr = &Error{Hop: HopBastionHostKey, What: "cannot check the bastion's host key", Err: err}
 	}
