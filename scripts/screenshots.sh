@@ -36,6 +36,7 @@ wait_for() {
 shot() {
 	tmux capture-pane -e -p -t "$session" >"$tmp/$1.ansi"
 	"$tmp/freeze" --language ansi --window --padding 20 -o "$root/assets/$1.png" "$tmp/$1.ansi"
+	chmod 0644 "$root/assets/$1.png"
 	echo "assets/$1.png"
 }
 
@@ -67,6 +68,6 @@ run_step "rotation is on" "Watch it rotate"
 wait_for "CLIENTS"
 tmux send-keys -t "$session" r
 wait_for "appuser → appuser_clone → appuser"
-sleep 1 # let the sparkline fill a little
+sleep 3 # let the sparkline fill a little
 shot live-rotation
 tmux send-keys -t "$session" q
