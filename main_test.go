@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"rotation-tutor/internal/testenv"
 )
 
 func runArgs(args ...string) (code int, stdout, stderr string) {
@@ -138,5 +140,42 @@ func TestTrustHostKeyTrustsOnlyThatFingerprint(t *testing.T) {
 	}
 	if code, _, stderr := runArgs("doctor", "--aws", "--trust-host-key", "deadbeef"); code != exitUsage || !strings.Contains(stderr, "SHA256:") {
 		t.Fatalf("a malformed fingerprint: exit %d, %s", code, stderr)
+	}
+}
+
+// The whole walkthrough, headless, on the embedded database and on a real MariaDB: every
+// step passes (the doctor's included) and the user name alternates in the last two rotations.
+func TestRunHeadlessOnBothEngines(t *testing.T) {
+	for _, engine := range []string{"gms", "mariadb"} {
+		t.Run(engine, func(t *testing.T) {
+			if engine == "mariadb" {
+				testenv.RequireTool(t, "/usr/sbin/mariadbd")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			var out, errOut bytes.Buffer
+			code := run(ctx, []string{"run", "--yes", "--json", "--db", engine, "--state", t.TempDir()}, &out, &errOut)
+			if code != exitOK {
+				t.Fatalf("run exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+			}
+			var last []string
+			dec := json.NewDecoder(&out)
+			for dec.More() {
+				var line struct {
+					Step, Detail string
+					OK           bool
+				}
+				if err := dec.Decode(&line); err != nil {
+					t.Fatal(err)
+				}
+				if !line.OK {
+					t.Errorf("step %s failed: %s", line.Step, line.Detail)
+				}
+				last = append(last, line.Detail)
+			}
+			if n := len(last); n < 2 || !strings.Contains(last[n-2], "appuser_clone → appuser") || !strings.Contains(last[n-1], "appuser → appuser_clone") {
+				t.Errorf("the last two rotations do not alternate: %q", last)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,5 +47,31 @@ func TestLastRotationOverdue(t *testing.T) {
 	late := checkLastRotation(context.Background(), &state{describe: d, now: due.Add(3 * time.Hour)})
 	if late.ok || late.fix == "" {
 		t.Errorf("after the window: %+v, want overdue with a fix", late)
+	}
+}
+
+// MariaDB's SHOW GRANTS carries each user's password hash; the comparison must ignore it
+// (the two users' hashes always differ) and never show it.
+func TestNormaliseGrantsIgnoresPasswordHashes(t *testing.T) {
+	base := normaliseGrants([]string{
+		"GRANT USAGE ON *.* TO `appuser`@`%` IDENTIFIED BY PASSWORD '*14EDA6BA80708EF068B7E5DF86702E7824BAECE0'",
+		"GRANT SELECT ON `tutorial`.* TO `appuser`@`%`",
+	}, "appuser")
+	clone := normaliseGrants([]string{
+		"GRANT USAGE ON *.* TO `appuser_clone`@`%` IDENTIFIED BY PASSWORD '*A4E6991F60B9F8F9DDBC8C17EF5AAD87564FB9F7'",
+		"GRANT SELECT ON `tutorial`.* TO `appuser_clone`@`%`",
+	}, "appuser_clone")
+	onlyBase, onlyClone := diff(base, clone)
+	if len(onlyBase)+len(onlyClone) != 0 {
+		t.Fatalf("same grants compare different: %q vs %q", onlyBase, onlyClone)
+	}
+	for _, l := range append(base, clone...) {
+		if strings.Contains(l, "PASSWORD") || strings.Contains(l, "*14EDA") {
+			t.Fatalf("a password hash survived normalisation: %q", l)
+		}
+	}
+	if a, b := diff(normaliseGrants([]string{"GRANT SELECT, INSERT ON `tutorial`.* TO 'appuser'@'%'"}, "appuser"),
+		normaliseGrants([]string{"GRANT SELECT ON `tutorial`.* TO 'appuser_clone'@'%'"}, "appuser_clone")); len(a) != 1 || len(b) != 1 {
+		t.Fatalf("different grants must stay different: %q vs %q", a, b)
 	}
 }
