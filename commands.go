@@ -113,6 +113,12 @@ func runTUI(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	mode := "sandbox"
 	if o.aws {
 		mode = "real AWS"
+		if isTerminal(os.Stdin) {
+			if err := askMissing(o, os.Stdin, stdout); err != nil {
+				fmt.Fprintf(stderr, "rotation-tutor: %v\n", err)
+				return exitUsage
+			}
+		}
 	}
 	err := tui.Run(ctx, newWorld(o), tui.Options{
 		StateDir: o.stateDir, Strategy: o.strategy, Flavour: o.flavour, Mode: mode, AltScreen: true,
