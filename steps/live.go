@@ -179,9 +179,9 @@ func (s *Session) StartProbe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tun, _ := s.conn()
-	if tun == nil {
-		return failFix("start the simulated clients", fixNotConnected, context.Canceled)
+	tun, _, err := s.ensureConnected(ctx)
+	if err != nil {
+		return err
 	}
 	// Read before locking: SecretID takes s.mu itself, and sync.Mutex is not reentrant.
 	secretID := s.SecretID()

@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,9 +28,9 @@ func (s *Session) loginWith(ctx context.Context, stage, versionID string) (Login
 	if err != nil {
 		return Login{}, err
 	}
-	tun, _ := s.conn()
-	if tun == nil {
-		return Login{}, failFix("use the tunnel", fixNotConnected, errors.New("the SSH tunnel is not open"))
+	tun, _, err := s.ensureConnected(ctx)
+	if err != nil {
+		return Login{}, err
 	}
 	in := &sm.GetSecretValueInput{SecretId: aws.String(s.SecretID())}
 	if versionID != "" {

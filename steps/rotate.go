@@ -71,9 +71,9 @@ func (s *Session) Rotate(ctx context.Context, strategy string, rules *types.Rota
 
 func (s *Session) rotateLocally(ctx context.Context, strategy string) (string, error) {
 	env := s.Env()
-	tun, _ := s.conn()
-	if tun == nil {
-		return "", failFix("rotate with the local rotator", fixNotConnected, errors.New("the SSH tunnel is not open"))
+	tun, _, err := s.ensureConnected(ctx)
+	if err != nil {
+		return "", err
 	}
 	rs := rotation.AlternatingUsers
 	if strategy == StrategySingle {

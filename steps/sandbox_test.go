@@ -131,3 +131,39 @@ func TestHeadlessOnTheSandbox(t *testing.T) {
 		}
 	}
 }
+
+// A learner who quit after the tutorial and comes back resumes on a later step in a new
+// process, with no tunnel open yet: the steps that need the database reconnect by
+// themselves instead of failing (the live view's clients used to die with "context
+// canceled").
+func TestResumedSessionReconnects(t *testing.T) {
+	w := newSandboxWorld(t)
+	state := t.TempDir()
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := steps.RunHeadless(ctx, w, steps.HeadlessOptions{Out: &out, StateDir: state}); err != nil {
+		t.Fatalf("first run: %v\n%s", err, out.String())
+	}
+
+	s, err := steps.NewSession(w, steps.Options{StateDir: state}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Start(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s.Connected() {
+		t.Fatal("a new session is connected before anything asked for the database")
+	}
+	if err := s.StartProbe(ctx); err != nil {
+		t.Fatalf("StartProbe after resume: %v", err)
+	}
+	defer s.StopProbe()
+	if !s.Connected() {
+		t.Fatal("StartProbe did not reconnect")
+	}
+	if _, err := s.Rotate(ctx, steps.StrategyAlternating, nil, nil); err != nil {
+		t.Fatalf("rotate after resume: %v", err)
+	}
+}

@@ -77,6 +77,7 @@ type Session struct {
 	opts  Options
 
 	mu        sync.Mutex
+	connMu    sync.Mutex // one reconnect at a time: two would open two tunnels
 	env       *Env
 	progress  Progress
 	tunnel    *dbclient.Tunnel
@@ -265,6 +266,22 @@ func (s *Session) conn() (*dbclient.Tunnel, *sql.DB) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tunnel, s.admin
+}
+
+// ensureConnected opens the tunnel and the admin connection if this process has not: a
+// learner who quit on a later step and came back resumes there, and the steps that need
+// the database reconnect (as the connect step does) instead of sending them back.
+func (s *Session) ensureConnected(ctx context.Context) (*dbclient.Tunnel, *sql.DB, error) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if t, db := s.conn(); t != nil && db != nil {
+		return t, db, nil
+	}
+	if _, err := runConnect(ctx, s); err != nil {
+		return nil, nil, err
+	}
+	t, db := s.conn()
+	return t, db, nil
 }
 
 // Connected says whether the tunnel and the admin connection are open.

@@ -79,7 +79,7 @@ func cleanUpStep() Step {
 }
 
 func runCleanUp(ctx context.Context, s *Session) (Result, error) {
-	env, db, err := s.requireAdmin()
+	env, db, err := s.requireAdmin(ctx)
 	if err != nil {
 		return Result{}, err
 	}

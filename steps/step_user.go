@@ -42,20 +42,20 @@ func createUserSQL(db, pw string) []string {
 	}
 }
 
-func (s *Session) requireAdmin() (*Env, dbclient.Queryer, error) {
+func (s *Session) requireAdmin(ctx context.Context) (*Env, dbclient.Queryer, error) {
 	env, err := s.requireEnv()
 	if err != nil {
 		return nil, nil, err
 	}
-	_, db := s.conn()
-	if db == nil {
-		return nil, nil, failFix("use the admin connection", fixNotConnected, errors.New("not connected to the database yet"))
+	_, db, err := s.ensureConnected(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	return env, db, nil
 }
 
 func runCreateUser(ctx context.Context, s *Session) (Result, error) {
-	env, db, err := s.requireAdmin()
+	env, db, err := s.requireAdmin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -147,7 +147,7 @@ func storeSecretStep() Step {
 }
 
 func runStoreSecret(ctx context.Context, s *Session) (Result, error) {
-	env, db, err := s.requireAdmin()
+	env, db, err := s.requireAdmin(ctx)
 	if err != nil {
 		return Result{}, err
 	}

@@ -135,7 +135,6 @@ const (
 	fixTunnel        = "Check the bastion address and key; the troubleshooting step tests each hop."
 	fixAdminSecret   = "Check that the admin secret exists and that your identity may read it (secretsmanager:GetSecretValue)."
 	fixNoPassword    = "Go back to the create-user step and run it again; its password lives only in memory."
-	fixNotConnected  = "Run the connect step first (press b to go back)."
 	fixStoreFirst    = "Run the store-secret step first (press b to go back)."
 	fixPending       = "A previous rotation did not finish. Run the troubleshooting step, or remove the label: aws secretsmanager update-secret-version-stage --secret-id %s --version-stage AWSPENDING --remove-from-version-id %s"
 	fixRotationWait  = "The rotation function did not finish in time. Check its logs (CloudWatch Logs, /aws/lambda/<function>), that it can reach the database and the Secrets Manager endpoint from its VPC, and that it may read the admin secret named by masterarn."
