@@ -117,7 +117,62 @@ func renderCommand(st *Styles, cmds []steps.Command, sel, width int) string {
 	if c.Note != "" {
 		head += st.CodeNote.Render(" — " + c.Note)
 	}
-	return truncate(head, width) + "\n" + st.Code.Render(wrap(c.Text, width-2))
+	return truncate(head, width) + "\n" + st.Code.Render(wrapCommand(c.Text, width-2))
+}
+
+// wrapCommand breaks a command at spaces only, so that a flag such as --endpoint-url or a
+// name with hyphens is never split across lines (ansi.Wrap breaks at every hyphen), and
+// indents the lines that continue one. A token wider than a line is cut as a last resort.
+// The text stays readable, not pasteable as wrapped: c copies the command on one line.
+func wrapCommand(s string, width int) string {
+	const indent = "  "
+	width = max(width, 20)
+	var out []string
+	for _, src := range strings.Split(s, "\n") {
+		line, lead := "", ""
+		flush := func() {
+			out = append(out, line)
+			line, lead = "", indent
+		}
+		for _, tok := range strings.Split(src, " ") {
+			switch {
+			case line == "":
+				line = lead + tok
+			case ansi.StringWidth(line)+1+ansi.StringWidth(tok) <= width:
+				line += " " + tok
+			default:
+				flush()
+				line = lead + tok
+			}
+			for ansi.StringWidth(line) > width { // one token wider than a line
+				head, rest := cutToken(line, width, len(lead))
+				line = head
+				flush()
+				line = lead + rest
+			}
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+// cutToken splits a line that is too wide, after the last ':' or '/' that fits (where an
+// ARN or a URL breaks naturally), or at the width when there is none past the indent.
+func cutToken(line string, width, indent int) (head, rest string) {
+	cut, w := -1, 0
+	for i, r := range line {
+		w += ansi.StringWidth(string(r))
+		if w > width {
+			break
+		}
+		if (r == ':' || r == '/') && i >= indent {
+			cut = i + len(string(r))
+		}
+	}
+	if cut < 0 {
+		return ansi.Truncate(line, width, ""), ansi.Cut(line, width, ansi.StringWidth(line))
+	}
+	return line[:cut], line[cut:]
 }
 
 // renderDiagram draws the path a connection takes, you → bastion →
