@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"rotation-tutor/internal/atomicfile"
 )
 
 // progressFile is the file in the state dir that remembers how far a
@@ -73,35 +75,12 @@ func SaveProgress(dir string, p Progress) error {
 	if dir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("save progress: %w", err)
-	}
 	p.Version = progressVersion
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save progress: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, progressFile+".*")
-	if err != nil {
-		return fmt.Errorf("save progress: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename this finds nothing
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save progress: %w", err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save progress: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save progress: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save progress: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, progressFile)); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, progressFile), b); err != nil {
 		return fmt.Errorf("save progress: %w", err)
 	}
 	return nil
