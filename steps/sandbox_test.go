@@ -4,84 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"golang.org/x/crypto/ssh"
 
-	"rotation-tutor/dbclient"
-	"rotation-tutor/rotation"
-	"rotation-tutor/sandbox/bastion"
-	"rotation-tutor/sandbox/lambda"
-	"rotation-tutor/sandbox/lambda/lambdatest"
+	"rotation-tutor/internal/testworld"
 	"rotation-tutor/steps"
 )
 
-// sandboxWorld is the sandbox assembled from its pieces for these tests:
-// Secrets Manager, the database and the rotation functions from lambdatest,
-// plus the SSH bastion in front of the database.
-type sandboxWorld struct {
-	t      *testing.T
-	lw     *lambdatest.World
-	events chan rotation.StepEvent
-	admin  string // the admin password, to prove it never reaches the progress file
-}
-
-func newSandboxWorld(t *testing.T) *sandboxWorld {
-	t.Helper()
-	events := make(chan rotation.StepEvent, 256)
-	lw := lambdatest.New(t, lambdatest.Options{Observe: func(ev rotation.StepEvent) {
-		select {
-		case events <- ev:
-		default: // the screen catches up from DescribeSecret
-		}
-	}})
-	return &sandboxWorld{t: t, lw: lw, events: events, admin: lw.AdminPassword}
-}
-
-func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
-	dir := w.t.TempDir()
-	key, err := bastion.NewClientKey()
-	if err != nil {
-		return nil, err
-	}
-	keyFile := filepath.Join(dir, "id_ed25519")
-	if err := key.Write(keyFile); err != nil {
-		return nil, err
-	}
-	internal := net.JoinHostPort(lambdatest.DBHost, strconv.Itoa(lambdatest.DBPort))
-	b, err := bastion.Start(ctx, bastion.Options{AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: map[string]string{internal: w.lw.DBAddr}})
-	if err != nil {
-		return nil, err
-	}
-	w.t.Cleanup(func() { b.Close() })
-	known := filepath.Join(dir, "known_hosts")
-	if err := os.WriteFile(known, []byte(b.KnownHostsLine()+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	progress("bastion on " + b.Addr())
-	return &steps.Env{
-		Kind: steps.KindSandbox, Region: lambdatest.Region, Secrets: w.lw.Secrets, SecretsEndpoint: w.lw.URL,
-		SSH:    dbclient.SSHConfig{Addr: b.Addr(), User: b.User(), KeyFile: keyFile, KnownHostsFile: known},
-		DBHost: lambdatest.DBHost, DBPort: lambdatest.DBPort, DBName: lambdatest.DBName, DBInstance: "secretsmanagertutorial",
-		AdminSecretARN:      w.lw.AdminARN,
-		RotationLambdaARN:   lambda.AlternatingARN(lambdatest.Region),
-		SingleUserLambdaARN: lambda.SingleUserARN(lambdatest.Region),
-		StepEvents:          w.events,
-		WaitRotations:       w.lw.Service.WaitRotations,
-	}, nil
-}
-
-func (w *sandboxWorld) Close() error { return nil }
-
 func TestHeadlessOnTheSandbox(t *testing.T) {
-	w := newSandboxWorld(t)
+	w := testworld.New(t)
 	state := t.TempDir()
 	var out bytes.Buffer
 	if err := steps.RunHeadless(context.Background(), w, steps.HeadlessOptions{JSON: true, Out: &out, StateDir: state}); err != nil {
@@ -114,9 +50,9 @@ func TestHeadlessOnTheSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets := []string{w.admin}
+	secrets := []string{w.AdminPassword}
 	for _, stage := range []string{"AWSCURRENT", "AWSPREVIOUS"} {
-		v, err := w.lw.Secrets.GetSecretValue(context.Background(), &sm.GetSecretValueInput{
+		v, err := w.LW.Secrets.GetSecretValue(context.Background(), &sm.GetSecretValueInput{
 			SecretId: aws.String(steps.DefaultSecretName), VersionStage: aws.String(stage)})
 		if err != nil {
 			t.Fatal(err)
@@ -137,7 +73,7 @@ func TestHeadlessOnTheSandbox(t *testing.T) {
 // themselves instead of failing (the live view's clients used to die with "context
 // canceled").
 func TestResumedSessionReconnects(t *testing.T) {
-	w := newSandboxWorld(t)
+	w := testworld.New(t)
 	state := t.TempDir()
 	ctx := context.Background()
 	var out bytes.Buffer

@@ -1,0 +1,84 @@
+// Package testworld is the sandbox assembled from its pieces for the tests of the tutorial
+// and the walkthrough: Secrets Manager, the database and the rotation functions
+// (lambdatest), and an SSH bastion in front of the database. Unlike sandbox.Start it exposes
+// the pieces, so a test can look behind the steps (read a secret, know the admin password).
+package testworld
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
+	"rotation-tutor/sandbox/bastion"
+	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/lambda/lambdatest"
+	"rotation-tutor/steps"
+)
+
+// World implements steps.World on real loopback servers that stop when the test ends.
+type World struct {
+	t             *testing.T
+	LW            *lambdatest.World
+	AdminPassword string // to prove it never reaches what the steps write
+	events        chan rotation.StepEvent
+}
+
+// New builds the world; Start adds a bastion in front of its database.
+func New(t *testing.T) *World {
+	t.Helper()
+	events := make(chan rotation.StepEvent, 256)
+	lw := lambdatest.New(t, lambdatest.Options{Observe: func(ev rotation.StepEvent) {
+		select {
+		case events <- ev:
+		default: // the screen catches up from DescribeSecret
+		}
+	}})
+	return &World{t: t, LW: lw, AdminPassword: lw.AdminPassword, events: events}
+}
+
+// Start starts a bastion with a fresh key and known_hosts, and returns the Env.
+func (w *World) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
+	dir := w.t.TempDir()
+	key, err := bastion.NewClientKey()
+	if err != nil {
+		return nil, err
+	}
+	keyFile := filepath.Join(dir, "id_ed25519")
+	if err := key.Write(keyFile); err != nil {
+		return nil, err
+	}
+	internal := net.JoinHostPort(lambdatest.DBHost, strconv.Itoa(lambdatest.DBPort))
+	b, err := bastion.Start(ctx, bastion.Options{AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: map[string]string{internal: w.LW.DBAddr}})
+	if err != nil {
+		return nil, err
+	}
+	w.t.Cleanup(func() { b.Close() })
+	known := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(known, []byte(b.KnownHostsLine()+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		progress("bastion on " + b.Addr())
+	}
+	return &steps.Env{
+		Kind: steps.KindSandbox, Region: lambdatest.Region, Secrets: w.LW.Secrets, SecretsEndpoint: w.LW.URL,
+		SSH:    dbclient.SSHConfig{Addr: b.Addr(), User: b.User(), KeyFile: keyFile, KnownHostsFile: known},
+		DBHost: lambdatest.DBHost, DBPort: lambdatest.DBPort, DBName: lambdatest.DBName, DBInstance: "secretsmanagertutorial",
+		AdminSecretARN:      w.LW.AdminARN,
+		RotationLambdaARN:   lambda.AlternatingARN(lambdatest.Region),
+		SingleUserLambdaARN: lambda.SingleUserARN(lambdatest.Region),
+		StepEvents:          w.events,
+		WaitRotations:       w.LW.Service.WaitRotations,
+	}, nil
+}
+
+// Close leaves the servers to the test's cleanup, so a test can still look at them after
+// the steps closed their world.
+func (w *World) Close() error { return nil }
