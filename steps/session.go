@@ -277,11 +277,19 @@ func (s *Session) ensureConnected(ctx context.Context) (*dbclient.Tunnel, *sql.D
 	if t, db := s.conn(); t != nil && db != nil {
 		return t, db, nil
 	}
-	if _, err := runConnect(ctx, s); err != nil {
+	if _, err := connect(ctx, s); err != nil {
 		return nil, nil, err
 	}
 	t, db := s.conn()
 	return t, db, nil
+}
+
+// EnsureConnected opens the tunnel and the admin connection unless they are open: what a
+// walkthrough resumed past the connect step does once its world is up. It never replaces a
+// working tunnel, which the live view's clients may be using.
+func (s *Session) EnsureConnected(ctx context.Context) error {
+	_, _, err := s.ensureConnected(ctx)
+	return err
 }
 
 // Connected says whether the tunnel and the admin connection are open.

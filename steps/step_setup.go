@@ -133,6 +133,14 @@ func (s *Session) requireEnv() (*Env, error) {
 }
 
 func runConnect(ctx context.Context, s *Session) (Result, error) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	return connect(ctx, s)
+}
+
+// connect opens the tunnel and the admin session, replacing any open ones. Call it with
+// s.connMu held, so that two callers never open two tunnels and close each other's.
+func connect(ctx context.Context, s *Session) (Result, error) {
 	env, err := s.requireEnv()
 	if err != nil {
 		return Result{}, err

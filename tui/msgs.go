@@ -142,9 +142,7 @@ func waitStageCmd(stages <-chan string) tea.Cmd {
 // reconnectCmd opens the tunnel and the admin session again after a resume.
 func reconnectCmd(ctx context.Context, s *steps.Session) tea.Cmd {
 	return safe(func() tea.Msg {
-		st, _ := steps.ByID(steps.Connect)
-		_, err := st.Run(ctx, s)
-		return reconnectedMsg{err: err}
+		return reconnectedMsg{err: s.EnsureConnected(ctx)}
 	})
 }
 
