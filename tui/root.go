@@ -28,6 +28,7 @@ type model struct {
 	kind      string // what the header says the world is
 	crash     *panicMsg
 	resumed   bool // reconnect once the world is up, for a learner resuming past the connect step
+	question  *hostKeyQuestionMsg // an unknown bastion waiting for the learner's answer
 }
 
 func newModel(c *Common, altScreen bool, kind string) *model {
@@ -87,7 +88,25 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 	case panicMsg:
 		m.crash = &msg
 		return tea.Quit
+	case hostKeyQuestionMsg:
+		if m.question != nil { // one handshake at a time; refuse a second rather than lose it
+			msg.reply <- false
+			return nil
+		}
+		m.question = &msg
+		return nil
 	case tea.KeyPressMsg:
+		if m.question != nil {
+			switch msg.String() {
+			case "y", "Y":
+				return m.answerHostKey(true)
+			case "n", "N", "esc":
+				return m.answerHostKey(false)
+			case "ctrl+c":
+				return tea.Sequence(m.answerHostKey(false), tea.Quit)
+			}
+			return nil
+		}
 		return m.key(msg)
 	case worldStageMsg:
 		c.Stages = append(c.Stages, msg.stage)
@@ -220,6 +239,10 @@ func (m *model) render() string {
 	header := renderHeader(st, m.cur, len(m.steps), m.steps[m.cur].Title, m.badge(), w)
 	body := m.screens[m.cur].View()
 	footer := m.help.View(m.screens[m.cur])
+	if m.question != nil {
+		body = renderHostKeyQuestion(st, m.question, w)
+		footer = st.Subtle.Render("y trust and record • n refuse • ctrl+c quit")
+	}
 	if m.flash != "" {
 		footer = st.Warn.Render(truncate(m.flash, w))
 	}

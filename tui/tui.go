@@ -49,6 +49,8 @@ type Options struct {
 func Run(ctx context.Context, w steps.World, o Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	asker := &hostKeyAsker{ctx: ctx}
+	w = askingWorld{World: w, asker: asker}
 	s, err := steps.NewSession(w, steps.Options{Strategy: o.Strategy, Flavour: o.Flavour, StateDir: o.StateDir, Checker: o.Checker}, o.Reset)
 	if err != nil {
 		w.Close()
@@ -79,7 +81,9 @@ func Run(ctx context.Context, w steps.World, o Options) error {
 	if o.Width > 0 && o.Height > 0 {
 		opts = append(opts, tea.WithWindowSize(o.Width, o.Height))
 	}
-	_, runErr := tea.NewProgram(m, opts...).Run()
+	p := tea.NewProgram(m, opts...)
+	asker.setSend(p.Send)
+	_, runErr := p.Run()
 	cancel() // stop the calls still in flight before closing what they use
 	closeErr := s.Close()
 

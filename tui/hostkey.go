@@ -1,0 +1,101 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/crypto/ssh"
+
+	"rotation-tutor/steps"
+)
+
+// hostKeyQuestionMsg asks the learner whether to trust a bastion that known_hosts does not
+// list yet. reply gets the answer exactly once.
+type hostKeyQuestionMsg struct {
+	host, keyType, fingerprint, file string
+	reply                            chan<- bool
+}
+
+// hostKeyAsker connects dbclient's OnUnknownHost, which is called synchronously during the
+// SSH handshake inside the connect step's command, to the running program: it sends the
+// question and waits for the answer, or for the walkthrough to end (then: do not trust).
+type hostKeyAsker struct {
+	ctx  context.Context
+	mu   sync.Mutex
+	send func(tea.Msg) // the program's Send, once it exists
+}
+
+func (a *hostKeyAsker) setSend(send func(tea.Msg)) {
+	a.mu.Lock()
+	a.send = send
+	a.mu.Unlock()
+}
+
+func (a *hostKeyAsker) ask(host string, key ssh.PublicKey, file string) bool {
+	a.mu.Lock()
+	send := a.send
+	a.mu.Unlock()
+	if send == nil {
+		return false
+	}
+	reply := make(chan bool, 1)
+	send(hostKeyQuestionMsg{host: host, keyType: key.Type(), fingerprint: ssh.FingerprintSHA256(key), file: file, reply: reply})
+	select {
+	case ok := <-reply:
+		return ok
+	case <-a.ctx.Done():
+		return false
+	}
+}
+
+// askingWorld is the world the walkthrough runs on: the same, except that a bastion missing
+// from known_hosts is put to the learner instead of refused. A decision main already made
+// (--trust-host-key) comes first; a changed key is refused by dbclient before any asking.
+type askingWorld struct {
+	steps.World
+	asker *hostKeyAsker
+}
+
+func (w askingWorld) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
+	env, err := w.World.Start(ctx, progress)
+	if err != nil || env == nil {
+		return env, err
+	}
+	given, file := env.SSH.OnUnknownHost, env.SSH.KnownHostsFile
+	if file == "" {
+		file = "~/.ssh/known_hosts"
+	}
+	env.SSH.OnUnknownHost = func(host string, key ssh.PublicKey) bool {
+		if given != nil && given(host, key) {
+			return true
+		}
+		return w.asker.ask(host, key, file)
+	}
+	return env, nil
+}
+
+// answerHostKey settles the open question, if any, and closes it.
+func (m *model) answerHostKey(trust bool) tea.Cmd {
+	q := m.question
+	if q == nil {
+		return nil
+	}
+	m.question = nil
+	q.reply <- trust // buffered: never blocks
+	if trust {
+		return flashCmd("trusted " + q.fingerprint + " and recorded it in " + q.file)
+	}
+	return flashCmd("not trusted: the connection was refused")
+}
+
+// renderHostKeyQuestion is the question, in place of the screen's body.
+func renderHostKeyQuestion(st *Styles, q *hostKeyQuestionMsg, width int) string {
+	return st.Warn.Render("Unknown bastion") + "\n\n" +
+		wrap(fmt.Sprintf("%s is not in %s, so there is no way yet to tell it from an impostor.", q.host, q.file), width) + "\n\n" +
+		st.Label.Render("It presents ") + q.keyType + " " + st.OK.Render(q.fingerprint) + "\n\n" +
+		wrap("Compare that fingerprint with the instance's own (EC2 console: Actions → Monitor and troubleshoot → Get system log; "+
+			"or ask the bastion's owner). Trust it only if they match: it will be recorded, and a different key refused from then on.", width) + "\n\n" +
+		st.Code.Render("y") + " trust and record   " + st.Code.Render("n") + " refuse"
+}

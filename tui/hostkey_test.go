@@ -1,0 +1,84 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"rotation-tutor/internal/testworld"
+	"rotation-tutor/steps"
+)
+
+// The question replaces the screen until answered: y trusts, n refuses, and the answer
+// reaches the waiting handshake exactly once.
+func TestHostKeyQuestionIsAnsweredByTheLearner(t *testing.T) {
+	for _, tc := range []struct {
+		key   string
+		trust bool
+	}{{"y", true}, {"n", false}} {
+		m := newTestModel(t, failingWorld(), 80, 24)
+		reply := make(chan bool, 1)
+		m.update(hostKeyQuestionMsg{host: "[203.0.113.10]:22", keyType: "ssh-ed25519", fingerprint: "SHA256:abcdef", file: "/home/me/.ssh/known_hosts", reply: reply})
+		requireContains(t, m, "Unknown bastion", "SHA256:abcdef", "y trust and record")
+		press(t, m, "q") // other keys wait for the answer: q does not quit here
+		if m.question == nil {
+			t.Fatal("a key other than y or n dismissed the question")
+		}
+		press(t, m, tc.key)
+		if got := <-reply; got != tc.trust {
+			t.Fatalf("%s answered %v, want %v", tc.key, got, tc.trust)
+		}
+		if strings.Contains(view(m), "Unknown bastion") {
+			t.Fatalf("the question stays on screen after %s", tc.key)
+		}
+	}
+}
+
+// Against a real bastion that known_hosts does not list: the connect step asks, and the
+// answer decides — trusted, the key is recorded and the step succeeds; refused, the step
+// fails on the host-key hop and nothing is recorded.
+func TestConnectAsksAboutAnUnknownBastion(t *testing.T) {
+	for _, trust := range []bool{true, false} {
+		asker := &hostKeyAsker{ctx: context.Background()}
+		var asked hostKeyQuestionMsg
+		asker.setSend(func(msg tea.Msg) {
+			asked = msg.(hostKeyQuestionMsg)
+			asked.reply <- trust
+		})
+		w := askingWorld{World: forgetHosts{testworld.New(t)}, asker: asker}
+		s, err := steps.NewSession(w, steps.Options{StateDir: t.TempDir()}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := s.Start(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := steps.ByID(steps.Connect)
+		_, err = st.Run(context.Background(), s)
+		known, _ := os.ReadFile(env.SSH.KnownHostsFile)
+		switch {
+		case asked.fingerprint == "":
+			t.Fatal("the learner was never asked")
+		case trust && (err != nil || !strings.Contains(string(known), "ssh-ed25519")):
+			t.Fatalf("trusted: connect %v, known_hosts %q", err, known)
+		case !trust && (err == nil || len(known) != 0):
+			t.Fatalf("refused: connect %v, known_hosts %q", err, known)
+		}
+		s.Close()
+	}
+}
+
+// forgetHosts empties the world's known_hosts, as on a first connection to a real bastion.
+type forgetHosts struct{ steps.World }
+
+func (w forgetHosts) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
+	env, err := w.World.Start(ctx, progress)
+	if err == nil {
+		err = os.WriteFile(env.SSH.KnownHostsFile, nil, 0o600)
+	}
+	return env, err
+}
