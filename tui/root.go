@@ -27,7 +27,7 @@ type model struct {
 	altScreen bool
 	kind      string // what the header says the world is
 	crash     *panicMsg
-	resumed   bool // reconnect once the world is up, for a learner resuming past the connect step
+	resumed   bool                // reconnect once the world is up, for a learner resuming past the connect step
 	question  *hostKeyQuestionMsg // an unknown bastion waiting for the learner's answer
 }
 
