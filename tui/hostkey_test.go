@@ -82,3 +82,25 @@ func (w forgetHosts) Start(ctx context.Context, progress func(string)) (*steps.E
 	}
 	return env, err
 }
+
+// In a real account the clean-up names what it will delete and waits for y; any other key
+// deletes nothing.
+func TestCleanupInARealAccountAsksFirst(t *testing.T) {
+	m := newTestModel(t, &fakeWorld{env: &steps.Env{Kind: steps.KindAWS, DBHost: "secretsmanagertutorial.abc.eu-west-1.rds.amazonaws.com"}}, 80, 24)
+	settle(t, m, m.Init())
+	settle(t, m, m.go_(steps.Index(steps.CleanUp)))
+	cleanup := m.screens[m.cur].(*cleanupScreen)
+
+	press(t, m, "enter")
+	requireContains(t, m, "Delete in your AWS account?", steps.DefaultSecretName, "7-day recovery window", "rds.amazonaws.com")
+	press(t, m, "n")
+	if cleanup.state != stateIdle || strings.Contains(view(m), "Delete in your AWS account?") {
+		t.Fatalf("n must cancel and delete nothing (state %v)", cleanup.state)
+	}
+
+	press(t, m, "enter")
+	m.update(tea.KeyPressMsg{Code: 'y', Text: "y"}) // not settled: the fake world has no account behind it
+	if cleanup.state != stateRunning {
+		t.Fatalf("y must run the clean-up (state %v)", cleanup.state)
+	}
+}

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -11,7 +13,8 @@ import (
 // its recovery window.
 type cleanupScreen struct {
 	*stepScreen
-	restored string
+	restored   string
+	confirming bool // in a real account, waiting for y before anything is deleted
 }
 
 func newCleanupScreen(c *Common) *cleanupScreen {
@@ -22,6 +25,19 @@ func newCleanupScreen(c *Common) *cleanupScreen {
 func (m *cleanupScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
+		if m.confirming {
+			m.confirming = false
+			if msg.String() == "y" {
+				return m, m.run()
+			}
+			return m, flashCmd("nothing deleted")
+		}
+		wantsRun := (key.Matches(msg, m.Keys.Enter) && (m.state == stateIdle || m.state == stateFailed)) ||
+			(key.Matches(msg, m.Keys.Rerun) && m.state == stateDone)
+		if wantsRun && m.realAccount() {
+			m.confirming = true // deleting in someone's account deserves a second look
+			return m, nil
+		}
 		if key.Matches(msg, m.Keys.Restore) && m.state == stateDone {
 			return m, restoreCmd(m.Ctx, m.Session)
 		}
@@ -40,7 +56,18 @@ func (m *cleanupScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	return m, cmd
 }
 
+func (m *cleanupScreen) realAccount() bool {
+	env := m.Session.Env()
+	return env != nil && env.Kind == steps.KindAWS
+}
+
 func (m *cleanupScreen) View() string {
+	if m.confirming {
+		return m.Styles.Warn.Render("Delete in your AWS account?") + "\n\n" + wrap(fmt.Sprintf(
+			"This schedules the secret %s for deletion after a %d-day recovery window, and drops the database users "+
+				"appuser and appuser_clone on %s.", m.Session.SecretID(), steps.RecoveryDays, m.Session.Env().DBHost), m.contentWidth()) +
+			"\n\n" + m.Styles.Code.Render("y") + " delete   any other key: cancel"
+	}
 	v := m.stepScreen.View()
 	if m.restored != "" {
 		v = m.Styles.OK.Render(markOK) + " " + m.restored + "\n" + v
