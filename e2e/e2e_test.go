@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,6 +65,7 @@ func (tm term) waitFor(d time.Duration, want ...string) string {
 
 func build(t *testing.T) string {
 	t.Helper()
+	touchSources(t, "..")
 	bin := filepath.Join(t.TempDir(), "rotation-tutor")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = ".."
@@ -163,4 +165,26 @@ func TestQuitAndResume(t *testing.T) {
 	again.step("appuser can log in", "5/11 Store the secret")
 	again.press("q")
 	again.waitFor(10*time.Second, "EXIT=0")
+}
+
+// touchSources stats every file the build reads. go test caches a passing result until
+// something the test itself looked at changes; the build runs in a child process it cannot
+// see, so without this an edited screen could be "tested" by a stale cached pass.
+func touchSources(t *testing.T, root string) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "assets") {
+			return filepath.SkipDir
+		}
+		if n := d.Name(); strings.HasSuffix(n, ".go") || n == "go.mod" || n == "go.sum" {
+			_, err = os.Stat(path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
