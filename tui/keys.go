@@ -12,8 +12,10 @@ type KeyMap struct {
 // DefaultKeyMap is the walkthrough's keys.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Enter:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run / next")),
-		Back:     key.NewBinding(key.WithKeys("b", "esc"), key.WithHelp("b", "back")),
+		Enter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run / next")),
+		// Not esc: a terminal's late answer to a startup query can arrive split, and its lone
+		// ESC would read as a key press that moves the learner back a screen.
+		Back:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "back")),
 		Rotate:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rotate now")),
 		Rerun:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
 		Strategy: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "switch strategy")),
