@@ -186,6 +186,7 @@ func (s *Sandbox) adminSecret(ctx context.Context, name, region, endpoint, dbHos
 		string(fresh),
 		map[string]string{"aws:rds:primaryDBInstanceArn": instanceARN, "aws:secretsmanager:owningService": "rds"})
 	if err != nil {
+		l.Close() // not served yet, so Close would not reach it
 		return "", "", fmt.Errorf("sandbox: admin secret: %w", err)
 	}
 	s.serve(l, rds.Instance{Identifier: InstanceID, Address: dbHost, Port: dbPort, Region: region, AccountID: AccountID,
