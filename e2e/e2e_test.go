@@ -153,6 +153,9 @@ func TestQuitAndResume(t *testing.T) {
 	tm := start(t, bin, 80, 24, "--state", state)
 	tm.waitFor(5*time.Second, "1/11 Welcome")
 	tm.press("Enter")
+	// Wait for the screen before the next key: a key pressed while a screen change is on
+	// its way still goes to the old screen (which is what a person would see, too).
+	tm.waitFor(5*time.Second, "2/11 The environment")
 	tm.step("sandbox running", "3/11 Connect through the bastion")
 	tm.step("logged in as", "4/11 Create the database user")
 	tm.press("q")
