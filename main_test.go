@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -57,7 +56,7 @@ func TestSandboxJSONThenCleanStop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
-	var errOut lockedBuffer
+	var errOut testenv.Buffer
 	done := make(chan int, 1)
 	go func() {
 		code := run(ctx, []string{"sandbox", "--json", "--state", t.TempDir()}, pw, &errOut)
@@ -97,23 +96,6 @@ func TestSandboxJSONThenCleanStop(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("sandbox did not stop within 30s of being told to")
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // --trust-host-key trusts exactly the fingerprint the operator gave, nothing else.

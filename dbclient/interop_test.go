@@ -103,7 +103,7 @@ func TestInteropOpenSSHClientThroughBastion(t *testing.T) {
 			"-o", "ServerAliveInterval=5", "-p", strconv.Itoa(bport), "-i", w.keyFile}, extra...)
 	}
 
-	local := freePort(t)
+	local := testenv.FreePort(t)
 	fwd := startProcess(t, "ssh", sshArgs("-o", "ExitOnForwardFailure=yes", "-N",
 		"-L", "127.0.0.1:"+strconv.Itoa(local)+":"+dbHost+":3306", bastion.DefaultUser+"@127.0.0.1")...)
 	waitListening(t, fwd, local)
@@ -120,7 +120,7 @@ func TestInteropOpenSSHClientThroughBastion(t *testing.T) {
 	}
 
 	// A destination off the allow-list: ssh reports the bastion's reason.
-	other := freePort(t)
+	other := testenv.FreePort(t)
 	bad := startProcess(t, "ssh", sshArgs("-N", "-L", "127.0.0.1:"+strconv.Itoa(other)+":127.0.0.1:22", bastion.DefaultUser+"@127.0.0.1")...)
 	waitListening(t, bad, other)
 	bad.waitFor(t, "administratively prohibited: destination not allowed: 127.0.0.1:22")
@@ -156,16 +156,6 @@ func splitHostPort(t testing.TB, addr string) (string, int) {
 	}
 	n, _ := strconv.Atoi(p)
 	return h, n
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // process is a child whose output is kept for assertions and failures.

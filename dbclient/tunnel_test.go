@@ -21,6 +21,8 @@ import (
 
 	"rotation-tutor/dbclient"
 	"rotation-tutor/sandbox/bastion"
+
+	"rotation-tutor/internal/testenv"
 )
 
 func TestThroughBastionToDatabase(t *testing.T) {
@@ -406,5 +408,5 @@ func TestCloseEndsEverything(t *testing.T) {
 	if _, err := tun.DialContext(context.Background(), "tcp", "x:1"); !errors.Is(err, dbclient.ErrTunnelClosed) {
 		t.Errorf("dial after Close: %v", err)
 	}
-	waitGoroutinesAtMost(t, before)
+	testenv.WaitGoroutines(t, before)
 }

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +25,7 @@ func TestPrintedCommandsWorkWithRealTools(t *testing.T) {
 	defer cancel()
 	in := start(t, t.TempDir()).Info()
 
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	swap := func(cmd string) string {
 		return strings.ReplaceAll(cmd, strconv.Itoa(13306), strconv.Itoa(port))
 	}
@@ -35,7 +34,7 @@ func TestPrintedCommandsWorkWithRealTools(t *testing.T) {
 
 	tunnel := exec.CommandContext(ctx, "bash", "-c", "exec "+swap(in.Commands.SSHTunnel)+" -o ExitOnForwardFailure=yes -o BatchMode=yes")
 	tunnel.Env = env
-	var tunnelErr lockedBuffer
+	var tunnelErr testenv.Buffer
 	tunnel.Stderr = &tunnelErr
 	if err := tunnel.Start(); err != nil {
 		t.Fatal(err)
@@ -54,19 +53,9 @@ func TestPrintedCommandsWorkWithRealTools(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // waitListening waits until ssh's local forward accepts connections: ssh says nothing on
 // stdout when it is ready, so a bounded poll of the port is the only signal there is.
-func waitListening(t *testing.T, ctx context.Context, port int, sshErr *lockedBuffer) {
+func waitListening(t *testing.T, ctx context.Context, port int, sshErr *testenv.Buffer) {
 	t.Helper()
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -82,22 +71,4 @@ func waitListening(t *testing.T, ctx context.Context, port int, sshErr *lockedBu
 		case <-tick.C:
 		}
 	}
-}
-
-// lockedBuffer collects a child's stderr, which exec writes from its own goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

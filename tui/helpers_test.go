@@ -95,33 +95,18 @@ func settle(t *testing.T, m *model, cmd tea.Cmd) {
 // and returns their messages, batches flattened.
 func runAll(t *testing.T, cmds []tea.Cmd) []tea.Msg {
 	t.Helper()
-	out := make(chan []tea.Msg, len(cmds))
-	n := 0
-	for _, c := range cmds {
-		if c == nil {
-			continue
-		}
-		n++
-		go func() {
-			msg := c()
-			if b, ok := msg.(tea.BatchMsg); ok {
-				out <- runAllNoT(b)
-				return
-			}
-			out <- []tea.Msg{msg}
-		}()
+	done := make(chan []tea.Msg, 1)
+	go func() { done <- runAllNoT(cmds) }()
+	var all []tea.Msg
+	select {
+	case all = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a command did not return")
 	}
 	var msgs []tea.Msg
-	for range n {
-		select {
-		case ms := <-out:
-			for _, msg := range ms {
-				if msg != nil && !isTimer(msg) {
-					msgs = append(msgs, msg)
-				}
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("a command did not return")
+	for _, msg := range all {
+		if msg != nil && !isTimer(msg) {
+			msgs = append(msgs, msg)
 		}
 	}
 	return msgs

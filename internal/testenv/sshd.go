@@ -61,7 +61,7 @@ func StartSSHD(t testing.TB, permitOpen ...string) *SSHD {
 		t.Fatal(err)
 	}
 
-	port := freePort(t)
+	port := FreePort(t)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	open := "any"
 	if len(permitOpen) > 0 {
@@ -157,16 +157,6 @@ func writeKey(t testing.TB, path string, key any) ssh.Signer {
 		t.Fatal(err)
 	}
 	return s
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // lineLog collects a child's output for failure messages.

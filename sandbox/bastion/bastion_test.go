@@ -15,6 +15,8 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"rotation-tutor/sandbox/bastion"
+
+	"rotation-tutor/internal/testenv"
 )
 
 const dbName = "secretsmanagertutorial.abc123.us-east-1.rds.sandbox.internal:3306"
@@ -302,19 +304,7 @@ func TestDropAllAndCloseLeaveNothing(t *testing.T) {
 	if _, err := ssh.Dial("tcp", b.Addr(), cfg); err == nil {
 		t.Error("closed bastion still accepts")
 	}
-	waitGoroutines(t, before+2) // the echo server's accept loop and its conn handler may remain until cleanup
-}
-
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > n {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines, want <= %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
-		}
-		runtime.Gosched()
-	}
+	testenv.WaitGoroutines(t, before+2) // the echo server's accept loop and its conn handler may remain until cleanup
 }
 
 func TestClientKeyFiles(t *testing.T) {

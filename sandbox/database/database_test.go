@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/testenv"
@@ -186,21 +185,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 		c.Close()
 	}
 	db.Close()
-	waitGoroutines(t, before)
-}
-
-// waitGoroutines polls until at most n goroutines remain (others' goroutines
-// wind down asynchronously after Close returns), failing after a deadline.
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > n {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines, want <= %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
-		}
-		runtime.Gosched()
-	}
+	testenv.WaitGoroutines(t, before)
 }
 
 func TestBadOptions(t *testing.T) {
