@@ -5,15 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 )
 
-// once makes each call a single attempt: a diagnosis reports the first
-// failure as it happened, not the last of several retries after backoff.
-func once(o *secretsmanager.Options) { o.RetryMaxAttempts = 1 }
+// once gives each call one immediate second try and no backoff: a
+// diagnosis reports a failure as it happened, not after seconds of retries,
+// but a connection the transport closed under a response (a known race,
+// aws-sdk-go-v2#2737) is not reported as a broken hop.
+func once(o *secretsmanager.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = 2
+		so.Backoff = noBackoff{}
+	})
+}
+
+type noBackoff struct{}
+
+func (noBackoff) BackoffDelay(int, error) (time.Duration, error) { return 0, nil }
 
 func (s *state) region() string {
 	if s.t.Region != "" {
