@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -24,23 +25,61 @@ import (
 
 // World implements steps.World on real loopback servers that stop when the test ends.
 type World struct {
-	t             *testing.T
+	t             testing.TB
 	LW            *lambdatest.World
 	AdminPassword string // to prove it never reaches what the steps write
 	events        chan rotation.StepEvent
+
+	mu   sync.Mutex
+	hold map[string]chan struct{} // rotation steps that wait, by name
 }
 
 // New builds the world; Start adds a bastion in front of its database.
-func New(t *testing.T) *World {
+func New(t testing.TB) *World {
 	t.Helper()
-	events := make(chan rotation.StepEvent, 256)
-	lw := lambdatest.New(t, lambdatest.Options{Observe: func(ev rotation.StepEvent) {
+	w := &World{t: t, events: make(chan rotation.StepEvent, 256)}
+	w.LW = lambdatest.New(t, lambdatest.Options{Observe: func(ev rotation.StepEvent) {
+		if !ev.Done {
+			w.wait(ev.Step)
+		}
 		select {
-		case events <- ev:
+		case w.events <- ev:
 		default: // the screen catches up from DescribeSecret
 		}
 	}})
-	return &World{t: t, LW: lw, AdminPassword: lw.AdminPassword, events: events}
+	w.AdminPassword = w.LW.AdminPassword
+	return w
+}
+
+// Hold makes every rotation stop at the start of step (createSecret,
+// setSecret, testSecret or finishSecret) until release is called, so a test
+// can look at what happens while a rotation is under way. The test's end
+// releases it too.
+func (w *World) Hold(step string) (release func()) {
+	ch := make(chan struct{})
+	w.mu.Lock()
+	if w.hold == nil {
+		w.hold = map[string]chan struct{}{}
+	}
+	w.hold[step] = ch
+	w.mu.Unlock()
+	release = sync.OnceFunc(func() {
+		w.mu.Lock()
+		delete(w.hold, step)
+		w.mu.Unlock()
+		close(ch)
+	})
+	w.t.Cleanup(release)
+	return release
+}
+
+func (w *World) wait(step string) {
+	w.mu.Lock()
+	ch := w.hold[step]
+	w.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
 }
 
 // Start starts a bastion with a fresh key and known_hosts, and returns the Env.

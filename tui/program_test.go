@@ -1,0 +1,205 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"rotation-tutor/internal/testworld"
+	"rotation-tutor/steps"
+)
+
+// frames keeps the last frame a running program drew, as plain text, and
+// wakes whoever waits for a new one. Reading the model itself from the test
+// goroutine would race with the program's.
+type frames struct {
+	mu      sync.Mutex
+	last    string
+	at      time.Time     // when last was drawn
+	changed chan struct{} // closed and replaced on every frame
+}
+
+func newFrames() *frames { return &frames{changed: make(chan struct{})} }
+
+func (f *frames) record(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.last, f.at = s, time.Now()
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+// waitFor blocks until a frame contains every string in want, and returns
+// that frame. A frame that never comes fails the test with the last one.
+func (f *frames) waitFor(tb testing.TB, want ...string) string {
+	tb.Helper()
+	frame, _ := f.waitForFunc(tb, func(s string) bool { return containsAll(s, want) }, want)
+	return frame
+}
+
+// waitForFunc blocks until a frame satisfies ok, and returns it and when it
+// was drawn. what names the wait in the failure.
+func (f *frames) waitForFunc(tb testing.TB, ok func(string) bool, what any) (string, time.Time) {
+	tb.Helper()
+	timeout := time.NewTimer(20 * time.Second)
+	defer timeout.Stop()
+	for {
+		f.mu.Lock()
+		last, at, changed := f.last, f.at, f.changed
+		f.mu.Unlock()
+		if ok(last) {
+			return last, at
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			tb.Fatalf("no frame showed %v; the last one:\n%s", what, last)
+		}
+	}
+}
+
+func containsAll(s string, want []string) bool {
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// observed is the root model with every frame it renders recorded.
+type observed struct {
+	*model
+	frames *frames
+}
+
+func (o observed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := o.model.Update(msg)
+	return o, cmd
+}
+
+func (o observed) View() tea.View {
+	v := o.model.View()
+	o.frames.record(ansi.Strip(v.Content))
+	return v
+}
+
+// newProgramModel is the root on a fresh session over the real sandbox,
+// ready to hand to a tea.Program. The session closes when the test ends.
+func newProgramModel(tb testing.TB, w *testworld.World) (observed, *steps.Session, context.CancelFunc) {
+	tb.Helper()
+	s, err := steps.NewSession(w, steps.Options{StateDir: tb.TempDir()}, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(func() {
+		cancel()
+		if err := s.Close(); err != nil {
+			tb.Errorf("closing the session: %v", err)
+		}
+	})
+	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s, FlashFor: time.Second}
+	return observed{model: newModel(c, false, "sandbox"), frames: newFrames()}, s, cancel
+}
+
+func keyPress(k string) tea.KeyPressMsg {
+	if k == "enter" {
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	}
+	return tea.KeyPressMsg{Code: rune(k[0]), Text: k}
+}
+
+// walkToLive presses enter through the tutorial, waiting for each step's
+// result before the next key, until the live screen shows a rotation.
+func walkToLive(tb testing.TB, send func(tea.Msg), f *frames) {
+	tb.Helper()
+	walk := []struct{ result, next string }{
+		{"", "2/11 The environment"},
+		{"sandbox running on loopback", "3/11 Connect"},
+		{"logged in as admin", "4/11 Create the database user"},
+		{"appuser can log in and read tutorial", "5/11 Store the secret"},
+		{"stored SecretsManagerTutorialAppuser", "6/11 Validate"},
+		{"CURRENT_USER() is appuser", "7/11 Configure rotation"},
+		{"rotation is on", "8/11 Watch it rotate"},
+	}
+	f.waitFor(tb, "1/11")
+	for _, w := range walk {
+		if w.result != "" {
+			send(keyPress("enter"))
+			f.waitFor(tb, w.result)
+		}
+		send(keyPress("enter"))
+		f.waitFor(tb, w.next)
+	}
+	f.waitFor(tb, "appuser → appuser_clone")
+}
+
+// The walkthrough as a real tea.Program: keys go in through the program's
+// input loop, commands run on its goroutines, frames reach its output.
+func TestProgramWalksToTheLiveScreenAndQuits(t *testing.T) {
+	w := testworld.New(t)
+	m, s, _ := newProgramModel(t, w)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("rotation-tutor")) },
+		teatest.WithDuration(20*time.Second))
+
+	walkToLive(t, tm.Send, m.frames)
+
+	// Keys are answered while a rotation is held half-way: the help opens
+	// with the rotation still running, and the rotation ends once let go.
+	release := w.Hold("setSecret")
+	tm.Send(keyPress("r"))
+	m.frames.waitFor(t, "rotating with the alternating-users function")
+	tm.Send(keyPress("?"))
+	m.frames.waitFor(t, "reveal/mask", "rotating with the alternating-users function")
+	release()
+	frame := m.frames.waitFor(t, "appuser → appuser_clone → appuser", "failed 0")
+	if strings.Contains(frame, "goroutine") {
+		t.Fatalf("a stack reached the screen:\n%s", frame)
+	}
+
+	tm.Send(keyPress("q"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(observed)
+	if got := final.steps[final.cur].ID; got != steps.Watch {
+		t.Errorf("quit on %s, want the live screen", got)
+	}
+	if n := len(s.Rotations()); n < 2 {
+		t.Errorf("%d rotations recorded, want the step's and r's", n)
+	}
+	if p := s.Progress(); p.Current != steps.Watch {
+		t.Errorf("progress says %s, want %s to resume at", p.Current, steps.Watch)
+	}
+}
+
+// ctrl+c while a rotation is held half-way ends the program at once; the
+// rotation's command is cancelled with the context, and closing the
+// session does not wait for the rotation.
+func TestProgramQuitsDuringARotation(t *testing.T) {
+	w := testworld.New(t)
+	m, s, cancel := newProgramModel(t, w)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	walkToLive(t, tm.Send, m.frames)
+	w.Hold("testSecret")
+	tm.Send(keyPress("r"))
+	m.frames.waitFor(t, "rotating with the")
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(20*time.Second))
+	cancel()
+	if err := s.Close(); err != nil {
+		t.Fatalf("closing after ctrl+c: %v", err)
+	}
+	if p := s.Progress(); p.Current != steps.Watch {
+		t.Errorf("progress says %s, want %s to resume at", p.Current, steps.Watch)
+	}
+}

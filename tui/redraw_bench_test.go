@@ -1,0 +1,107 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"rotation-tutor/internal/testworld"
+	"rotation-tutor/steps"
+)
+
+// writeClock is a terminal that only remembers when it was last written to.
+type writeClock struct {
+	mu      sync.Mutex
+	last    time.Time
+	changed chan struct{}
+}
+
+func (w *writeClock) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.last = time.Now()
+	close(w.changed)
+	w.changed = make(chan struct{})
+	return len(p), nil
+}
+
+// writtenAfter waits for a write at or after t and returns its time.
+func (w *writeClock) writtenAfter(tb testing.TB, t time.Time) time.Time {
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for {
+		w.mu.Lock()
+		last, changed := w.last, w.changed
+		w.mu.Unlock()
+		if !last.Before(t) {
+			return last
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			tb.Fatal("the program stopped writing")
+		}
+	}
+}
+
+// BenchmarkKeypressToRedraw measures, on the live screen while rotations
+// run back to back and the probe's clients log in, how long a key press
+// takes to change the frame (Update and View) and to reach the terminal
+// (the renderer's next flush). Each op toggles the full help.
+func BenchmarkKeypressToRedraw(b *testing.B) {
+	w := testworld.New(b)
+	m, s, cancel := newProgramModel(b, w)
+	out := &writeClock{changed: make(chan struct{})}
+	p := tea.NewProgram(m, tea.WithInput(&bytes.Buffer{}), tea.WithOutput(out), tea.WithoutSignals(),
+		tea.WithWindowSize(80, 24), tea.WithColorProfile(colorprofile.Ascii))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = p.Run()
+	}()
+	defer func() { p.Quit(); <-done }()
+	walkToLive(b, p.Send, m.frames)
+
+	ctx, stop := context.WithCancel(context.Background())
+	rotating := make(chan struct{})
+	go func() {
+		defer close(rotating)
+		for ctx.Err() == nil {
+			_, _ = s.Rotate(ctx, steps.StrategyAlternating, nil, nil)
+		}
+	}()
+	defer func() { stop(); <-rotating; cancel() }()
+
+	var toFrame, toTerminal []time.Duration
+	open := false
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		p.Send(keyPress("?"))
+		open = !open
+		_, framed := m.frames.waitForFunc(b, func(f string) bool { return strings.Contains(f, "reveal/mask") == open }, "the help toggled")
+		toFrame = append(toFrame, framed.Sub(start))
+		toTerminal = append(toTerminal, out.writtenAfter(b, framed).Sub(start))
+	}
+	b.StopTimer()
+	b.ReportMetric(ms(percentile(toFrame, 50)), "frame-p50-ms")
+	b.ReportMetric(ms(percentile(toFrame, 99)), "frame-p99-ms")
+	b.ReportMetric(ms(percentile(toTerminal, 50)), "terminal-p50-ms")
+	b.ReportMetric(ms(percentile(toTerminal, 99)), "terminal-p99-ms")
+	b.ReportMetric(float64(len(s.Rotations())), "rotations")
+}
+
+func percentile(d []time.Duration, p int) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
