@@ -129,6 +129,7 @@ func Start(ctx context.Context, o Options) (_ *Process, err error) {
 		"--skip-name-resolve",
 		"--innodb-log-file-size=4M",
 		"--innodb-buffer-pool-size=32M",
+		"--innodb-use-native-aio=0", // a test server needs no io_uring/libaio ring of its own
 	)
 	p.cmd = exec.Command(server, args...)
 	p.cmd.SysProcAttr = childAttr()
@@ -158,19 +159,50 @@ func userArg() []string {
 }
 
 // install creates a data directory with a small redo log (22 MB instead of
-// 114 MB) and a root that logs in with a password, not unix_socket.
+// 114 MB) and a root that logs in with a password, not unix_socket. A failed
+// attempt is tried once more from an empty directory: several servers
+// initialising at once on a loaded machine have failed it once in CI. The
+// output of the last attempt is kept in install.log beside the data.
 func install(ctx context.Context, datadir string) error {
 	prog, _ := lookPath(InstallProgram)
 	args := append([]string{"--no-defaults"}, userArg()...)
 	args = append(args, "--datadir="+datadir, "--auth-root-authentication-method=normal",
-		"--skip-test-db", "--skip-name-resolve", "--innodb-log-file-size=4M")
-	cmd := exec.CommandContext(ctx, prog, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("mariadbd: %s: %w: %s", InstallProgram, err, lastLines(out.String(), 5))
+		"--skip-test-db", "--skip-name-resolve", "--innodb-log-file-size=4M",
+		"--innodb-buffer-pool-size=32M", "--innodb-use-native-aio=0")
+	logPath := filepath.Join(filepath.Dir(datadir), "install.log")
+	var err error
+	for range 2 {
+		if err = os.RemoveAll(datadir); err != nil {
+			return fmt.Errorf("mariadbd: clear %s: %w", datadir, err)
+		}
+		cmd := exec.CommandContext(ctx, prog, args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err = cmd.Run(); err == nil {
+			return nil
+		}
+		_ = os.WriteFile(logPath, out.Bytes(), 0o600)
+		err = fmt.Errorf("mariadbd: %s: %w: %s (whole output: %s)", InstallProgram, err, errorLines(out.String()), logPath)
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return nil
+	return err
+}
+
+// errorLines picks the lines mariadbd marks [ERROR] out of the installer's
+// output, which otherwise ends in several paragraphs of generic advice.
+func errorLines(out string) string {
+	var picked []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "[ERROR]") || strings.Contains(l, "ERROR:") {
+			picked = append(picked, strings.TrimSpace(l))
+		}
+	}
+	if len(picked) == 0 {
+		return lastLines(strings.SplitN(out, "\n\n", 2)[0], 5)
+	}
+	return strings.Join(picked, " | ")
 }
 
 func freePort() (int, error) {
