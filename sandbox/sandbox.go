@@ -26,6 +26,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/loopback"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox/bastion"
 	"rotation-tutor/sandbox/database"
@@ -120,7 +121,8 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: secrets manager: %w", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	last := loadPorts(o.StateDir)
+	l, err := loopback.Listen(ctx, last.Endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: endpoint listener: %w", err)
 	}
@@ -154,13 +156,19 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 	if s.bastion, err = bastion.Start(ctx, bastion.Options{
 		StateDir: filepath.Join(o.StateDir, "bastion"), User: BastionUser,
-		AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: s.hosts,
+		AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: s.hosts, Port: last.Bastion,
 	}); err != nil {
 		return nil, fmt.Errorf("sandbox: bastion: %w", err)
 	}
 	knownHosts, err := writeKnownHosts(o.StateDir, s.bastion)
 	if err != nil {
 		return nil, err
+	}
+	_, bastionPort, _ := net.SplitHostPort(s.bastion.Addr())
+	now := ports{Endpoint: loopback.Port(l.Addr())}
+	now.Bastion, _ = strconv.Atoi(bastionPort)
+	if err := now.save(o.StateDir); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 
 	s.startScheduler()

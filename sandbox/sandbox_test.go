@@ -153,8 +153,8 @@ func TestDescribeDBInstancesFindsTheInstance(t *testing.T) {
 	}
 }
 
-// A restart on the same state keeps the names, the admin secret, the host key and the
-// database's users, so a learner's progress and their known_hosts stay valid.
+// A restart on the same state keeps the names, the admin secret, the host key, the
+// database's users and the ports, so a learner's progress and copied commands stay valid.
 func TestRestartKeepsEverything(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -190,6 +190,10 @@ func TestRestartKeepsEverything(t *testing.T) {
 		t.Errorf("after restart:\n database %+v\n host key %s\nbefore:\n database %+v\n host key %s",
 			in2.Database, in2.Bastion.HostKeyFingerprint, in1.Database, in1.Bastion.HostKeyFingerprint)
 	}
+	if in2.Bastion.Port != in1.Bastion.Port || in2.SecretsManagerEndpoint != in1.SecretsManagerEndpoint {
+		t.Errorf("after restart: bastion port %d, endpoint %s; before: %d, %s",
+			in2.Bastion.Port, in2.SecretsManagerEndpoint, in1.Bastion.Port, in1.SecretsManagerEndpoint)
+	}
 	if _, p2 := adminCreds(t, ctx, secretsClient(t, in2), in2.Database.AdminSecretARN); p2 != password {
 		t.Error("the admin password changed across a restart")
 	}
@@ -197,6 +201,27 @@ func TestRestartKeepsEverything(t *testing.T) {
 		Port: in2.Database.Port, User: "appuser", Password: appPassword, Database: in2.Database.Name}); err != nil {
 		t.Errorf("appuser after restart: %v", err)
 	}
+}
+
+// When another program holds the last start's port, the sandbox takes another one and
+// its known_hosts follows, so the tunnel still verifies the bastion.
+func TestRestartOnATakenPortMovesAside(t *testing.T) {
+	dir := t.TempDir()
+	first := start(t, dir)
+	in1 := first.Info()
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	squatter, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(in1.Bastion.Port)))
+	if err != nil {
+		t.Skipf("the port went to someone else first: %v", err)
+	}
+	defer squatter.Close()
+	in2 := start(t, dir).Info()
+	if in2.Bastion.Port == in1.Bastion.Port {
+		t.Fatalf("bastion on the taken port %d", in2.Bastion.Port)
+	}
+	tunnel(t, context.Background(), in2) // verifies the host key at the new address
 }
 
 // A damaged state file stops the start with advice, instead of a half-started sandbox.

@@ -55,7 +55,8 @@ func loadIdentity(dir string) (identity, error) {
 
 // writeKnownHosts records the bastion's host key for its current address, so ssh and
 // dbclient can verify it strictly. It is the sandbox's own file, never ~/.ssh/known_hosts:
-// the port changes on every start and would look like a changed key there.
+// the port can change between starts (when the last one is taken) and would look like a
+// changed key there.
 func writeKnownHosts(dir string, b *bastion.Bastion) (string, error) {
 	path := filepath.Join(dir, "known_hosts")
 	if err := atomicfile.Write(path, []byte(b.KnownHostsLine()+"\n")); err != nil {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"rotation-tutor/internal/loopback"
 )
 
 // Options configure Start.
@@ -40,6 +42,9 @@ type Options struct {
 	// Logf, when set, receives one line per notable event (login, refused
 	// forward). Nil is silent.
 	Logf func(format string, args ...any)
+	// Port is the loopback port to listen on when it is free; 0, or a port
+	// in use, means one the system picks.
+	Port int
 }
 
 // Defaults for Options.
@@ -66,7 +71,8 @@ type Bastion struct {
 	wg     sync.WaitGroup // the accept loop and every connection's goroutines
 }
 
-// Start listens on 127.0.0.1 (a free port) and serves until Close.
+// Start listens on 127.0.0.1 (Options.Port if free, else a port the system
+// picks) and serves until Close.
 func Start(ctx context.Context, o Options) (*Bastion, error) {
 	if o.User == "" {
 		o.User = DefaultUser
@@ -92,8 +98,7 @@ func Start(ctx context.Context, o Options) (*Bastion, error) {
 	if err != nil {
 		return nil, err
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	ln, err := loopback.Listen(ctx, o.Port)
 	if err != nil {
 		return nil, fmt.Errorf("bastion: listen on loopback: %w", err)
 	}
