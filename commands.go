@@ -72,24 +72,12 @@ func defaultStateDir() string {
 func newWorld(o *options) steps.World {
 	if o.aws {
 		opts := o.awsOptions()
-		return rememberOnStart{World: world.AWS(opts), opts: opts}
+		if path, err := world.RememberedPath(); err == nil {
+			opts.RememberPath = path
+		}
+		return world.AWS(opts)
 	}
 	return world.Sandbox(world.SandboxOptions{StateDir: sandboxDir(o.stateDir), Engine: o.engine})
-}
-
-// rememberOnStart saves the real-AWS settings (never secrets) once they have worked, so the
-// next run needs no flags.
-type rememberOnStart struct {
-	steps.World
-	opts world.AWSOptions
-}
-
-func (r rememberOnStart) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
-	env, err := r.World.Start(ctx, progress)
-	if err == nil {
-		_ = world.Remember(r.opts) // best effort: not remembering only costs retyping flags
-	}
-	return env, err
 }
 
 func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandbox") }
@@ -113,12 +101,6 @@ func runTUI(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	mode := "sandbox"
 	if o.aws {
 		mode = "real AWS"
-		if isTerminal(os.Stdin) {
-			if err := askMissing(o, os.Stdin, stdout); err != nil {
-				fmt.Fprintf(stderr, "rotation-tutor: %v\n", err)
-				return exitUsage
-			}
-		}
 	}
 	err := tui.Run(ctx, newWorld(o), tui.Options{
 		StateDir: o.stateDir, Strategy: o.strategy, Flavour: o.flavour, Mode: mode, AltScreen: true,

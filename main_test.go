@@ -161,24 +161,3 @@ func TestRunHeadlessOnBothEngines(t *testing.T) {
 		})
 	}
 }
-
-// Real AWS mode asks for what it cannot discover, re-asks on a bad answer, and accepts an
-// empty key (ssh-agent).
-func TestAskMissingBastionAndKey(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // nothing remembered
-	t.Setenv("HOME", t.TempDir())
-	o := &options{aws: true}
-	var out bytes.Buffer
-	if err := askMissing(o, strings.NewReader("not a bastion\nec2-user@bastion.example.com:2222\n/no/such/key\n\n"), &out); err != nil {
-		t.Fatal(err)
-	}
-	if o.bastion != "ec2-user@bastion.example.com:2222" || o.keyFile != "" {
-		t.Fatalf("bastion %q key %q", o.bastion, o.keyFile)
-	}
-	if !strings.Contains(out.String(), "cannot read /no/such/key") {
-		t.Errorf("a missing key file was not reported:\n%s", out.String())
-	}
-	if err := askMissing(&options{aws: true}, strings.NewReader(""), &out); err == nil || !strings.Contains(err.Error(), "flag") {
-		t.Errorf("no answer at all: %v, want advice to use a flag", err)
-	}
-}

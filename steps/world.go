@@ -6,6 +6,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -82,3 +83,21 @@ type CheckRequest struct {
 // Checker runs the troubleshooting checks. main.go plugs the doctor in;
 // BasicChecks is what the steps can do by themselves.
 type Checker func(ctx context.Context, req CheckRequest) []Check
+
+// Question is a setting a world needs, cannot discover and was not given:
+// real-AWS mode's bastion and key. It is put to the learner while the world
+// starts.
+type Question struct {
+	Name    string // short: "bastion"
+	Explain string // what it is and where to find it
+	Example string // what an answer looks like
+	// Problem says why the previous answer was refused; "" the first time.
+	Problem string
+}
+
+// Asker puts a question to the learner and returns the answer, or an error
+// when the learner declined to give one.
+type Asker func(ctx context.Context, q Question) (string, error)
+
+// ErrNotAnswered is what an Asker returns when the learner declines.
+var ErrNotAnswered = errors.New("not answered")

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/crypto/ssh"
@@ -18,30 +17,11 @@ type hostKeyQuestionMsg struct {
 	reply                            chan<- bool
 }
 
-// hostKeyAsker connects dbclient's OnUnknownHost, which is called synchronously during the
-// SSH handshake inside the connect step's command, to the running program: it sends the
-// question and waits for the answer, or for the walkthrough to end (then: do not trust).
-type hostKeyAsker struct {
-	ctx  context.Context
-	mu   sync.Mutex
-	send func(tea.Msg) // the program's Send, once it exists
-}
-
-func (a *hostKeyAsker) setSend(send func(tea.Msg)) {
-	a.mu.Lock()
-	a.send = send
-	a.mu.Unlock()
-}
-
-func (a *hostKeyAsker) ask(host string, key ssh.PublicKey, file string) bool {
-	a.mu.Lock()
-	send := a.send
-	a.mu.Unlock()
-	if send == nil {
+func (a *asker) askHostKey(host string, key ssh.PublicKey, file string) bool {
+	reply := make(chan bool, 1)
+	if !a.put(hostKeyQuestionMsg{host: host, keyType: key.Type(), fingerprint: ssh.FingerprintSHA256(key), file: file, reply: reply}) {
 		return false
 	}
-	reply := make(chan bool, 1)
-	send(hostKeyQuestionMsg{host: host, keyType: key.Type(), fingerprint: ssh.FingerprintSHA256(key), file: file, reply: reply})
 	select {
 	case ok := <-reply:
 		return ok
@@ -55,7 +35,7 @@ func (a *hostKeyAsker) ask(host string, key ssh.PublicKey, file string) bool {
 // (--trust-host-key) comes first; a changed key is refused by dbclient before any asking.
 type askingWorld struct {
 	steps.World
-	asker *hostKeyAsker
+	asker *asker
 }
 
 func (w askingWorld) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
@@ -71,7 +51,7 @@ func (w askingWorld) Start(ctx context.Context, progress func(string)) (*steps.E
 		if given != nil && given(host, key) {
 			return true
 		}
-		return w.asker.ask(host, key, file)
+		return w.asker.askHostKey(host, key, file)
 	}
 	return env, nil
 }

@@ -42,13 +42,13 @@ func TestHostKeyQuestionIsAnsweredByTheLearner(t *testing.T) {
 // fails on the host-key hop and nothing is recorded.
 func TestConnectAsksAboutAnUnknownBastion(t *testing.T) {
 	for _, trust := range []bool{true, false} {
-		asker := &hostKeyAsker{ctx: context.Background()}
+		learner := &asker{ctx: context.Background()}
 		var asked hostKeyQuestionMsg
-		asker.setSend(func(msg tea.Msg) {
+		learner.setSend(func(msg tea.Msg) {
 			asked = msg.(hostKeyQuestionMsg)
 			asked.reply <- trust
 		})
-		w := askingWorld{World: forgetHosts{testworld.New(t)}, asker: asker}
+		w := askingWorld{World: forgetHosts{testworld.New(t)}, asker: learner}
 		s, err := steps.NewSession(w, steps.Options{StateDir: t.TempDir()}, false)
 		if err != nil {
 			t.Fatal(err)

@@ -29,6 +29,7 @@ type model struct {
 	crash     *panicMsg
 	resumed   bool                // reconnect once the world is up, for a learner resuming past the connect step
 	question  *hostKeyQuestionMsg // an unknown bastion waiting for the learner's answer
+	setting   *settingForm        // a setting the world asks for, being typed
 }
 
 func newModel(c *Common, altScreen bool, kind string) *model {
@@ -95,7 +96,12 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.question = &msg
 		return nil
+	case settingQuestionMsg:
+		return m.openSettingForm(msg)
 	case tea.KeyPressMsg:
+		if m.setting != nil {
+			return m.settingKey(msg)
+		}
 		if m.question != nil {
 			switch msg.String() {
 			case "y", "Y":
@@ -242,6 +248,10 @@ func (m *model) render() string {
 	if m.question != nil {
 		body = renderHostKeyQuestion(st, m.question, w)
 		footer = st.Subtle.Render("y trust and record • n refuse • ctrl+c quit")
+	}
+	if m.setting != nil {
+		body = renderSettingForm(st, m.setting, w)
+		footer = st.Subtle.Render("enter use this • esc don't answer • ctrl+c quit")
 	}
 	if m.flash != "" {
 		footer = st.Warn.Render(truncate(m.flash, w))

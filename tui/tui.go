@@ -49,8 +49,11 @@ type Options struct {
 func Run(ctx context.Context, w steps.World, o Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	asker := &hostKeyAsker{ctx: ctx}
-	w = askingWorld{World: w, asker: asker}
+	learner := &asker{ctx: ctx}
+	if a, ok := w.(interface{ SetAsker(steps.Asker) }); ok {
+		a.SetAsker(learner.askSetting) // real AWS: the bastion and key, when not given
+	}
+	w = askingWorld{World: w, asker: learner}
 	s, err := steps.NewSession(w, steps.Options{Strategy: o.Strategy, Flavour: o.Flavour, StateDir: o.StateDir, Checker: o.Checker}, o.Reset)
 	if err != nil {
 		w.Close()
@@ -82,7 +85,7 @@ func Run(ctx context.Context, w steps.World, o Options) error {
 		opts = append(opts, tea.WithWindowSize(o.Width, o.Height))
 	}
 	p := tea.NewProgram(m, opts...)
-	asker.setSend(p.Send)
+	learner.setSend(p.Send)
 	_, runErr := p.Run()
 	cancel() // stop the calls still in flight before closing what they use
 	closeErr := s.Close()

@@ -20,7 +20,10 @@ import (
 // credential chain.
 func AWS(o AWSOptions) steps.World { return &awsWorld{o: o} }
 
-type awsWorld struct{ o AWSOptions }
+type awsWorld struct {
+	o   AWSOptions
+	ask steps.Asker // nil: a missing setting is an error
+}
 
 // Start checks the settings, loads credentials, confirms the identity,
 // and discovers what was not given. It opens no connection that outlives it:
@@ -28,6 +31,9 @@ type awsWorld struct{ o AWSOptions }
 func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*steps.Env, error) {
 	if progress == nil {
 		progress = func(string) {}
+	}
+	if err := w.askMissing(ctx); err != nil {
+		return nil, err
 	}
 	o := w.o
 	user, addr, err := ParseBastion(o.Bastion)
@@ -103,6 +109,9 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 	}
 	if o.RotationLambdaARN == "" {
 		progress("rotation: the local rotator runs the four steps from here, through the tunnel")
+	}
+	if o.RememberPath != "" {
+		_ = RememberTo(o.RememberPath, o) // best effort: not remembering only costs retyping flags
 	}
 	return env, nil
 }

@@ -18,6 +18,9 @@ type AWSOptions struct {
 	// RotationLambdaARN is the rotation function; empty means the app's
 	// local rotator runs the four steps through the tunnel.
 	RotationLambdaARN string
+	// RememberPath is where Start saves these settings (never secrets) once
+	// they have worked, so the next run needs no flags; "" saves nothing.
+	RememberPath string
 	// OnUnknownHost asks whether to trust a bastion key that known_hosts
 	// lacks (trust on first use); nil refuses it.
 	OnUnknownHost func(host string, key ssh.PublicKey) bool

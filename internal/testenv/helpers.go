@@ -35,15 +35,21 @@ func WaitGoroutines(t testing.TB, n int) {
 	}
 }
 
-// Buffer collects output that another goroutine writes, such as a child process's stderr.
+// Buffer collects output that another goroutine writes, such as a child process's stderr
+// or a program's terminal, and lets a test wait for what it expects.
 type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed and replaced on every write
 }
 
 func (l *Buffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 	return l.b.Write(p)
 }
 
@@ -51,4 +57,28 @@ func (l *Buffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// WaitFor blocks until the output contains s; after 20 s it fails the test with the output.
+func (l *Buffer) WaitFor(t testing.TB, s string) {
+	t.Helper()
+	timeout := time.NewTimer(20 * time.Second)
+	defer timeout.Stop()
+	for {
+		l.mu.Lock()
+		found := bytes.Contains(l.b.Bytes(), []byte(s))
+		if l.changed == nil {
+			l.changed = make(chan struct{})
+		}
+		changed := l.changed
+		l.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			t.Fatalf("the output never showed %q:\n%s", s, l.String())
+		}
+	}
 }
