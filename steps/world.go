@@ -91,8 +91,9 @@ type Question struct {
 	Name    string // short: "bastion"
 	Explain string // what it is and where to find it
 	Example string // what an answer looks like
-	// Problem says why the previous answer was refused; "" the first time.
-	Problem string
+	// Problem says why the previous answer was refused, and Refused is
+	// that answer, to correct rather than retype; both "" the first time.
+	Problem, Refused string
 }
 
 // Asker puts a question to the learner and returns the answer, or an error

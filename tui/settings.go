@@ -53,8 +53,8 @@ func (m *model) openSettingForm(msg settingQuestionMsg) tea.Cmd {
 		return nil
 	}
 	in := textinput.New()
-	in.Placeholder = msg.q.Example
 	in.Prompt = "› "
+	in.SetValue(msg.q.Refused) // to correct, not retype
 	in.SetWidth(max(m.common.contentWidth()-4, 10))
 	cmd := in.Focus()
 	m.setting = &settingForm{msg: msg, input: in}

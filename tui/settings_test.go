@@ -13,9 +13,9 @@ import (
 	"rotation-tutor/steps"
 )
 
-func bastionQuestion(problem string) steps.Question {
+func bastionQuestion(problem, refused string) steps.Question {
 	return steps.Question{Name: "bastion", Explain: "The EC2 instance you reach the database through.",
-		Example: "ec2-user@ec2-203-0-113-10.compute-1.amazonaws.com", Problem: problem}
+		Example: "ec2-user@ec2-203-0-113-10.compute-1.amazonaws.com", Problem: problem, Refused: refused}
 }
 
 // A setting the world asks for replaces the screen's body with a field;
@@ -23,7 +23,7 @@ func bastionQuestion(problem string) steps.Question {
 func TestSettingFormAnswers(t *testing.T) {
 	m := newTestModel(t, failingWorld(), 80, 24)
 	reply := make(chan settingReply, 1)
-	m.update(settingQuestionMsg{q: bastionQuestion(""), reply: reply}) // its command only blinks the cursor
+	m.update(settingQuestionMsg{q: bastionQuestion("", ""), reply: reply}) // its command only blinks the cursor
 	requireContains(t, m, "Real AWS needs your bastion", "e.g. ec2-user@ec2-203-0-113-10", "enter use this", "esc don't answer")
 	if lines := strings.Count(view(m), "\n") + 1; lines > 24 {
 		t.Fatalf("the form takes %d lines of 24", lines)
@@ -40,12 +40,13 @@ func TestSettingFormAnswers(t *testing.T) {
 	requireContains(t, m, "1/11 Welcome")
 }
 
-// Asked again with a problem, the form says why; esc declines.
+// Asked again with a problem, the form says why and holds the refused answer to correct;
+// esc declines.
 func TestSettingFormShowsProblemAndDeclines(t *testing.T) {
 	m := newTestModel(t, failingWorld(), 80, 24)
 	reply := make(chan settingReply, 1)
-	m.update(settingQuestionMsg{q: bastionQuestion(`bastion "x" has no user name`), reply: reply})
-	requireContains(t, m, `bastion "x" has no user name`)
+	m.update(settingQuestionMsg{q: bastionQuestion(`bastion "x" has no user name`, "x"), reply: reply})
+	requireContains(t, m, `bastion "x" has no user name`, "› x")
 	m.update(tea.KeyPressMsg{Code: tea.KeyEscape})
 	if got := <-reply; !got.declined {
 		t.Fatalf("esc replied %+v, want declined", got)
@@ -68,7 +69,7 @@ func (w *askingAWSWorld) Start(ctx context.Context, progress func(string)) (*ste
 	if w.ask == nil {
 		return nil, steps.ErrNotAnswered
 	}
-	a, err := w.ask(ctx, bastionQuestion(""))
+	a, err := w.ask(ctx, bastionQuestion("", ""))
 	if err != nil {
 		return nil, err
 	}

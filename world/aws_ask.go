@@ -70,6 +70,6 @@ func askUntilValid(ctx context.Context, ask steps.Asker, q steps.Question, check
 		if err == nil {
 			return value, nil
 		}
-		q.Problem = err.Error()
+		q.Problem, q.Refused = err.Error(), answer
 	}
 }

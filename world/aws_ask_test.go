@@ -56,7 +56,7 @@ func TestAWSModeAsksForWhatItCannotDiscover(t *testing.T) {
 	if len(a.asked) != 4 {
 		t.Fatalf("asked %d questions, want 4: %+v", len(a.asked), a.asked)
 	}
-	if q := a.asked[1]; q.Name != "bastion" || !strings.Contains(q.Problem, "no user name") {
+	if q := a.asked[1]; q.Name != "bastion" || !strings.Contains(q.Problem, "no user name") || q.Refused != "not a bastion" {
 		t.Errorf("second question %+v, want the bastion again with why the first answer failed", q)
 	}
 	if q := a.asked[3]; q.Name != "SSH key file" || !strings.Contains(q.Problem, "/no/such/key.pem") ||
