@@ -122,17 +122,8 @@ func keyPress(k string) tea.KeyPressMsg {
 // result before the next key, until the live screen shows a rotation.
 func walkToLive(tb testing.TB, send func(tea.Msg), f *frames) {
 	tb.Helper()
-	walk := []struct{ result, next string }{
-		{"", "2/11 The environment"},
-		{"sandbox running on loopback", "3/11 Connect"},
-		{"logged in as admin", "4/11 Create the database user"},
-		{"appuser can log in and read tutorial", "5/11 Store the secret"},
-		{"stored SecretsManagerTutorialAppuser", "6/11 Validate"},
-		{"CURRENT_USER() is appuser", "7/11 Configure rotation"},
-		{"rotation is on", "8/11 Watch it rotate"},
-	}
 	f.waitFor(tb, "1/11")
-	for _, w := range walk {
+	for _, w := range walkToTheLiveScreen {
 		if w.result != "" {
 			send(keyPress("enter"))
 			f.waitFor(tb, w.result)

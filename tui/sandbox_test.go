@@ -15,21 +15,24 @@ func look(t *testing.T, m *model) {
 	settle(t, m, observeCmd(m.common.Ctx, m.common.Session, live.gen))
 }
 
+// walkToTheLiveScreen is what enter shows from a fresh state: a step's result (enter runs
+// it), then the next screen (enter moves on), up to the live screen.
+var walkToTheLiveScreen = []struct{ result, next string }{
+	{"", "2/11 The environment"},
+	{"sandbox running on loopback", "3/11 Connect"},
+	{"logged in as admin", "4/11 Create the database user"},
+	{"appuser can log in and read tutorial", "5/11 Store the secret"},
+	{"stored SecretsManagerTutorialAppuser", "6/11 Validate"},
+	{"CURRENT_USER() is appuser", "7/11 Configure rotation"},
+	{"rotation is on", "8/11 Watch it rotate"},
+}
+
 // From a fresh state, enter after enter walks the whole tutorial on the
 // real sandbox to the live screen; r rotates and the name alternates.
 func TestEnterWalksTheTutorialOnTheSandbox(t *testing.T) {
 	m := newTestModel(t, testworld.New(t), 80, 24)
 	settle(t, m, m.Init())
-	walk := []struct{ result, next string }{
-		{"", "2/11 The environment"},
-		{"sandbox running on loopback", "3/11 Connect"},
-		{"logged in as admin", "4/11 Create the database user"},
-		{"appuser can log in and read tutorial", "5/11 Store the secret"},
-		{"stored SecretsManagerTutorialAppuser", "6/11 Validate"},
-		{"CURRENT_USER() is appuser", "7/11 Configure rotation"},
-		{"rotation is on", "8/11 Watch it rotate"},
-	}
-	for _, w := range walk {
+	for _, w := range walkToTheLiveScreen {
 		if w.result != "" {
 			press(t, m, "enter")
 			requireContains(t, m, w.result)

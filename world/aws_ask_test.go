@@ -32,12 +32,7 @@ func (a *scriptedAsker) ask(_ context.Context, q steps.Question) (string, error)
 func TestAWSModeAsksForWhatItCannotDiscover(t *testing.T) {
 	isolate(t)
 	ctx := context.Background()
-	sandbox := world.Sandbox(world.SandboxOptions{StateDir: t.TempDir()})
-	t.Cleanup(func() { _ = sandbox.Close() })
-	sbEnv, err := sandbox.Start(ctx, nil)
-	if err != nil {
-		t.Fatalf("sandbox Start: %v", err)
-	}
+	sbEnv := startSandbox(t)
 	bastion := sbEnv.SSH.User + "@" + sbEnv.SSH.Addr
 	remember := filepath.Join(t.TempDir(), "aws.json")
 	a := &scriptedAsker{answers: []string{"not a bastion", "  " + bastion + " ", "/no/such/key.pem", sbEnv.SSH.KeyFile}}

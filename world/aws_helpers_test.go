@@ -1,8 +1,12 @@
 package world_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
+
+	"rotation-tutor/steps"
+	"rotation-tutor/world"
 )
 
 const testRegion = "eu-west-1"
@@ -23,4 +27,17 @@ func isolate(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
+}
+
+// startSandbox starts the sandbox world, which stands for the account in real-mode tests,
+// until the test ends.
+func startSandbox(t *testing.T) *steps.Env {
+	t.Helper()
+	sandbox := world.Sandbox(world.SandboxOptions{StateDir: t.TempDir()})
+	t.Cleanup(func() { _ = sandbox.Close() })
+	env, err := sandbox.Start(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("sandbox Start: %v", err)
+	}
+	return env
 }

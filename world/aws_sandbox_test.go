@@ -24,12 +24,7 @@ import (
 func TestAWSModeAgainstSandbox(t *testing.T) {
 	isolate(t)
 	ctx := context.Background()
-	sandbox := world.Sandbox(world.SandboxOptions{StateDir: t.TempDir()})
-	t.Cleanup(func() { _ = sandbox.Close() })
-	sbEnv, err := sandbox.Start(ctx, nil)
-	if err != nil {
-		t.Fatalf("sandbox Start: %v", err)
-	}
+	sbEnv := startSandbox(t)
 
 	real := world.AWS(world.AWSOptions{
 		Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint,
