@@ -20,13 +20,9 @@ import (
 func once(o *secretsmanager.Options) {
 	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
 		so.MaxAttempts = 2
-		so.Backoff = noBackoff{}
+		so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 	})
 }
-
-type noBackoff struct{}
-
-func (noBackoff) BackoffDelay(int, error) (time.Duration, error) { return 0, nil }
 
 func (s *state) region() string {
 	if s.t.Region != "" {

@@ -164,18 +164,15 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	if err != nil {
 		return nil, err
 	}
-	_, bastionPort, _ := net.SplitHostPort(s.bastion.Addr())
-	now := ports{Endpoint: loopback.Port(l.Addr())}
-	now.Bastion, _ = strconv.Atoi(bastionPort)
-	if err := now.save(o.StateDir); err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
-	}
 
 	s.startScheduler()
 	s.info = newInfo(infoFacts{
 		region: o.Region, endpoint: endpoint, internalHost: internalHost, adminARN: adminARN,
 		bastion: s.bastion, keyFile: keyFile, knownHosts: knownHosts, engine: s.db.Engine(),
 	})
+	if err := (ports{Endpoint: loopback.Port(l.Addr()), Bastion: s.info.Bastion.Port}).save(o.StateDir); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
 	return s, nil
 }
 

@@ -17,53 +17,56 @@ import (
 	"rotation-tutor/steps"
 )
 
-// frames keeps the last frame a running program drew, as plain text, and
-// wakes whoever waits for a new one. Reading the model itself from the test
-// goroutine would race with the program's.
-type frames struct {
+// latest keeps the last value another goroutine set, with when it was set,
+// and wakes whoever waits for a new one: the last frame a running program
+// drew (reading the model itself would race with the program's goroutine),
+// or the last time it wrote to its terminal.
+type latest[T any] struct {
 	mu      sync.Mutex
-	last    string
-	at      time.Time     // when last was drawn
-	changed chan struct{} // closed and replaced on every frame
+	v       T
+	at      time.Time
+	changed chan struct{} // closed and replaced on every set
 }
 
-func newFrames() *frames { return &frames{changed: make(chan struct{})} }
+func newLatest[T any]() *latest[T] { return &latest[T]{changed: make(chan struct{})} }
 
-func (f *frames) record(s string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.last, f.at = s, time.Now()
-	close(f.changed)
-	f.changed = make(chan struct{})
+func (l *latest[T]) set(v T) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.v, l.at = v, time.Now()
+	close(l.changed)
+	l.changed = make(chan struct{})
 }
 
-// waitFor blocks until a frame contains every string in want, and returns
-// that frame. A frame that never comes fails the test with the last one.
-func (f *frames) waitFor(tb testing.TB, want ...string) string {
-	tb.Helper()
-	frame, _ := f.waitForFunc(tb, func(s string) bool { return containsAll(s, want) }, want)
-	return frame
-}
-
-// waitForFunc blocks until a frame satisfies ok, and returns it and when it
-// was drawn. what names the wait in the failure.
-func (f *frames) waitForFunc(tb testing.TB, ok func(string) bool, what any) (string, time.Time) {
+// waitForFunc blocks until the value and its time satisfy ok, and returns
+// them; after 20 s it fails the test, naming what it waited for.
+func (l *latest[T]) waitForFunc(tb testing.TB, ok func(T, time.Time) bool, what any) (T, time.Time) {
 	tb.Helper()
 	timeout := time.NewTimer(20 * time.Second)
 	defer timeout.Stop()
 	for {
-		f.mu.Lock()
-		last, at, changed := f.last, f.at, f.changed
-		f.mu.Unlock()
-		if ok(last) {
-			return last, at
+		l.mu.Lock()
+		v, at, changed := l.v, l.at, l.changed
+		l.mu.Unlock()
+		if ok(v, at) {
+			return v, at
 		}
 		select {
 		case <-changed:
 		case <-timeout.C:
-			tb.Fatalf("no frame showed %v; the last one:\n%s", what, last)
+			tb.Fatalf("never saw %v; the last value:\n%v", what, v)
 		}
 	}
+}
+
+// frames is the last frame drawn, as plain text.
+type frames struct{ *latest[string] }
+
+// waitFor blocks until a frame contains every string in want, and returns it.
+func (f frames) waitFor(tb testing.TB, want ...string) string {
+	tb.Helper()
+	frame, _ := f.waitForFunc(tb, func(s string, _ time.Time) bool { return containsAll(s, want) }, want)
+	return frame
 }
 
 func containsAll(s string, want []string) bool {
@@ -78,7 +81,7 @@ func containsAll(s string, want []string) bool {
 // observed is the root model with every frame it renders recorded.
 type observed struct {
 	*model
-	frames *frames
+	frames frames
 }
 
 func (o observed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -88,7 +91,7 @@ func (o observed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (o observed) View() tea.View {
 	v := o.model.View()
-	o.frames.record(ansi.Strip(v.Content))
+	o.frames.set(ansi.Strip(v.Content))
 	return v
 }
 
@@ -108,7 +111,7 @@ func newProgramModel(tb testing.TB, w *testworld.World) (observed, *steps.Sessio
 		}
 	})
 	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s, FlashFor: time.Second}
-	return observed{model: newModel(c, false, "sandbox"), frames: newFrames()}, s, cancel
+	return observed{model: newModel(c, false, "sandbox"), frames: frames{newLatest[string]()}}, s, cancel
 }
 
 func keyPress(k string) tea.KeyPressMsg {
@@ -120,7 +123,7 @@ func keyPress(k string) tea.KeyPressMsg {
 
 // walkToLive presses enter through the tutorial, waiting for each step's
 // result before the next key, until the live screen shows a rotation.
-func walkToLive(tb testing.TB, send func(tea.Msg), f *frames) {
+func walkToLive(tb testing.TB, send func(tea.Msg), f frames) {
 	tb.Helper()
 	f.waitFor(tb, "1/11")
 	for _, w := range walkToTheLiveScreen {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,38 +16,11 @@ import (
 )
 
 // writeClock is a terminal that only remembers when it was last written to.
-type writeClock struct {
-	mu      sync.Mutex
-	last    time.Time
-	changed chan struct{}
-}
+type writeClock struct{ *latest[struct{}] }
 
-func (w *writeClock) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.last = time.Now()
-	close(w.changed)
-	w.changed = make(chan struct{})
+func (w writeClock) Write(p []byte) (int, error) {
+	w.set(struct{}{})
 	return len(p), nil
-}
-
-// writtenAfter waits for a write at or after t and returns its time.
-func (w *writeClock) writtenAfter(tb testing.TB, t time.Time) time.Time {
-	timeout := time.NewTimer(10 * time.Second)
-	defer timeout.Stop()
-	for {
-		w.mu.Lock()
-		last, changed := w.last, w.changed
-		w.mu.Unlock()
-		if !last.Before(t) {
-			return last
-		}
-		select {
-		case <-changed:
-		case <-timeout.C:
-			tb.Fatal("the program stopped writing")
-		}
-	}
 }
 
 // BenchmarkKeypressToRedraw measures, on the live screen while rotations
@@ -58,7 +30,7 @@ func (w *writeClock) writtenAfter(tb testing.TB, t time.Time) time.Time {
 func BenchmarkKeypressToRedraw(b *testing.B) {
 	w := testworld.New(b)
 	m, s, cancel := newProgramModel(b, w)
-	out := &writeClock{changed: make(chan struct{})}
+	out := writeClock{newLatest[struct{}]()}
 	p := tea.NewProgram(m, tea.WithInput(&bytes.Buffer{}), tea.WithOutput(out), tea.WithoutSignals(),
 		tea.WithWindowSize(80, 24), tea.WithColorProfile(colorprofile.Ascii))
 	done := make(chan struct{})
@@ -86,9 +58,10 @@ func BenchmarkKeypressToRedraw(b *testing.B) {
 		start := time.Now()
 		p.Send(keyPress("?"))
 		open = !open
-		_, framed := m.frames.waitForFunc(b, func(f string) bool { return strings.Contains(f, "reveal/mask") == open }, "the help toggled")
+		_, framed := m.frames.waitForFunc(b, func(f string, _ time.Time) bool { return strings.Contains(f, "reveal/mask") == open }, "the help toggled")
 		toFrame = append(toFrame, framed.Sub(start))
-		toTerminal = append(toTerminal, out.writtenAfter(b, framed).Sub(start))
+		_, written := out.waitForFunc(b, func(_ struct{}, at time.Time) bool { return !at.Before(framed) }, "a write after the frame")
+		toTerminal = append(toTerminal, written.Sub(start))
 	}
 	b.StopTimer()
 	b.ReportMetric(ms(percentile(toFrame, 50)), "frame-p50-ms")

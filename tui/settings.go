@@ -73,7 +73,7 @@ func (m *model) settingKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "esc":
 		m.setting = nil
 		f.msg.reply <- settingReply{declined: true}
-		return flashCmd("not answered: the start stops; press enter on the environment screen to be asked again")
+		return flashCmd("not answered: enter on the environment screen asks again")
 	case "ctrl+c":
 		m.setting = nil
 		f.msg.reply <- settingReply{declined: true}

@@ -71,10 +71,6 @@ func newEnv(t *testing.T, opts Options) *env {
 	return &env{svc: svc, url: url, client: newClient(url), clock: clock}
 }
 
-type noBackoff struct{}
-
-func (noBackoff) BackoffDelay(int, error) (time.Duration, error) { return 0, nil }
-
 func newClient(url string) *sm.Client {
 	cfg := aws.Config{
 		Region:      "us-east-1",
@@ -86,7 +82,7 @@ func newClient(url string) *sm.Client {
 		// (aws-sdk-go-v2#2737) stays on, as in the product; only the
 		// backoff goes, so a refused request still fails at once.
 		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.Backoff = noBackoff{}
+			so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 		})
 	})
 }
