@@ -173,8 +173,12 @@ func runHeadless(ctx context.Context, o *options, stdout, stderr io.Writer) int 
 }
 
 func runBench(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	self, err := os.Executable() // start-up is timed on this very binary
+	if err != nil {
+		fmt.Fprintf(stderr, "rotation-tutor bench: cannot find this program's binary (%v), so start-up is not measured\n", err)
+	}
 	rep, err := bench.Run(ctx, bench.Options{
-		Clients: o.clients, Rotations: o.rotations, Engine: o.engine,
+		Clients: o.clients, Rotations: o.rotations, Engine: o.engine, Executable: self,
 		Progress: bench.TerminalProgress(stderr),
 	})
 	if err != nil {

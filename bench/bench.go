@@ -29,6 +29,8 @@ type Options struct {
 	Clients, Rotations int
 	Engine             string // sandbox database engine
 	GetSecretCalls     int    // default 2000
+	// Executable is the rotation-tutor binary whose start-up is timed; "" skips that.
+	Executable string
 	// Progress, if set, hears what is being measured and how far along it is.
 	Progress func(stage string, done, total int)
 }
@@ -36,6 +38,7 @@ type Options struct {
 // Report is what `bench --json` prints; the keys are the command's contract.
 type Report struct {
 	SandboxStartMS   float64           `json:"sandbox_start_ms"`
+	Startup                            // first_screen_ms, help_ms
 	RotationMS       probe.Percentiles `json:"rotation_ms"`
 	Alternating      probe.Report      `json:"alternating"`
 	SingleUser       probe.Report      `json:"single_user"`
@@ -69,6 +72,15 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		if o.Progress != nil {
 			o.Progress(stage, done, total)
 		}
+	}
+
+	if o.Executable != "" { // first, while the machine is quiet
+		progress("program start-up", 0, 1)
+		startup, err := MeasureStartup(ctx, o.Executable)
+		if err != nil {
+			return rep, err
+		}
+		rep.Startup = startup
 	}
 
 	// Start-up: the median of a few cold starts, each in a fresh state directory (the
@@ -235,6 +247,8 @@ func (r Report) WriteTable(w io.Writer) {
 	row := func(name, value, goal string) { fmt.Fprintf(w, "%-47s %-30s %s\n", name, value, goal) }
 	row("figure", "measured", "goal")
 	row("sandbox cold start", fmt.Sprintf("%.1f ms", r.SandboxStartMS), "< 100 ms")
+	row("first screen (process start to first frame)", fmt.Sprintf("%.1f ms", r.FirstScreenMS), "< 60 ms")
+	row("--help (process start to exit)", fmt.Sprintf("%.1f ms", r.HelpMS), "< 30 ms")
 	row("one rotation (4 steps), p50 / p99", fmt.Sprintf("%.1f / %.1f ms", r.RotationMS.P50, r.RotationMS.P99), "< 50 / < 200 ms")
 	strategy := func(name string, p probe.Report, goal string) {
 		row(fmt.Sprintf("%s: %d clients × %d rotations", name, p.Clients, p.Rotations),
