@@ -47,6 +47,9 @@ type Options struct {
 	// Setup runs as root over the Unix socket after the password is set,
 	// e.g. CREATE DATABASE statements.
 	Setup []string
+	// Args are more server options, after the ones Start sets (e.g.
+	// --ssl-cert=FILE, --require-secure-transport=ON).
+	Args []string
 }
 
 // Process is a running mariadbd.
@@ -131,6 +134,7 @@ func Start(ctx context.Context, o Options) (_ *Process, err error) {
 		"--innodb-buffer-pool-size=32M",
 		"--innodb-use-native-aio=0", // a test server needs no io_uring/libaio ring of its own
 	)
+	args = append(args, o.Args...)
 	p.cmd = exec.Command(server, args...)
 	p.cmd.SysProcAttr = childAttr()
 	if err := p.cmd.Start(); err != nil {
