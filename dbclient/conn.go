@@ -2,7 +2,6 @@ package dbclient
 
 import (
 	"context"
-	"crypto/tls"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -21,15 +20,18 @@ type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Target is a database login.
 type Target struct {
-	Host     string
+	Host     string // the database's endpoint name: what the bastion resolves and the certificate names
 	Port     int
 	User     string
 	Password string
 	Database string // optional
-	// TLS, when set, encrypts the MySQL session itself (RDS with
-	// require_secure_transport). nil is plain MySQL: through a tunnel the SSH
-	// connection already encrypts it.
-	TLS *tls.Config
+	// TLS says whether the MySQL session itself is encrypted (RDS with
+	// require_secure_transport needs it): a secret's ssl key. The zero value
+	// tries TLS first, as AWS's templates do for a secret without the key.
+	TLS TLSMode
+	// CA verifies the server's certificate for Host. Nil: a TLS session's
+	// certificate is not verified, and Security says so.
+	CA *CABundle
 }
 
 // Addr is host:port, with 3306 when Port is 0.
@@ -46,24 +48,6 @@ func (t Target) String() string { return t.User + "@" + t.Addr() }
 
 // dialTimeout bounds a connection attempt when the caller's ctx has no deadline.
 const dialTimeout = 15 * time.Second
-
-func connector(dial DialFunc, t Target) (driver.Connector, error) {
-	cfg := mysql.NewConfig()
-	cfg.Net, cfg.Addr = "tcp", t.Addr()
-	cfg.User, cfg.Passwd, cfg.DBName = t.User, t.Password, t.Database
-	cfg.TLS = t.TLS
-	cfg.Timeout = dialTimeout
-	cfg.ParseTime = true
-	// The driver otherwise prints connection trouble to stderr, over the TUI;
-	// the errors still reach the caller.
-	cfg.Logger = &mysql.NopLogger{}
-	if dial == nil {
-		var d net.Dialer
-		dial = d.DialContext
-	}
-	cfg.DialFunc = wrapDirectDial(dial, t)
-	return mysql.NewConnector(cfg)
-}
 
 // wrapDirectDial gives plain dial errors the database-tcp hop. A tunnel's
 // errors are already *Error with their own hop and pass through.
@@ -88,43 +72,56 @@ func wrapDirectDial(dial DialFunc, t Target) DialFunc {
 // Open returns a connection pool whose every connection is dialled with dial,
 // after checking that t can log in (a ping). Errors are *Error.
 func Open(ctx context.Context, dial DialFunc, t Target) (*sql.DB, error) {
-	c, err := connector(dial, t)
-	if err != nil {
-		return nil, &Error{Hop: HopDatabase, What: "bad connection settings", Err: err}
-	}
+	db, _, err := OpenWithSecurity(ctx, dial, t)
+	return db, err
+}
+
+// OpenWithSecurity is Open, also saying how the first connection is
+// protected; the pool's later connections follow the same rules.
+func OpenWithSecurity(ctx context.Context, dial DialFunc, t Target) (*sql.DB, Security, error) {
+	c := newConnector(dial, t)
 	db := sql.OpenDB(c)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, loginError(t, err)
+		return nil, Security{}, loginError(t, err)
 	}
-	return db, nil
+	return db, c.lastSecurity(), nil
 }
 
 // Login checks that t can log in, on one fresh connection that is closed
 // afterwards: connect, SELECT 1, close. No pool, so nothing stays open and a
 // changed password is noticed at once.
 func Login(ctx context.Context, dial DialFunc, t Target) error {
-	c, err := connector(dial, t)
+	_, err := LoginWithSecurity(ctx, dial, t)
+	return err
+}
+
+// LoginWithSecurity is Login, also saying how the session was protected.
+func LoginWithSecurity(ctx context.Context, dial DialFunc, t Target) (Security, error) {
+	conn, sec, err := newConnector(dial, t).connect(ctx)
 	if err != nil {
-		return &Error{Hop: HopDatabase, What: "bad connection settings", Err: err}
-	}
-	conn, err := c.Connect(ctx)
-	if err != nil {
-		return loginError(t, err)
+		return Security{}, loginError(t, err)
 	}
 	defer conn.Close()
+	if err := selectOne(ctx, conn); err != nil {
+		return Security{}, loginError(t, err)
+	}
+	return sec, nil
+}
+
+func selectOne(ctx context.Context, conn driver.Conn) error {
 	q, ok := conn.(driver.QueryerContext)
 	if !ok {
 		return &Error{Hop: HopDatabase, What: "the MySQL driver cannot run queries", Err: errors.ErrUnsupported}
 	}
 	rows, err := q.QueryContext(ctx, "SELECT 1", nil)
 	if err != nil {
-		return loginError(t, err)
+		return err
 	}
 	defer rows.Close()
 	dest := make([]driver.Value, len(rows.Columns()))
 	if err := rows.Next(dest); err != nil && err != io.EOF {
-		return loginError(t, err)
+		return err
 	}
 	return nil
 }
@@ -133,7 +130,9 @@ func Login(ctx context.Context, dial DialFunc, t Target) error {
 func loginError(t Target, err error) error {
 	var e *Error
 	switch {
-	case errors.As(err, &e): // from the dial: the tunnel or wrapDirectDial
+	case errors.As(err, &e): // from the dial (the tunnel or wrapDirectDial), or the TLS rules
+	case classifyTLS(err) != nil:
+		err = classifyTLS(err)
 	case errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		err = &Error{Hop: HopDatabase, What: "the connection closed during the MySQL login",
 			Fix: "Check that the port is a MySQL server's (3306) and that the server is up.", Err: err}

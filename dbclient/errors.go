@@ -28,8 +28,9 @@ const (
 	HopBastionAuth      Hop = "bastion-auth"      // public-key login
 	HopForward          Hop = "forward"           // the bastion refused to open a channel
 	HopDatabaseTCP      Hop = "database-tcp"      // reaching the database's port (from the bastion, or directly)
+	HopDatabaseTLS      Hop = "database-tls"      // TLS to the database: required, offered, its certificate
 	HopDatabaseAuth     Hop = "database-auth"     // MySQL login
-	HopDatabase         Hop = "database"          // anything after login: database name, TLS, SQL
+	HopDatabase         Hop = "database"          // anything after login: database name, SQL
 )
 
 // Error is a failure a person can act on: which hop, what happened, and what
@@ -69,6 +70,9 @@ func Classify(err error) *Error {
 	if e := classifySSH(err); e != nil {
 		return e
 	}
+	if e := classifyTLS(err); e != nil {
+		return e
+	}
 	if e := classifyMySQL(err); e != nil {
 		return e
 	}
@@ -104,21 +108,17 @@ func classifySSH(err error) *Error {
 	if errors.As(err, &oc) {
 		return classifyOpenChannel(oc, "the database")
 	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "unable to authenticate"):
-		return &Error{Hop: HopBastionAuth, What: "the bastion refused the key",
-			Fix: "Check the user name (ec2-user on Amazon Linux, ubuntu on Ubuntu) and that the key's public half is in " +
-				"that user's ~/.ssh/authorized_keys (the key pair chosen when the instance was launched).", Err: err}
-	case strings.Contains(msg, "no common algorithm for host key"):
+	var neg *ssh.AlgorithmNegotiationError
+	if errors.As(err, &neg) && neg.What == "host key" {
 		return &Error{Hop: HopBastionHostKey, What: "the bastion offers none of the key types known_hosts holds for it",
 			Fix: "The bastion's keys changed (rebuilt?). Remove its old line with `ssh-keygen -R HOST` only if you can confirm the new fingerprint.", Err: err}
-	case strings.Contains(msg, "ssh: handshake failed"):
-		return &Error{Hop: HopBastionHandshake, What: "the connection opened but the SSH exchange failed",
-			Fix: "Check that the address is the bastion's SSH port (22), not the database's or a web port, and that no proxy sits in between.", Err: err}
 	}
 	return nil
 }
+
+// fixBastionAuth is what to do when the bastion refuses the key.
+const fixBastionAuth = "Check the user name (ec2-user on Amazon Linux, ubuntu on Ubuntu) and that the key's public half is in " +
+	"that user's ~/.ssh/authorized_keys (the key pair chosen when the instance was launched)."
 
 // classifyOpenChannelError explains why the bastion did not open a channel to dest.
 func classifyOpenChannel(oc *ssh.OpenChannelError, dest string) *Error {
@@ -146,25 +146,27 @@ func classifyOpenChannel(oc *ssh.OpenChannelError, dest string) *Error {
 		Fix: "The server at that address is not a forwarding SSH bastion; check the bastion address.", Err: oc}
 }
 
-// MySQL and MariaDB error numbers the tutorial explains.
+// MySQL and MariaDB error numbers the tutorial explains. go-mysql-server
+// answers most refusals with 1105 (unknown error) instead, so those stay
+// unexplained rather than be guessed from its message.
 const (
-	erDBAccessDenied         = 1044
-	erAccessDenied           = 1045
-	erBadDB                  = 1049
-	erHostNotPrivileged      = 1130
-	erTooManyConnections     = 1040
-	erTableAccessDenied      = 1142 // also go-mysql-server's 1105 "command denied"
-	erSpecificAccessDenied   = 1227
-	erNoAuthMethods          = 2012 // go-mysql-server's answer for an unknown user
-	erSecureTransport        = 3159 // MySQL 8: require_secure_transport
-	erMariaDBSecureTransport = 4151 // MariaDB: require_secure_transport
+	erDBAccessDenied       = 1044
+	erAccessDenied         = 1045
+	erBadDB                = 1049
+	erHostNotPrivileged    = 1130
+	erTooManyConnections   = 1040
+	erTableAccessDenied    = 1142
+	erSpecificAccessDenied = 1227
+	erParse                = 1064
+	erUnknown              = 1105 // go-mysql-server's answer to most refusals
+	erNotSupportedYet      = 1235
+	erNoAuthMethods        = 2012 // go-mysql-server's answer for an unknown user
+	erAccountLocked        = 3118 // MySQL
+	erSecureTransport      = 3159 // MySQL: require_secure_transport (MariaDB answers 1045)
+	erMariaDBAccountLocked = 4151
 )
 
 func classifyMySQL(err error) *Error {
-	if errors.Is(err, mysql.ErrNoTLS) {
-		return &Error{Hop: HopDatabase, What: "TLS was requested but the database does not offer it",
-			Fix: "Connect without TLS (the SSH tunnel already encrypts), or enable TLS on the server.", Err: err}
-	}
 	if errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, driver.ErrBadConn) {
 		return &Error{Hop: HopDatabase, What: "the connection to the database broke (the tunnel or the server closed it)",
 			Fix: "Try again: the tunnel reconnects and the pool dials a new connection. If it keeps failing, run the doctor.", Err: err}
@@ -187,20 +189,14 @@ func classifyMySQL(err error) *Error {
 	case erBadDB:
 		return &Error{Hop: HopDatabase, What: "the database name does not exist",
 			Fix: "Check dbname in the secret; SHOW DATABASES as the admin lists them.", Err: err}
-	case erSecureTransport, erMariaDBSecureTransport:
-		return &Error{Hop: HopDatabase, What: "the database requires TLS",
-			Fix: "Connect with TLS (the RDS CA bundle), or set require_secure_transport=OFF in the parameter group.", Err: err}
+	case erAccountLocked, erMariaDBAccountLocked:
+		return &Error{Hop: HopDatabaseAuth, What: whatLocked, Fix: fixLocked, Err: err}
 	case erTooManyConnections:
 		return &Error{Hop: HopDatabase, What: "the database has too many connections",
 			Fix: "Close idle pools or raise max_connections.", Err: err}
-	}
-	if me.Number == erSpecificAccessDenied || me.Number == erTableAccessDenied || strings.Contains(me.Message, "command denied") {
+	case erSpecificAccessDenied, erTableAccessDenied:
 		return &Error{Hop: HopDatabase, What: "the user lacks the privilege for that statement",
 			Fix: "Run it as the admin (master) user, or GRANT the privilege it names.", Err: err}
-	}
-	if strings.Contains(strings.ToLower(me.Message), "insecure") || strings.Contains(strings.ToLower(me.Message), "secure transport") {
-		return &Error{Hop: HopDatabase, What: "the database requires TLS",
-			Fix: "Connect with TLS, or allow plain connections on the server.", Err: err}
 	}
 	return &Error{Hop: HopDatabase, What: fmt.Sprintf("the database answered with error %d", me.Number),
 		Fix: "Read the database's message; the statement or the user's privileges need changing.", Err: err}

@@ -2,6 +2,7 @@ package dbclient
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -29,8 +30,8 @@ func TestClassify(t *testing.T) {
 		{"wrong passphrase", x509.IncorrectPasswordError, HopSSHKey},
 		{"unknown host", fmt.Errorf("ssh: handshake failed: %w", &knownhosts.KeyError{}), HopBastionHostKey},
 		{"changed host key", &knownhosts.KeyError{Want: []knownhosts.KnownKey{{Key: key, Filename: "kh", Line: 3}}}, HopBastionHostKey},
-		{"auth refused", errors.New("ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain"), HopBastionAuth},
-		{"not ssh", errors.New("ssh: handshake failed: read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer"), HopBastionHandshake},
+		{"no common host key type", fmt.Errorf("ssh: handshake failed: %w", &ssh.AlgorithmNegotiationError{What: "host key"}), HopBastionHostKey},
+		{"no common cipher", &ssh.AlgorithmNegotiationError{What: "client to server cipher"}, ""},
 		{"forward prohibited", &ssh.OpenChannelError{Reason: ssh.Prohibited, Message: "open failed"}, HopForward},
 		{"db refused from bastion", &ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "Connection refused"}, HopDatabaseTCP},
 		{"db name unknown to bastion", &ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "Name or service not known"}, HopDatabaseTCP},
@@ -39,10 +40,14 @@ func TestClassify(t *testing.T) {
 		{"unknown user on GMS", &mysql.MySQLError{Number: 2012, Message: "No authentication methods available for authentication."}, HopDatabaseAuth},
 		{"no access to db", &mysql.MySQLError{Number: 1044}, HopDatabase},
 		{"unknown db", &mysql.MySQLError{Number: 1049}, HopDatabase},
-		{"TLS required (MySQL)", &mysql.MySQLError{Number: 3159}, HopDatabase},
-		{"TLS required (MariaDB)", &mysql.MySQLError{Number: 4151}, HopDatabase},
-		{"TLS not offered", mysql.ErrNoTLS, HopDatabase},
-		{"privilege (GMS)", &mysql.MySQLError{Number: 1105, Message: "command denied to user 'u1'@'%'"}, HopDatabase},
+		{"TLS required (MySQL)", &mysql.MySQLError{Number: 3159}, HopDatabaseTLS},
+		{"TLS required (confirmed)", &TLSRequiredError{Number: 1045, ServerWide: true, User: "app"}, HopDatabaseTLS},
+		{"TLS required by the user", &TLSRequiredError{Number: 1045, User: "app"}, HopDatabaseTLS},
+		{"TLS not offered", mysql.ErrNoTLS, HopDatabaseTLS},
+		{"TLS alert", tls.AlertError(42), HopDatabaseTLS},
+		{"account locked (MariaDB)", &mysql.MySQLError{Number: 4151}, HopDatabaseAuth},
+		{"account locked (MySQL)", &mysql.MySQLError{Number: 3118}, HopDatabaseAuth},
+		{"GMS's catch-all is not guessed from its text", &mysql.MySQLError{Number: 1105, Message: "command denied to user 'u1'@'%'"}, HopDatabase},
 		{"privilege (MariaDB)", &mysql.MySQLError{Number: 1227}, HopDatabase},
 		{"broken connection", mysql.ErrInvalidConn, HopDatabase},
 		{"dns", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}}, HopBastionDNS},
@@ -60,6 +65,10 @@ func TestClassify(t *testing.T) {
 		case ce != nil && tc.err != nil && tc.name != "already typed" && !errors.Is(ce, tc.err) && ce.Err != tc.err:
 			t.Errorf("%s: the cause is not kept", tc.name)
 		}
+	}
+	// Told by number, never by message: GMS's 1105 stays generic whatever it says.
+	if ce := Classify(&mysql.MySQLError{Number: 1105, Message: "command denied to user 'u1'@'%'"}); strings.Contains(ce.What, "privilege") {
+		t.Errorf("1105 explained from its message: %q", ce.What)
 	}
 	var e *Error
 	if ce := Classify(&ssh.OpenChannelError{Reason: ssh.Prohibited}); !errors.As(ce, &e) || !strings.HasPrefix(ce.Error(), "forward: ") {

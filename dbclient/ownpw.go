@@ -2,8 +2,11 @@ package dbclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // SetOwnPassword changes the logged-in user's own password, with no
@@ -28,7 +31,7 @@ func SetOwnPassword(ctx context.Context, q Queryer, password string) error {
 		return sqlError("change own password", err, password)
 	}
 	_, err = q.ExecContext(ctx, "ALTER USER CURRENT_USER() IDENTIFIED BY "+pw)
-	if err == nil || !isSyntaxError(err) {
+	if err == nil || !IsUnsupported(err) {
 		return sqlError("change own password", err, password)
 	}
 	me, err := CurrentUser(ctx, q)
@@ -43,12 +46,18 @@ func SetOwnPassword(ctx context.Context, q Queryer, password string) error {
 	return sqlError("change own password", err, password)
 }
 
-// isSyntaxError is MySQL's 1064, or go-mysql-server's 1105 "syntax error".
-func isSyntaxError(err error) bool {
-	ce := classifyMySQL(err)
-	if ce == nil {
+// IsUnsupported says the server refused a statement because it cannot run
+// that form, not because running it failed: a parse error (1064), "not
+// supported yet" (1235), or go-mysql-server's catch-all 1105, which it
+// answers for both. Told by the error number alone.
+func IsUnsupported(err error) bool {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
 		return false
 	}
-	msg := strings.ToLower(err.Error())
-	return strings.Contains(msg, "1064") || strings.Contains(msg, "syntax error") || strings.Contains(msg, "syntax")
+	switch me.Number {
+	case erParse, erNotSupportedYet, erUnknown:
+		return true
+	}
+	return false
 }

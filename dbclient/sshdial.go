@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -36,10 +37,17 @@ func dialSSH(ctx context.Context, c SSHConfig, auth *keyAuth, hk *hostKeys) (*li
 	}
 	// Cancelling ctx (or the tunnel closing) interrupts the handshake.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	// Once the host key is accepted, the key exchange is over and only the
+	// login is left: a refusal after that is the bastion refusing the key.
+	var keyAccepted atomic.Bool
 	cfg := &ssh.ClientConfig{
-		User:              c.User,
-		Auth:              []ssh.AuthMethod{auth.method},
-		HostKeyCallback:   hk.callback,
+		User: c.User,
+		Auth: []ssh.AuthMethod{auth.method},
+		HostKeyCallback: func(host string, remote net.Addr, key ssh.PublicKey) error {
+			err := hk.callback(host, remote, key)
+			keyAccepted.Store(err == nil)
+			return err
+		},
 		HostKeyAlgorithms: hk.algorithms(addr, conn.RemoteAddr()),
 	}
 	lc := &linkConn{Conn: conn}
@@ -47,11 +55,11 @@ func dialSSH(ctx context.Context, c SSHConfig, auth *keyAuth, hk *hostKeys) (*li
 	stopped := stop()
 	if err != nil {
 		conn.Close()
-		return nil, handshakeError(ctx, c, hk, err)
+		return nil, handshakeError(ctx, c, hk, keyAccepted.Load(), err)
 	}
 	if !stopped { // the deadline was already forced; the conn is unusable
 		sc.Close()
-		return nil, handshakeError(ctx, c, hk, ctx.Err())
+		return nil, handshakeError(ctx, c, hk, keyAccepted.Load(), ctx.Err())
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return &link{Client: ssh.NewClient(sc, chans, reqs), conn: lc}, nil
@@ -88,15 +96,19 @@ func (c *linkConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func handshakeError(ctx context.Context, c SSHConfig, hk *hostKeys, err error) error {
-	if ce := hk.refusal(); ce != nil {
-		return ce
-	}
-	if ce := classifySSH(err); ce != nil && ce.Hop == HopBastionAuth {
-		ce.What = fmt.Sprintf("the bastion refused %s for user %q", describeKey(c), c.User)
+// handshakeError explains a failed SSH handshake by how far it got: the host
+// key refused, the algorithms not agreed, the login refused (the key was
+// accepted and the link did not drop), or the exchange cut short.
+func handshakeError(ctx context.Context, c SSHConfig, hk *hostKeys, keyAccepted bool, err error) error {
+	if ce := hk.refusal(); ce != nil && !keyAccepted {
 		return ce
 	}
 	var ne net.Error
+	dropped := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne)
+	if keyAccepted && ctx.Err() == nil && !dropped {
+		return &Error{Hop: HopBastionAuth, What: fmt.Sprintf("the bastion refused %s for user %q", describeKey(c), c.User),
+			Fix: fixBastionAuth, Err: err}
+	}
 	if ctx.Err() != nil || (errors.As(err, &ne) && ne.Timeout()) {
 		return &Error{Hop: HopBastionHandshake, What: "the bastion accepted the connection but did not complete SSH in time",
 			Fix: "Something at that address is not answering SSH (a proxy, a firewall, or the wrong port).", Err: err}

@@ -34,20 +34,29 @@ type sandboxWorld struct {
 func newSandboxWorld(t testing.TB) *sandboxWorld {
 	t.Helper()
 	dir := t.TempDir()
-	w := &sandboxWorld{adminPW: "admin'pw\\%", keyFile: filepath.Join(dir, "id_ed25519"), known: filepath.Join(dir, "known_hosts")}
-	var err error
-	w.db, err = database.Start(context.Background(), database.Options{StateDir: dir, AdminUser: "admin", AdminPassword: w.adminPW})
+	adminPW := "admin'pw\\%"
+	db, err := database.Start(context.Background(), database.Options{StateDir: dir, AdminUser: "admin", AdminPassword: adminPW})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { w.db.Close() })
+	t.Cleanup(func() { db.Close() })
+	w := startBastion(t, map[string]string{net.JoinHostPort(dbHost, strconv.Itoa(dbPort)): db.Addr()})
+	w.db, w.adminPW = db, adminPW
+	return w
+}
+
+// startBastion starts our bastion forwarding to routes (internal host:port →
+// where the server listens), with a client key and known_hosts for it.
+func startBastion(t testing.TB, routes map[string]string) *sandboxWorld {
+	t.Helper()
+	dir := t.TempDir()
+	w := &sandboxWorld{keyFile: filepath.Join(dir, "id_ed25519"), known: filepath.Join(dir, "known_hosts")}
 	key, err := bastion.LoadOrCreateClientKey(w.keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.b, err = bastion.Start(context.Background(), bastion.Options{
-		StateDir: dir, AuthorizedKeys: []ssh.PublicKey{key.Public},
-		Routes: map[string]string{net.JoinHostPort(dbHost, strconv.Itoa(dbPort)): w.db.Addr()},
+		StateDir: dir, AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: routes,
 	})
 	if err != nil {
 		t.Fatal(err)
