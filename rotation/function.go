@@ -88,6 +88,10 @@ type Function struct {
 	Dial     dbclient.DialFunc
 	Strategy Strategy
 	Password PasswordPolicy
+	// CA verifies the database's TLS certificate (RDS's CA bundle); nil
+	// leaves it unverified. Whether a login uses TLS is each secret's ssl
+	// key.
+	CA *dbclient.CABundle
 	// UsernameLimit is the longest user name the database accepts; zero
 	// means DefaultUsernameLimit, like the template.
 	UsernameLimit int

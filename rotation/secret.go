@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"rotation-tutor/dbclient"
 )
@@ -24,6 +25,9 @@ type Secret struct {
 	Password  string
 	DBName    string
 	MasterARN string
+	// SSL is the ssl key as written (nil when absent): whether logins with
+	// this secret use TLS. TLSMode reads it.
+	SSL json.RawMessage
 
 	raw map[string]json.RawMessage // every key as read, for carrying forward
 }
@@ -71,6 +75,9 @@ func parseLoose(s string) (Secret, error) {
 		if err := json.Unmarshal(v, f.dst); err != nil {
 			return Secret{}, fmt.Errorf("secret key %q is not a string", f.key)
 		}
+	}
+	if v, ok := raw["ssl"]; ok {
+		sec.SSL = v
 	}
 	if v, ok := raw["port"]; ok && string(v) != "null" {
 		p, err := parsePort(v)
@@ -130,9 +137,38 @@ func (s Secret) JSON() (string, error) {
 	return string(b), nil
 }
 
-// Target is where and as whom these credentials log in.
-func (s Secret) Target() dbclient.Target {
-	return dbclient.Target{Host: s.Host, Port: s.Port, User: s.Username, Password: s.Password, Database: s.DBName}
+// TLSMode says whether logins with this secret use TLS, reading the ssl key
+// exactly as AWS's MySQL templates do: true, or a string that is "true" in
+// any case, means TLS only; false, or "false" in any case, plain text only;
+// no key, or any other value (null, a number, "yes"), TLS first with plain
+// text as the fallback.
+func (s Secret) TLSMode() dbclient.TLSMode {
+	var v any
+	if json.Unmarshal(s.SSL, &v) != nil {
+		return dbclient.TLSPreferred // no key
+	}
+	switch v := v.(type) {
+	case bool:
+		if v {
+			return dbclient.TLSRequired
+		}
+		return dbclient.TLSOff
+	case string:
+		switch strings.ToLower(v) {
+		case "true":
+			return dbclient.TLSRequired
+		case "false":
+			return dbclient.TLSOff
+		}
+	}
+	return dbclient.TLSPreferred
+}
+
+// Target is where and as whom these credentials log in, with the TLS the
+// ssl key asks for. ca verifies the server's certificate (nil: unverified).
+func (s Secret) Target(ca *dbclient.CABundle) dbclient.Target {
+	return dbclient.Target{Host: s.Host, Port: s.Port, User: s.Username, Password: s.Password, Database: s.DBName,
+		TLS: s.TLSMode(), CA: ca}
 }
 
 func jsonString(s string) json.RawMessage {

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"rotation-tutor/dbclient"
 )
 
 func TestParseSecret(t *testing.T) {
@@ -136,5 +138,43 @@ func TestNewTokenIsAUUID(t *testing.T) {
 	}
 	if len(tok) != 36 || tok[14] != '4' || strings.Count(tok, "-") != 4 {
 		t.Fatalf("token %q", tok)
+	}
+}
+
+// The ssl key, read as AWS's MultiUser template reads it.
+func TestSecretTLSMode(t *testing.T) {
+	for ssl, want := range map[string]dbclient.TLSMode{
+		``:                  dbclient.TLSPreferred, // no key
+		`,"ssl":true`:       dbclient.TLSRequired,
+		`,"ssl":"true"`:     dbclient.TLSRequired,
+		`,"ssl":"TRUE"`:     dbclient.TLSRequired,
+		`,"ssl":false`:      dbclient.TLSOff,
+		`,"ssl":"false"`:    dbclient.TLSOff,
+		`,"ssl":"False"`:    dbclient.TLSOff,
+		`,"ssl":null`:       dbclient.TLSPreferred,
+		`,"ssl":1`:          dbclient.TLSPreferred,
+		`,"ssl":0`:          dbclient.TLSPreferred,
+		`,"ssl":"yes"`:      dbclient.TLSPreferred,
+		`,"ssl":""`:         dbclient.TLSPreferred,
+		`,"ssl":{"ca":"x"}`: dbclient.TLSPreferred,
+	} {
+		s, err := ParseSecret(`{"engine":"mysql","host":"h","username":"u","password":"p"` + ssl + `}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.TLSMode(); got != want {
+			t.Errorf("%s: %v, want %v", ssl, got, want)
+		}
+		if got := s.Target(nil).TLS; got != want {
+			t.Errorf("%s: Target's TLS %v, want %v", ssl, got, want)
+		}
+		// A rotation carries the key forward as written.
+		out, err := s.withCredentials("u_clone", "q").JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := ParseSecret(out); again.TLSMode() != want {
+			t.Errorf("%s: after a rotation %v, want %v", ssl, again.TLSMode(), want)
+		}
 	}
 }

@@ -25,7 +25,7 @@ func (f *Function) setSecret(ctx context.Context, ev Event, n *note) error {
 	// A retry after the password was set (or a crash just after) finds the
 	// work done. Both strategies set the pending password as their last
 	// statement, so a successful login here means every earlier one ran.
-	if dbclient.Login(ctx, f.Dial, pend.Target()) == nil {
+	if dbclient.Login(ctx, f.Dial, pend.Target(f.CA)) == nil {
 		n.add("pending credentials already log in")
 		return nil
 	}
@@ -49,7 +49,7 @@ func (f *Function) setAlternating(ctx context.Context, ev Event, cur, pend Secre
 	// The current credentials must work before we act for them: otherwise a
 	// secret naming any user could make the admin change that user
 	// (a confused deputy).
-	if err := dbclient.Login(ctx, f.Dial, cur.Target()); err != nil {
+	if err := dbclient.Login(ctx, f.Dial, cur.Target(f.CA)); err != nil {
 		return fmt.Errorf("Unable to log into database using current credentials for secret %s: %w", ev.SecretID, err)
 	}
 	if cur.MasterARN == "" {
@@ -59,7 +59,7 @@ func (f *Function) setAlternating(ctx context.Context, ev Event, cur, pend Secre
 	if err != nil {
 		return err
 	}
-	db, err := dbclient.Open(ctx, f.Dial, admin.Target())
+	db, err := dbclient.Open(ctx, f.Dial, admin.Target(f.CA))
 	if err != nil {
 		return fmt.Errorf("Unable to log into database using credentials in master secret %s: %w", cur.MasterARN, err)
 	}
@@ -128,15 +128,19 @@ func (f *Function) setSingleUser(ctx context.Context, ev Event, cur, pend Secret
 	if pend.Username != cur.Username {
 		return fmt.Errorf("Attempting to modify user %s other than current user %s", pend.Username, cur.Username)
 	}
-	db, err := dbclient.Open(ctx, f.Dial, cur.Target())
+	db, err := dbclient.Open(ctx, f.Dial, cur.Target(f.CA))
 	if err != nil {
 		prev, ok := f.previousOf(ctx, ev.SecretID, cur)
 		if !ok {
 			return fmt.Errorf("Unable to log into database with previous, current, or pending secret of secret arn %s: %w", ev.SecretID, err)
 		}
 		n.handles(prev.Password)
+		// Like the template, the previous version logs in with the
+		// current one's TLS setting.
+		target := prev.Target(f.CA)
+		target.TLS = cur.TLSMode()
 		var perr error
-		if db, perr = dbclient.Open(ctx, f.Dial, prev.Target()); perr != nil {
+		if db, perr = dbclient.Open(ctx, f.Dial, target); perr != nil {
 			return fmt.Errorf("Unable to log into database with previous, current, or pending secret of secret arn %s: %w", ev.SecretID, err)
 		}
 		n.add("logged in with AWSPREVIOUS (AWSCURRENT no longer works)")

@@ -25,7 +25,7 @@ func (f *Function) testSecret(ctx context.Context, ev Event, n *note) error {
 		return err
 	}
 	n.handles(sec.Password)
-	db, err := dbclient.Open(ctx, f.Dial, sec.Target())
+	db, err := dbclient.Open(ctx, f.Dial, sec.Target(f.CA))
 	if err != nil {
 		if which == StageCurrent {
 			return fmt.Errorf("Unable to log into database with current secret of secret ARN %s: %w", ev.SecretID, err)

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/go-sql-driver/mysql"
-
 	"rotation-tutor/dbclient"
 )
 
@@ -26,7 +24,7 @@ func copyTLSRequirement(ctx context.Context, q dbclient.Queryer, from, to string
 	case errors.Is(err, sql.ErrNoRows):
 		n.add(fmt.Sprintf("TLS options not copied: no mysql.user row for %s@%%", from))
 		return nil
-	case err != nil && refused(err):
+	case err != nil && dbclient.IsUnsupported(err):
 		n.add("TLS options not copied: the server cannot report them")
 		return nil
 	case err != nil:
@@ -47,7 +45,7 @@ func copyTLSRequirement(ctx context.Context, q dbclient.Queryer, from, to string
 	}
 	stmt := fmt.Sprintf("ALTER USER %s@'%%' REQUIRE %s", dbclient.QuoteString(to), require)
 	if _, err := q.ExecContext(ctx, stmt); err != nil {
-		if refused(err) {
+		if dbclient.IsUnsupported(err) {
 			n.add(fmt.Sprintf("TLS options not copied: the server refused ALTER USER … REQUIRE %s", require))
 			return nil
 		}
@@ -55,20 +53,4 @@ func copyTLSRequirement(ctx context.Context, q dbclient.Queryer, from, to string
 	}
 	n.add(fmt.Sprintf("copied TLS requirement (REQUIRE %s) to %s", require, to))
 	return nil
-}
-
-// refused says whether the server rejected a statement it does not support,
-// as opposed to failing to run it: a syntax error (1064), or the embedded
-// server's generic 1105 with "syntax error" / "not yet implemented".
-func refused(err error) bool {
-	var me *mysql.MySQLError
-	if !errors.As(err, &me) {
-		return false
-	}
-	if me.Number == 1064 {
-		return true
-	}
-	msg := strings.ToLower(me.Message)
-	return me.Number == 1105 && (strings.Contains(msg, "syntax error") ||
-		strings.Contains(msg, "not yet implemented") || strings.Contains(msg, "unsupported"))
 }

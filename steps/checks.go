@@ -90,7 +90,7 @@ func BasicChecks(ctx context.Context, req CheckRequest) []Check {
 		skip("database", "login as app user", "the app secret could not be read")
 	default:
 		run("database", "login as app user", func(ctx context.Context) (string, string, bool) {
-			if err := dbclient.Login(ctx, tun.DialContext, app.Target()); err != nil {
+			if err := dbclient.Login(ctx, tun.DialContext, app.Target(env.DBCA)); err != nil {
 				p := Explain(fail("log in as "+app.Username, err))
 				return p.Why, p.Fix, false
 			}

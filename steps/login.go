@@ -48,7 +48,7 @@ func (s *Session) loginWith(ctx context.Context, stage, versionID string) (Login
 	}
 	l := Login{Stage: stage, Version: aws.ToString(out.VersionId), Username: sec.Username}
 	start := time.Now()
-	db, err := dbclient.Open(ctx, tun.DialContext, sec.Target())
+	db, err := dbclient.Open(ctx, tun.DialContext, sec.Target(env.DBCA))
 	if err == nil {
 		l.CurrentUser, err = dbclient.CurrentUser(ctx, db)
 		db.Close()

@@ -35,6 +35,9 @@ type Env struct {
 	DBName          string // "tutorial"
 	DBInstance      string // "secretsmanagertutorial"
 	AdminSecretARN  string
+	// DBCA verifies the database's TLS certificate (RDS's CA bundle); nil
+	// leaves it unverified. Whether a login uses TLS is its secret's ssl key.
+	DBCA *dbclient.CABundle
 	// SecretName is the app secret; "" means DefaultSecretName.
 	SecretName string
 	// RotationLambdaARN and SingleUserLambdaARN are the rotation functions;

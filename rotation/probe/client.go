@@ -65,7 +65,7 @@ func (c *client) attempt(ctx context.Context) {
 		c.emit(Event{Kind: FetchFailed, Err: err})
 		return
 	}
-	err = c.p.cfg.login(ctx, c.p.cfg.Dial, sec.Target())
+	err = c.p.cfg.login(ctx, c.p.cfg.Dial, sec.Target(c.p.cfg.CA))
 	if ctx.Err() != nil {
 		return // stopping: a cancelled login says nothing about the secret
 	}

@@ -16,6 +16,8 @@ type Config struct {
 	Secrets  SecretGetter
 	SecretID string
 	Dial     dbclient.DialFunc
+	// CA verifies the database's TLS certificate; nil leaves it unverified.
+	CA *dbclient.CABundle
 	// RefreshInterval is each client's cache lifetime. Zero: a client
 	// refreshes only after a failed login and when RefreshAll asks.
 	RefreshInterval time.Duration

@@ -22,6 +22,8 @@ type Config struct {
 	// Hosts maps the database's internal address ("host:port", as in the
 	// secret) to the loopback address it listens on.
 	Hosts map[string]string
+	// CA verifies the database's TLS certificate; nil leaves it unverified.
+	CA *dbclient.CABundle
 	// Password and UsernameLimit are the functions' settings (the
 	// template's environment variables); zero values are its defaults.
 	Password      rotation.PasswordPolicy
@@ -44,7 +46,7 @@ func (r *Registry) RegisterTutorial(cfg Config) error {
 		SingleUserARN(r.region):  rotation.SingleUser,
 	} {
 		r.Register(arn, &rotation.Function{
-			Secrets: client, Dial: dial, Strategy: strategy,
+			Secrets: client, Dial: dial, CA: cfg.CA, Strategy: strategy,
 			Password: cfg.Password, UsernameLimit: cfg.UsernameLimit, Observe: cfg.Observe,
 		})
 	}

@@ -47,6 +47,9 @@ type Options struct {
 	RotationAttempts int
 	// Observe sees every step of the tutorial functions.
 	Observe func(rotation.StepEvent)
+	// CA verifies the database's certificate (a MariaDB with TLS); the
+	// functions and the world's own logins use it.
+	CA *dbclient.CABundle
 }
 
 // World is a running sandbox for one test.
@@ -57,6 +60,7 @@ type World struct {
 	Secrets  *sm.Client
 	// Dial resolves DBHost:DBPort to the database ("inside the VPC").
 	Dial   dbclient.DialFunc
+	CA     *dbclient.CABundle
 	DBAddr string // the database's loopback address
 
 	AdminARN                 string
@@ -69,7 +73,7 @@ type World struct {
 func New(t testing.TB, opts Options) *World {
 	t.Helper()
 	ctx := context.Background()
-	w := &World{results: make(chan smsvc.RotationResult, 64)}
+	w := &World{results: make(chan smsvc.RotationResult, 64), CA: opts.CA}
 
 	if opts.MariaDB != nil {
 		w.DBAddr, w.AdminUser, w.AdminPassword = opts.MariaDB.Addr, "root", opts.MariaDB.RootPassword
@@ -120,6 +124,7 @@ func New(t testing.TB, opts Options) *World {
 	if err := w.Registry.RegisterTutorial(lambda.Config{
 		EndpointURL: w.URL,
 		Hosts:       map[string]string{net.JoinHostPort(DBHost, strconv.Itoa(DBPort)): w.DBAddr},
+		CA:          opts.CA,
 		Observe:     opts.Observe,
 	}); err != nil {
 		t.Fatal(err)
@@ -142,7 +147,7 @@ func New(t testing.TB, opts Options) *World {
 func (w *World) Admin(t testing.TB) *sql.DB {
 	t.Helper()
 	db, err := dbclient.Open(context.Background(), w.Dial, dbclient.Target{
-		Host: DBHost, Port: DBPort, User: w.AdminUser, Password: w.AdminPassword})
+		Host: DBHost, Port: DBPort, User: w.AdminUser, Password: w.AdminPassword, CA: w.CA})
 	if err != nil {
 		t.Fatalf("admin login: %v", err)
 	}
@@ -174,7 +179,7 @@ func (w *World) AppSecret(t testing.TB, name, user, password string) string {
 // Function returns a rotation function wired like the registered ones, for
 // a test to adjust (wrap its Secrets or Dial) and register.
 func (w *World) Function(s rotation.Strategy) *rotation.Function {
-	return &rotation.Function{Secrets: w.Secrets, Dial: w.Dial, Strategy: s}
+	return &rotation.Function{Secrets: w.Secrets, Dial: w.Dial, CA: w.CA, Strategy: s}
 }
 
 // Rotate calls RotateSecret with the function arn and waits until the
@@ -239,7 +244,7 @@ func (w *World) Stages(t testing.TB, secretID string) map[string][]string {
 
 // Login tries the credentials on a fresh connection.
 func (w *World) Login(s rotation.Secret) error {
-	return dbclient.Login(context.Background(), w.Dial, s.Target())
+	return dbclient.Login(context.Background(), w.Dial, s.Target(w.CA))
 }
 
 // Check asserts what must hold after every completed rotation: AWSCURRENT
