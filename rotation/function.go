@@ -92,6 +92,9 @@ type Function struct {
 	// leaves it unverified. Whether a login uses TLS is each secret's ssl
 	// key.
 	CA *dbclient.CABundle
+	// RDS finds the database of an admin secret that RDS manages (and tells
+	// a read replica); without it such a secret cannot be used.
+	RDS RDSAPI
 	// UsernameLimit is the longest user name the database accepts; zero
 	// means DefaultUsernameLimit, like the template.
 	UsernameLimit int

@@ -92,36 +92,6 @@ func (f *Function) setAlternating(ctx context.Context, ev Event, cur, pend Secre
 	return nil
 }
 
-// adminSecret reads the secret named by masterarn and points it at the app
-// secret's database.
-func (f *Function) adminSecret(ctx context.Context, cur Secret, n *note) (Secret, error) {
-	out, err := f.getValue(ctx, cur.MasterARN, StageCurrent, "")
-	if err != nil {
-		return Secret{}, fmt.Errorf("read admin secret %s: %w", cur.MasterARN, err)
-	}
-	admin, err := parseLoose(*out.SecretString)
-	if err != nil {
-		return Secret{}, fmt.Errorf("read admin secret %s: %w", cur.MasterARN, err)
-	}
-	n.handles(admin.Password)
-	if admin.Username == "" || admin.Password == "" {
-		return Secret{}, fmt.Errorf("admin secret %s has no username or password", cur.MasterARN)
-	}
-	switch {
-	case admin.Host == "":
-		// A secret that RDS manages (rds!db-…) holds only username and
-		// password. AWS's template finds the host through the secret's RDS
-		// tags; an RDS instance's admin secret belongs to that instance, so
-		// the app secret's host and port are the same server.
-		admin.Host, admin.Port = cur.Host, cur.Port
-		n.add("admin secret holds only username and password (RDS-managed): used the app secret's host and port, the same DB instance")
-	case admin.Host != cur.Host:
-		return Secret{}, fmt.Errorf("Current database host %s is not the same host as/rds replica of master %s", cur.Host, admin.Host)
-	}
-	admin.DBName = cur.DBName
-	return admin, nil
-}
-
 // setSingleUser logs in as the user (with the current secret, or the previous
 // one when the current no longer works) and changes its own password.
 func (f *Function) setSingleUser(ctx context.Context, ev Event, cur, pend Secret, n *note) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/dbclient"
@@ -19,6 +20,10 @@ import (
 type Config struct {
 	// EndpointURL is the sandbox Secrets Manager's URL (its VPC endpoint).
 	EndpointURL string
+	// RDSEndpointURL answers RDS's DescribeDBInstances, which finds the
+	// RDS-managed admin secret's database; empty: EndpointURL, where the
+	// sandbox serves it too.
+	RDSEndpointURL string
 	// Hosts maps the database's internal address ("host:port", as in the
 	// secret) to the loopback address it listens on.
 	Hosts map[string]string
@@ -40,18 +45,23 @@ func (r *Registry) RegisterTutorial(cfg Config) error {
 		return errors.New("lambda: EndpointURL is required")
 	}
 	client, closeIdle := NewSecretsClient(r.region, cfg.EndpointURL)
+	rdsURL := cfg.RDSEndpointURL
+	if rdsURL == "" {
+		rdsURL = cfg.EndpointURL
+	}
+	rdsClient, closeRDS := NewRDSClient(r.region, rdsURL)
 	dial := VPCDialer(cfg.Hosts)
 	for arn, strategy := range map[string]rotation.Strategy{
 		AlternatingARN(r.region): rotation.AlternatingUsers,
 		SingleUserARN(r.region):  rotation.SingleUser,
 	} {
 		r.Register(arn, &rotation.Function{
-			Secrets: client, Dial: dial, CA: cfg.CA, Strategy: strategy,
+			Secrets: client, RDS: rdsClient, Dial: dial, CA: cfg.CA, Strategy: strategy,
 			Password: cfg.Password, UsernameLimit: cfg.UsernameLimit, Observe: cfg.Observe,
 		})
 	}
 	r.mu.Lock()
-	r.closers = append(r.closers, closeIdle)
+	r.closers = append(r.closers, closeIdle, closeRDS)
 	r.mu.Unlock()
 	return nil
 }
@@ -68,6 +78,10 @@ func (r *Registry) Close() {
 	}
 }
 
+// sandboxCredentials sign the functions' requests: the sandbox endpoints take
+// any static credentials.
+var sandboxCredentials = credentials.NewStaticCredentialsProvider("AKIASANDBOXROTATION", "sandbox", "")
+
 // NewSecretsClient returns an aws-sdk-go-v2 Secrets Manager client for the
 // sandbox endpoint (any static credentials work there), and a function that
 // closes its idle connections.
@@ -76,7 +90,20 @@ func NewSecretsClient(region, endpointURL string) (*sm.Client, func()) {
 	client := sm.New(sm.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(endpointURL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIASANDBOXROTATION", "sandbox", ""),
+		Credentials:  sandboxCredentials,
+		HTTPClient:   &http.Client{Transport: transport},
+	})
+	return client, transport.CloseIdleConnections
+}
+
+// NewRDSClient returns an aws-sdk-go-v2 RDS client for the sandbox endpoint,
+// and a function that closes its idle connections.
+func NewRDSClient(region, endpointURL string) (*rds.Client, func()) {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	client := rds.New(rds.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(endpointURL),
+		Credentials:  sandboxCredentials,
 		HTTPClient:   &http.Client{Transport: transport},
 	})
 	return client, transport.CloseIdleConnections

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsrds "github.com/aws/aws-sdk-go-v2/service/rds"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
@@ -27,6 +29,7 @@ import (
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox/database"
 	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/rds"
 	smsvc "rotation-tutor/sandbox/secretsmanager"
 )
 
@@ -58,6 +61,7 @@ type World struct {
 	Service  *smsvc.Service
 	Registry *lambda.Registry
 	Secrets  *sm.Client
+	RDS      *awsrds.Client // answers DescribeDBInstances for the database
 	// Dial resolves DBHost:DBPort to the database ("inside the VPC").
 	Dial   dbclient.DialFunc
 	CA     *dbclient.CABundle
@@ -121,11 +125,25 @@ func New(t testing.TB, opts Options) *World {
 	if w.URL, err = svc.Listen("127.0.0.1:0"); err != nil {
 		t.Fatalf("listen: %v", err)
 	}
+	// Like an RDS-managed secret (rds!db-…): username and password only,
+	// tagged with its instance, which RDS's DescribeDBInstances describes.
+	instance := rds.Instance{Identifier: "secretsmanagertutorial", Address: DBHost, Port: DBPort,
+		MasterUsername: w.AdminUser, Region: Region, AccountID: "000000000000"}
+	admin := fmt.Sprintf(`{"username":%q,"password":%q}`, w.AdminUser, w.AdminPassword)
+	if w.AdminARN, err = svc.Seed("rds!db-tutorial", "The secret associated with the primary RDS DB instance", admin,
+		map[string]string{"aws:rds:primaryDBInstanceArn": instance.ARN(), "aws:secretsmanager:owningService": "rds"}); err != nil {
+		t.Fatalf("seed admin secret: %v", err)
+	}
+	instance.MasterSecretARN = w.AdminARN
+	rdsServer := httptest.NewServer(rds.NewHandler(instance))
+	t.Cleanup(rdsServer.Close)
+
 	if err := w.Registry.RegisterTutorial(lambda.Config{
-		EndpointURL: w.URL,
-		Hosts:       map[string]string{net.JoinHostPort(DBHost, strconv.Itoa(DBPort)): w.DBAddr},
-		CA:          opts.CA,
-		Observe:     opts.Observe,
+		EndpointURL:    w.URL,
+		RDSEndpointURL: rdsServer.URL,
+		Hosts:          map[string]string{net.JoinHostPort(DBHost, strconv.Itoa(DBPort)): w.DBAddr},
+		CA:             opts.CA,
+		Observe:        opts.Observe,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -133,13 +151,9 @@ func New(t testing.TB, opts Options) *World {
 	client, closeIdle := lambda.NewSecretsClient(Region, w.URL)
 	t.Cleanup(closeIdle)
 	w.Secrets = client
-
-	// Like an RDS-managed secret (rds!db-…): username and password only.
-	admin := fmt.Sprintf(`{"username":%q,"password":%q}`, w.AdminUser, w.AdminPassword)
-	if w.AdminARN, err = svc.Seed("rds!db-tutorial", "The secret associated with the primary RDS DB instance", admin,
-		map[string]string{"aws:rds:primaryDBInstanceArn": "arn:aws:rds:" + Region + ":000000000000:db:secretsmanagertutorial"}); err != nil {
-		t.Fatalf("seed admin secret: %v", err)
-	}
+	rdsClient, closeRDS := lambda.NewRDSClient(Region, rdsServer.URL)
+	t.Cleanup(closeRDS)
+	w.RDS = rdsClient
 	return w
 }
 
@@ -179,7 +193,7 @@ func (w *World) AppSecret(t testing.TB, name, user, password string) string {
 // Function returns a rotation function wired like the registered ones, for
 // a test to adjust (wrap its Secrets or Dial) and register.
 func (w *World) Function(s rotation.Strategy) *rotation.Function {
-	return &rotation.Function{Secrets: w.Secrets, Dial: w.Dial, CA: w.CA, Strategy: s}
+	return &rotation.Function{Secrets: w.Secrets, RDS: w.RDS, Dial: w.Dial, CA: w.CA, Strategy: s}
 }
 
 // Rotate calls RotateSecret with the function arn and waits until the
