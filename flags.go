@@ -35,6 +35,7 @@ type options struct {
 	dbHost      string
 	dbPort      int
 	dbInstance  string
+	dbCABundle  string
 	adminSecret string
 	secretName  string
 	lambdaARN   string
@@ -93,6 +94,7 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 		fs.StringVar(&o.dbHost, "db-host", "", "database endpoint as the bastion sees it (default: discovered from RDS)")
 		fs.IntVar(&o.dbPort, "db-port", 0, "database port (default: discovered from RDS, or 3306)")
 		fs.StringVar(&o.dbInstance, "db-instance", "secretsmanagertutorial", "RDS DB instance identifier, for discovery")
+		fs.StringVar(&o.dbCABundle, "db-ca-bundle", "", "RDS's CA bundle (global-bundle.pem) that verifies the database's TLS certificate (default: TLS unverified)")
 		fs.StringVar(&o.adminSecret, "admin-secret", "", "ARN of the admin secret (default: the instance's RDS-managed secret)")
 		fs.StringVar(&o.secretName, "secret-name", "SecretsManagerTutorialAppuser", "name of the application user's secret")
 		fs.StringVar(&o.lambdaARN, "rotation-lambda-arn", "", "rotation function ARN (default on AWS: rotate locally through the tunnel)")
@@ -119,7 +121,7 @@ func (o *options) validate(cmd command) error {
 	}
 	if cmd.groups&groupWorld != 0 {
 		if !o.aws {
-			for name, v := range map[string]string{"--bastion": o.bastion, "--key": o.keyFile, "--db-host": o.dbHost, "--admin-secret": o.adminSecret, "--profile": o.profile, "--trust-host-key": o.trustHost} {
+			for name, v := range map[string]string{"--bastion": o.bastion, "--key": o.keyFile, "--db-host": o.dbHost, "--admin-secret": o.adminSecret, "--profile": o.profile, "--trust-host-key": o.trustHost, "--db-ca-bundle": o.dbCABundle} {
 				if v != "" {
 					return fmt.Errorf("%s only applies with --aws (the sandbox brings its own)", name)
 				}
@@ -177,7 +179,7 @@ func printCommands(w io.Writer) {
 func (o *options) awsOptions() world.AWSOptions {
 	given := world.AWSOptions{
 		Profile: o.profile, Region: o.region, EndpointURL: o.endpointURL, Bastion: o.bastion,
-		KeyFile: o.keyFile, KnownHostsFile: o.knownHosts, DBHost: o.dbHost, DBPort: o.dbPort,
+		KeyFile: o.keyFile, KnownHostsFile: o.knownHosts, DBHost: o.dbHost, DBPort: o.dbPort, DBCABundle: o.dbCABundle,
 		DBInstance: o.dbInstance, AdminSecretARN: o.adminSecret, SecretName: o.secretName,
 		RotationLambdaARN: o.lambdaARN,
 	}

@@ -38,6 +38,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"--db", "postgres"}, exitUsage, "--db must be gms or mariadb"},
 		{[]string{"--strategy", "both"}, exitUsage, "--strategy must be alternating or single"},
 		{[]string{"--bastion", "ec2-user@host"}, exitUsage, "--bastion only applies with --aws"},
+		{[]string{"doctor", "--db-ca-bundle", "global-bundle.pem"}, exitUsage, "--db-ca-bundle only applies with --aws"},
 		{[]string{"bench", "--clients", "0"}, exitUsage, "at least 1"},
 		{[]string{"run", "--aws", "--region", "eu-west-1"}, exitUsage, "add --yes"},
 	} {

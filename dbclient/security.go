@@ -3,6 +3,7 @@ package dbclient
 import (
 	"crypto/tls"
 	"fmt"
+	"path/filepath"
 )
 
 // Security says how one database session is protected, for a screen or the
@@ -24,19 +25,23 @@ type Security struct {
 	FellBack error
 }
 
-// String is one line for a screen, e.g. "TLS 1.3, certificate verified: it
-// names db.example.com and chains to global-bundle.pem".
+// String is one line for a screen, e.g. "TLS 1.3, certificate verified for
+// db.example.com against global-bundle.pem".
 func (s Security) String() string {
 	var line string
 	switch {
 	case s.TLS && s.Verified:
-		return fmt.Sprintf(secVerified, s.Version, s.ServerName, s.Bundle)
+		return fmt.Sprintf(secVerified, s.Version, s.ServerName, filepath.Base(s.Bundle))
 	case s.TLS:
 		line = fmt.Sprintf(secUnverified, s.Version)
 	case s.Mode == TLSOff:
 		line = secPlainAsked
 	case s.FellBack != nil:
-		line = fmt.Sprintf(secPlainFallback, s.FellBack)
+		why := s.FellBack.Error()
+		if ce := Classify(s.FellBack); ce != nil {
+			why = ce.What
+		}
+		line = fmt.Sprintf(secPlainFallback, why)
 	default:
 		line = secPlainNotOffered
 	}

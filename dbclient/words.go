@@ -49,12 +49,11 @@ const (
 	whatLocked = "the account is locked"
 	fixLocked  = "Someone locked it (ACCOUNT LOCK): the admin can unlock it with ALTER USER … ACCOUNT UNLOCK."
 
-	// How a session is protected (Security.String).
-	secVerified        = "%s, certificate verified: it names %s and chains to %s"
-	secUnverified      = "%s, certificate not verified (no CA bundle given: --db-ca-bundle)"
-	secPlainAsked      = "plain text: the secret's ssl key is false"
-	secPlainFallback   = "plain text: TLS failed (%v), and a secret without an ssl key falls back to plain text, as AWS's template does"
-	secPlainNotOffered = "plain text: the database offers no TLS"
-	secTunnelProtects  = "; the SSH tunnel encrypts the session as far as the bastion, whose host key was checked, " +
-		"and from there it only crosses the database's VPC"
+	// How a session is protected (Security.String): one line for a screen.
+	secVerified        = "%s, certificate verified for %s against %s"
+	secUnverified      = "%s, certificate not verified (no --db-ca-bundle)"
+	secPlainAsked      = "plain text (the secret's ssl key is false)"
+	secPlainFallback   = "plain text: TLS failed (%s), and a secret without an ssl key then falls back to plain text"
+	secPlainNotOffered = "plain text (the database offers no TLS)"
+	secTunnelProtects  = "; the SSH tunnel encrypts it to the bastion (host key checked), and the VPC carries it from there"
 )

@@ -193,7 +193,7 @@ func (s *Session) StartProbe(ctx context.Context) error {
 	// The probe outlives the call that starts it: it stops in StopProbe.
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p, err := probe.Start(pctx, probe.Config{
-		Clients: s.opts.ProbeClients, Secrets: env.Secrets, SecretID: secretID, Dial: dbclient.DialFunc(tun.DialContext),
+		Clients: s.opts.ProbeClients, Secrets: env.Secrets, SecretID: secretID, Dial: dbclient.DialFunc(tun.DialContext), CA: env.DBCA,
 		RefreshInterval: time.Second, Pause: 200 * time.Millisecond,
 	})
 	if err != nil {

@@ -79,7 +79,7 @@ func (s *Session) rotateLocally(ctx context.Context, strategy string) (string, e
 	if strategy == StrategySingle {
 		rs = rotation.SingleUser
 	}
-	f := &rotation.Function{Secrets: env.Secrets, Dial: tun.DialContext, Strategy: rs, Observe: s.observeStep}
+	f := &rotation.Function{Secrets: env.Secrets, RDS: env.RDS, Dial: tun.DialContext, CA: env.DBCA, Strategy: rs, Observe: s.observeStep}
 	version, err := f.RotateLocallyVersion(ctx, s.SecretID())
 	if err != nil {
 		var inProgress *rotation.InProgressError

@@ -154,7 +154,8 @@ func connect(ctx context.Context, s *Session) (Result, error) {
 		tun.Close()
 		return Result{}, err
 	}
-	db, err := dbclient.Open(ctx, tun.DialContext, dbclient.Target{Host: env.DBHost, Port: env.DBPort, User: user, Password: pass, Database: env.DBName})
+	db, security, err := dbclient.OpenWithSecurity(ctx, tun.DialContext,
+		dbclient.Target{Host: env.DBHost, Port: env.DBPort, User: user, Password: pass, Database: env.DBName, CA: env.DBCA})
 	if err != nil {
 		tun.Close()
 		return Result{}, fail(fmt.Sprintf("log in to %s:%d as %s through the tunnel", env.DBHost, env.DBPort, user), err)
@@ -172,6 +173,7 @@ func connect(ctx context.Context, s *Session) (Result, error) {
 		{"Tunnel", fmt.Sprintf("%s → %s:%d", env.SSH.Addr, env.DBHost, env.DBPort)},
 		{"Admin user", user + " (password read from the admin secret)"},
 		{"Server version", version},
+		{"Database TLS", security.String()},
 	}}, nil
 }
 

@@ -38,6 +38,9 @@ type Env struct {
 	// DBCA verifies the database's TLS certificate (RDS's CA bundle); nil
 	// leaves it unverified. Whether a login uses TLS is its secret's ssl key.
 	DBCA *dbclient.CABundle
+	// RDS answers DescribeDBInstances: the local rotator finds the database
+	// of an RDS-managed admin secret with it, as AWS's template does.
+	RDS rotation.RDSAPI
 	// SecretName is the app secret; "" means DefaultSecretName.
 	SecretName string
 	// RotationLambdaARN and SingleUserLambdaARN are the rotation functions;

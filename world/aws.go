@@ -48,6 +48,12 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 	if err != nil {
 		return nil, err
 	}
+	var dbCA *dbclient.CABundle
+	if o.DBCABundle != "" {
+		if dbCA, err = dbclient.LoadCABundle(o.DBCABundle); err != nil {
+			return nil, err
+		}
+	}
 
 	progress(credentialsStage(o))
 	cfg, err := awsclient.Load(ctx, awsclient.Config{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL})
@@ -69,6 +75,7 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 		progress("signed in as " + who + " in " + cfg.Region)
 	}
 
+	rdsc := rdsClient(cfg, o.EndpointURL)
 	env := &steps.Env{
 		Kind:              steps.KindAWS,
 		Region:            cfg.Region,
@@ -80,6 +87,8 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 		DBInstance:        o.DBInstance,
 		AdminSecretARN:    o.AdminSecretARN,
 		RotationLambdaARN: o.RotationLambdaARN,
+		RDS:               rdsc,
+		DBCA:              dbCA,
 		SSH: dbclient.SSHConfig{
 			Addr: addr, User: user, KeyFile: keyFile, KnownHostsFile: khFile,
 			OnUnknownHost: o.OnUnknownHost, Timeout: 10 * time.Second, KeepAlive: 30 * time.Second,
@@ -87,7 +96,7 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 	}
 	if env.DBHost == "" || env.AdminSecretARN == "" {
 		progress(discoveryStage(o.DBInstance))
-		d, err := discoverDB(ctx, rdsClient(cfg, o.EndpointURL), o.DBInstance)
+		d, err := discoverDB(ctx, rdsc, o.DBInstance)
 		if err != nil {
 			return nil, err
 		}

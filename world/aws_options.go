@@ -13,6 +13,7 @@ type AWSOptions struct {
 	DBHost          string // empty: the instance's endpoint, from DescribeDBInstances
 	DBPort          int
 	DBInstance      string // empty: the region's only MySQL instance
+	DBCABundle      string // RDS's CA bundle (PEM) that verifies the database's certificate; empty: unverified
 	AdminSecretARN  string // empty: the instance's RDS-managed secret (MasterUserSecret)
 	SecretName      string
 	// RotationLambdaARN is the rotation function; empty means the app's

@@ -66,7 +66,8 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 	w.sb = sb
 	in := sb.Info()
 	secrets, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint)
-	w.closeSMs = closeIdle
+	rdsClient, closeRDS := lambda.NewRDSClient(in.Region, in.SecretsManagerEndpoint)
+	w.closeSMs = func() { closeIdle(); closeRDS() }
 	progress("sandbox ready")
 	return &steps.Env{
 		Kind:            steps.KindSandbox,
@@ -86,6 +87,7 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 		DBName:              in.Database.Name,
 		DBInstance:          in.Database.Instance,
 		AdminSecretARN:      in.Database.AdminSecretARN,
+		RDS:                 rdsClient,
 		RotationLambdaARN:   in.RotationFunctionARN,
 		SingleUserLambdaARN: in.SingleUserFunctionARN,
 		StepEvents:          events,
