@@ -1,5 +1,10 @@
 package awsclient
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Every sentence a person reads from this package, in one place, so the
 // tone can be reviewed together and none of them ever carries a secret.
 // %s verbs take operation names, ids or profile names, never values.
@@ -83,3 +88,32 @@ const (
 	whatBinary = "the secret holds a binary value, not a string"
 	fixBinary  = "Store the database credentials as a JSON string (SecretString)."
 )
+
+// AllowPlainDBConnections is the second way out when a database requires TLS
+// and a client cannot use it: the aws CLI commands that set
+// require_secure_transport to 0 for instance, whose DB parameter group is
+// group (of family, e.g. mysql8.0 or mariadb11.8), in region. The parameter
+// is dynamic, so a custom group's change applies at once. A default group
+// (default.…) cannot be changed: the commands then make a custom group of the
+// same family, set the parameter there, attach it, and reboot the instance,
+// which a newly attached group needs. Names are as RDS returns them
+// (letters, digits, hyphens, dots), which need no quoting.
+func AllowPlainDBConnections(region, instance, group, family string) []string {
+	set := func(g string) string {
+		return fmt.Sprintf("aws rds modify-db-parameter-group --region %s --db-parameter-group-name %s "+
+			"--parameters ParameterName=require_secure_transport,ParameterValue=0,ApplyMethod=immediate", region, g)
+	}
+	if !strings.HasPrefix(group, "default.") {
+		return []string{set(group)}
+	}
+	custom := instance + "-plain-text-allowed"
+	return []string{
+		fmt.Sprintf("aws rds create-db-parameter-group --region %s --db-parameter-group-name %s "+
+			"--db-parameter-group-family %s --description 'require_secure_transport off for %s'", region, custom, family, instance),
+		set(custom),
+		fmt.Sprintf("aws rds modify-db-instance --region %s --db-instance-identifier %s --db-parameter-group-name %s --apply-immediately",
+			region, instance, custom),
+		fmt.Sprintf("aws rds wait db-instance-available --region %s --db-instance-identifier %s", region, instance),
+		fmt.Sprintf("aws rds reboot-db-instance --region %s --db-instance-identifier %s", region, instance),
+	}
+}
