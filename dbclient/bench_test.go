@@ -70,6 +70,31 @@ func BenchmarkLoginThroughTunnel(b *testing.B) {
 	}
 }
 
+// BenchmarkMariaDBLoginThroughTunnel is the same login to a real MariaDB
+// through our bastion: plain text, then TLS without and with verification
+// (what the probe's clients pay per login on RDS requiring TLS).
+func BenchmarkMariaDBLoginThroughTunnel(b *testing.B) {
+	w := newTLSWorld(b)
+	tun := w.tunnel(b)
+	w.setRequireTLS(b, tun, false)
+	for _, bc := range []struct {
+		name string
+		t    dbclient.Target
+	}{
+		{"plain", w.root(dbclient.TLSOff, nil)},
+		{"tls-unverified", w.root(dbclient.TLSRequired, nil)},
+		{"tls-verified", w.root(dbclient.TLSRequired, w.bundle)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := dbclient.Login(context.Background(), tun.DialContext, bc.t); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func selectOne(b *testing.B, db *sql.DB) {
 	var n int
 	if err := db.QueryRow("SELECT 1").Scan(&n); err != nil || n != 1 {

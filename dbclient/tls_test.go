@@ -29,7 +29,7 @@ type tlsWorld struct {
 	bundle *dbclient.CABundle
 }
 
-func newTLSWorld(t *testing.T) *tlsWorld {
+func newTLSWorld(t testing.TB) *tlsWorld {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts mariadbd")
@@ -52,7 +52,7 @@ func (w *tlsWorld) root(mode dbclient.TLSMode, ca *dbclient.CABundle) dbclient.T
 
 // setRequireTLS switches require_secure_transport, logged in over verified
 // TLS through the tunnel.
-func (w *tlsWorld) setRequireTLS(t *testing.T, tun *dbclient.Tunnel, on bool) {
+func (w *tlsWorld) setRequireTLS(t testing.TB, tun *dbclient.Tunnel, on bool) {
 	t.Helper()
 	db, err := dbclient.Open(context.Background(), tun.DialContext, w.root(dbclient.TLSRequired, w.bundle))
 	if err != nil {
