@@ -68,8 +68,9 @@ func defaultStateDir() string {
 	return ".rotation-tutor"
 }
 
-// newWorld picks the world: the sandbox unless --aws.
-func newWorld(o *options) steps.World {
+// newWorld picks the world: the sandbox unless --aws. attach lets a command that only looks
+// use the sandbox the walkthrough is running on the same state.
+func newWorld(o *options, attach bool) steps.World {
 	if o.aws {
 		opts := o.awsOptions()
 		if path, err := world.RememberedPath(); err == nil {
@@ -77,7 +78,7 @@ func newWorld(o *options) steps.World {
 		}
 		return world.AWS(opts)
 	}
-	return world.Sandbox(world.SandboxOptions{StateDir: sandboxDir(o.stateDir), Engine: o.engine})
+	return world.Sandbox(world.SandboxOptions{StateDir: sandboxDir(o.stateDir), Engine: o.engine, Attach: attach})
 }
 
 func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandbox") }
@@ -102,10 +103,7 @@ func runTUI(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	if o.aws {
 		mode = "real AWS"
 	}
-	err := tui.Run(ctx, newWorld(o), tui.Options{
-		StateDir: o.stateDir, Strategy: o.strategy, Flavour: o.flavour, Mode: mode, AltScreen: true,
-		Checker: doctorChecker(o), Summary: stdout,
-	})
+	err := tui.Run(ctx, newWorld(o, false), tui.Options{Session: o.sessionOptions(), Mode: mode, AltScreen: true, Summary: stdout})
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor: %v\n", err)
 		return exitFailed
@@ -120,27 +118,45 @@ func runSandbox(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 			return exitFailed
 		}
 	}
+	if in, ok, err := sandbox.Attach(sandboxDir(o.stateDir)); err != nil {
+		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
+		return exitFailed
+	} else if ok {
+		// The walkthrough (or another sandbox command) runs it: show that one, which stops
+		// when its owner does.
+		return printSandbox(in, o.json, stdout, stderr, "This is the sandbox another rotation-tutor runs on "+o.stateDir+"; it stops when that one does.")
+	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(o.stateDir), Engine: o.engine})
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
 		return exitFailed
 	}
-	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(sb.Info())
-	} else {
-		sb.Info().WriteSummary(stdout)
-	}
-	if err != nil {
+	if code := printSandbox(sb.Info(), o.json, stdout, stderr, ""); code != exitOK {
 		sb.Close()
-		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
-		return exitFailed
+		return code
 	}
 	<-ctx.Done()
 	if err := sb.Close(); err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor sandbox: shutting down: %v\n", err)
 		return exitFailed
+	}
+	return exitOK
+}
+
+// printSandbox prints a sandbox's facts, for people or (--json) for scripts.
+func printSandbox(in sandbox.Info, asJSON bool, stdout, stderr io.Writer, note string) int {
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(in); err != nil {
+			fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
+			return exitFailed
+		}
+		return exitOK
+	}
+	in.WriteSummary(stdout)
+	if note != "" {
+		fmt.Fprintln(stdout, "\n"+note)
 	}
 	return exitOK
 }
@@ -156,9 +172,8 @@ func runHeadless(ctx context.Context, o *options, stdout, stderr io.Writer) int 
 			return exitFailed
 		}
 	}
-	err := steps.RunHeadless(ctx, newWorld(o), steps.HeadlessOptions{
-		JSON: o.json, Yes: o.yes, Out: stdout, StateDir: o.stateDir,
-		Strategy: o.strategy, Flavour: o.flavour, Checker: doctorChecker(o),
+	err := steps.RunHeadless(ctx, newWorld(o, false), steps.HeadlessOptions{
+		JSON: o.json, Yes: o.yes, Out: stdout, Session: o.sessionOptions(),
 	})
 	switch {
 	case err == nil:

@@ -9,39 +9,20 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"rotation-tutor/doctor"
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
-// doctorChecker plugs the doctor into the walkthrough's troubleshooting step. The steps
-// package defines what it needs (steps.Checker); the doctor knows nothing of the steps.
-func doctorChecker(o *options) steps.Checker {
-	return func(ctx context.Context, req steps.CheckRequest) []steps.Check {
-		rep := doctor.Run(ctx, doctorTarget(req.Env, req.SecretID, req.Strategy), nil)
-		out := make([]steps.Check, 0, len(rep.Checks))
-		for _, c := range rep.Checks {
-			out = append(out, steps.Check{Hop: c.Hop, Name: c.Name, OK: c.OK, Skipped: c.Skipped,
-				Took: c.Took, Detail: c.Detail, Fix: c.Fix})
-		}
-		return out
-	}
-}
-
-func doctorTarget(env *steps.Env, secretID, strategy string) doctor.Target {
-	t := doctor.Target{
-		Secrets: env.Secrets, Region: env.Region, SecretID: secretID,
-		SSH: env.SSH, DBHost: env.DBHost, DBPort: env.DBPort, DBName: env.DBName,
-		AdminSecretARN: env.AdminSecretARN, RotationLambdaARN: env.RotationLambdaARN,
-		Strategy: doctor.StrategyAlternating,
-	}
-	if strategy == steps.StrategySingle {
-		t.Strategy = doctor.StrategySingle
-		t.RotationLambdaARN = env.SingleUserLambdaARN
-	}
-	return t
-}
-
 func runDoctor(ctx context.Context, o *options, stdout, stderr io.Writer) int {
-	w := newWorld(o)
+	// A strategy given wins; otherwise the walkthrough's saved choice, so that the doctor
+	// judges the world by the strategy that made it.
+	strategy, _ := rotation.ParseStrategy(o.strategy)
+	if o.strategy == "" {
+		if p, ok, _ := steps.LoadProgress(o.stateDir); ok {
+			strategy = p.Strategy
+		}
+	}
+	w := newWorld(o, true)
 	defer w.Close()
 	env, err := w.Start(ctx, func(stage string) {
 		if !o.json {
@@ -52,8 +33,10 @@ func runDoctor(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rotation-tutor doctor: %v\n", steps.Explain(err))
 		return exitFailed
 	}
-	secretID := o.secretName
-	t := doctorTarget(env, secretID, o.strategy)
+	t := steps.DoctorTarget(env, strategy)
+	if o.secretName != "" {
+		t.SecretID = o.secretName
+	}
 	rep := doctor.Run(ctx, t, nil)
 	if o.json {
 		b, err := rep.JSON()

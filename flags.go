@@ -5,11 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
 
+	"rotation-tutor/rotation"
+	"rotation-tutor/steps"
 	"rotation-tutor/world"
 )
 
@@ -22,8 +25,8 @@ type options struct {
 	json     bool
 	yes      bool
 	engine   string // sandbox database: "gms" (embedded) or "mariadb"
-	strategy string
-	flavour  string
+	strategy string // "" when not given: the saved choice stands
+	flavour  string // "" when not given: the saved choice stands
 
 	aws         bool
 	profile     string
@@ -101,8 +104,8 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 		fs.StringVar(&o.trustHost, "trust-host-key", "", "trust a bastion not yet in known_hosts if its key has this fingerprint (SHA256:…), and record it")
 	}
 	if cmd.groups&groupTutorial != 0 {
-		fs.StringVar(&o.strategy, "strategy", "alternating", "rotation strategy: alternating (users) or single (user)")
-		fs.StringVar(&o.flavour, "tutorial", "current", "which tutorial to follow: current (2-day schedule) or classic (30 days, rotate twice)")
+		fs.StringVar(&o.strategy, "strategy", "", "rotation strategy: alternating (users) or single (user); default: the saved choice, else alternating")
+		fs.StringVar(&o.flavour, "tutorial", "", "which tutorial to follow: current (2-day schedule) or classic (30 days, rotate twice); default: the saved choice, else current")
 	}
 	if cmd.groups&groupBench != 0 {
 		fs.IntVar(&o.clients, "clients", 50, "simulated application clients")
@@ -135,13 +138,13 @@ func (o *options) validate(cmd command) error {
 		}
 	}
 	if cmd.groups&groupTutorial != 0 {
-		switch o.strategy {
-		case "alternating", "single":
-		default:
-			return fmt.Errorf("--strategy must be alternating or single, not %q", o.strategy)
+		if o.strategy != "" {
+			if _, err := rotation.ParseStrategy(o.strategy); err != nil {
+				return fmt.Errorf("--%w", err)
+			}
 		}
 		switch o.flavour {
-		case "current", "classic":
+		case "", "current", "classic":
 		default:
 			return fmt.Errorf("--tutorial must be current or classic, not %q", o.flavour)
 		}
@@ -174,8 +177,8 @@ func printCommands(w io.Writer) {
 	}
 }
 
-// awsOptions are the real-AWS settings: the flags, completed by what an earlier run
-// remembered (never secrets).
+// awsOptions are the real-AWS settings the flags give; the world completes them with what an
+// earlier run in the same environment remembered (never secrets).
 func (o *options) awsOptions() world.AWSOptions {
 	given := world.AWSOptions{
 		Profile: o.profile, Region: o.region, EndpointURL: o.endpointURL, Bastion: o.bastion,
@@ -188,8 +191,33 @@ func (o *options) awsOptions() world.AWSOptions {
 		// is refused as unknown, and a changed key is refused whatever this says.
 		given.OnUnknownHost = func(_ string, key ssh.PublicKey) bool { return ssh.FingerprintSHA256(key) == o.trustHost }
 	}
-	if remembered, err := world.LoadRemembered(); err == nil {
-		return given.Merge(remembered)
-	}
 	return given
+}
+
+// sessionOptions are the walkthrough's settings from the flags: a strategy or tutorial given
+// replaces the saved choice; one not given keeps it.
+func (o *options) sessionOptions() steps.Options {
+	strategy, _ := rotation.ParseStrategy(o.strategy) // validated
+	if o.strategy == "" {
+		strategy = ""
+	}
+	return steps.Options{Strategy: strategy, Flavour: o.flavour, StateDir: o.stateDir, SelfCommand: selfCommand()}
+}
+
+// selfCommand runs this program from a new shell, for the commands the walkthrough shows:
+// the executable by its absolute path, since a new shell's PATH may not hold it.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "rotation-tutor"
+	}
+	return shellWord(exe)
+}
+
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

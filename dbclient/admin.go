@@ -36,19 +36,19 @@ func UserExists(ctx context.Context, q Queryer, user string) (bool, error) {
 
 // CreateUser creates user@'%' with password; it fails if the user exists.
 func CreateUser(ctx context.Context, q Queryer, user, password string) error {
-	_, err := q.ExecContext(ctx, "CREATE USER "+account(user)+" IDENTIFIED BY "+QuoteString(password))
+	_, err := q.ExecContext(ctx, "CREATE USER "+Account(user)+" IDENTIFIED BY "+QuoteString(password))
 	return sqlError("create user "+user, err, password)
 }
 
 // GrantSelect lets user@'%' read every table of database.
 func GrantSelect(ctx context.Context, q Queryer, database, user string) error {
-	_, err := q.ExecContext(ctx, "GRANT SELECT ON "+QuoteIdent(database)+".* TO "+account(user))
+	_, err := q.ExecContext(ctx, "GRANT SELECT ON "+QuoteIdent(database)+".* TO "+Account(user))
 	return sqlError("grant SELECT on "+database+" to "+user, err)
 }
 
 // ShowGrants returns the GRANT statements of user@'%' as the server prints them.
 func ShowGrants(ctx context.Context, q Queryer, user string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, "SHOW GRANTS FOR "+account(user))
+	rows, err := q.QueryContext(ctx, "SHOW GRANTS FOR "+Account(user))
 	if err != nil {
 		return nil, sqlError("show grants for "+user, err)
 	}
@@ -101,13 +101,13 @@ func CloneUser(ctx context.Context, q Queryer, from, to, password string) (creat
 
 // SetPassword changes user@'%”s password (an administrator's statement).
 func SetPassword(ctx context.Context, q Queryer, user, password string) error {
-	_, err := q.ExecContext(ctx, "ALTER USER "+account(user)+" IDENTIFIED BY "+QuoteString(password))
+	_, err := q.ExecContext(ctx, "ALTER USER "+Account(user)+" IDENTIFIED BY "+QuoteString(password))
 	return sqlError("set the password of "+user, err, password)
 }
 
 // DropUser removes user@'%' if it exists.
 func DropUser(ctx context.Context, q Queryer, user string) error {
-	_, err := q.ExecContext(ctx, "DROP USER IF EXISTS "+account(user))
+	_, err := q.ExecContext(ctx, "DROP USER IF EXISTS "+Account(user))
 	return sqlError("drop user "+user, err)
 }
 

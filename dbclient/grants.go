@@ -63,7 +63,7 @@ func RewriteGrant(line, from, to string) (string, error) {
 			rest = line[toks[next].start:idFrom] + line[idTo:]
 		}
 	}
-	out := line[:toks[at].start] + "TO " + account(to)
+	out := line[:toks[at].start] + "TO " + Account(to)
 	if rest = strings.TrimSpace(rest); rest != "" {
 		out += " " + rest
 	}

@@ -45,9 +45,9 @@ func QuoteIdent(s string) string {
 	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
 }
 
-// account is 'user'@'%', the only host part the tutorial uses: the database
+// Account is 'user'@'%', the only host part the tutorial uses: the database
 // sees connections coming from the bastion (or the rotation function), never
 // from the learner's machine.
-func account(user string) string {
+func Account(user string) string {
 	return QuoteString(user) + "@'%'"
 }

@@ -42,7 +42,7 @@ func (e *TLSRequiredError) Fix() string {
 	if e.ServerWide {
 		return FixTLSRequired + FixTLSRequiredServer
 	}
-	return FixTLSRequired + fmt.Sprintf(fixTLSRequiredUser, account(e.User))
+	return FixTLSRequired + fmt.Sprintf(fixTLSRequiredUser, Account(e.User))
 }
 
 // classifyTLS explains the TLS rules' failures: the server wants TLS, the

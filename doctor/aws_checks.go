@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
+
+	"rotation-tutor/rotation"
 )
 
 // once gives each call one immediate second try and no backoff: a
@@ -132,17 +134,17 @@ func checkAppSecret(ctx context.Context, s *state) outcome {
 	if out.SecretString == nil {
 		return fail(where+" holds a binary value; rotation reads a JSON string", fixSecretShape(name))
 	}
-	d, err := parseDBSecret(*out.SecretString)
+	d, err := rotation.ReadSecret(*out.SecretString)
 	if err != nil {
 		return fail(where+": "+err.Error(), fixSecretShape(name))
 	}
-	s.app = d
+	s.app = &d
 
 	need := []string{"engine", "host", "username", "password"}
 	if s.alternating() {
 		need = append(need, "masterarn")
 	}
-	if miss := d.missing(need...); len(miss) > 0 {
+	if miss := d.Missing(need...); len(miss) > 0 {
 		return fail(where+" is missing "+quoteList(miss)+whyKeys(miss), fixMissingKeys(name, miss, s.t.AdminSecretARN))
 	}
 	if d.Engine != "mysql" && d.Engine != "aurora-mysql" {
@@ -188,14 +190,14 @@ func checkAdminSecret(ctx context.Context, s *state) outcome {
 	if out.SecretString == nil {
 		return fail(where+" holds a binary value, not JSON with username and password", fixAdminShape(arn))
 	}
-	d, err := parseDBSecret(*out.SecretString)
+	d, err := rotation.ReadSecret(*out.SecretString)
 	if err != nil {
 		return fail(where+": "+err.Error(), fixAdminShape(arn))
 	}
-	if miss := d.missing("username", "password"); len(miss) > 0 {
+	if miss := d.Missing("username", "password"); len(miss) > 0 {
 		return fail(where+" is missing "+quoteList(miss), fixAdminShape(arn))
 	}
-	s.admin = d
+	s.admin = &d
 	detail := where + ": user " + d.Username
 	if s.t.AdminSecretARN != "" && s.app != nil && s.app.MasterARN != "" && s.t.AdminSecretARN != s.app.MasterARN {
 		detail += "; note: the admin secret given (" + shortARN(s.t.AdminSecretARN) + ") differs, and rotation uses masterarn"
@@ -203,7 +205,7 @@ func checkAdminSecret(ctx context.Context, s *state) outcome {
 	return pass(detail)
 }
 
-func (s *state) alternating() bool { return s.t.Strategy != StrategySingle }
+func (s *state) alternating() bool { return s.t.Strategy != rotation.SingleUser }
 
 // baseUser strips the clone suffix: appuser_clone → appuser.
 func baseUser(u string) string { return strings.TrimSuffix(u, "_clone") }

@@ -9,6 +9,7 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/doctor"
+	"rotation-tutor/rotation"
 )
 
 // firstFailure asserts the report failed and its first failed check is hop/name.
@@ -53,7 +54,7 @@ func TestSingleUserNeedsNoMasterARN(t *testing.T) {
 	delete(v, "masterarn")
 	w.createApp(t, v)
 	tgt := w.target(t, closedAddr(t))
-	tgt.Strategy = doctor.StrategySingle
+	tgt.Strategy = rotation.SingleUser
 	r := doctor.Run(context.Background(), tgt, nil)
 	if c := find(t, r, doctor.HopSecrets, "app secret"); !c.OK {
 		t.Errorf("app secret check for single-user: %+v", c)

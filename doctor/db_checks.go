@@ -12,9 +12,10 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 )
 
-func (s *state) dbTarget(d *dbSecret) dbclient.Target {
+func (s *state) dbTarget(d *rotation.Secret) dbclient.Target {
 	db := s.t.DBName
 	if db == "" && s.app != nil {
 		db = s.app.DBName

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 )
 
 // Hops, in the order the checks walk them.
@@ -27,19 +28,13 @@ const (
 	HopRotation = "rotation" // configuration, last outcome, the function
 )
 
-// Strategies a Target can name. The zero value means alternating users.
-const (
-	StrategyAlternating = "alternating"
-	StrategySingle      = "single"
-)
-
 // Target is everything the doctor needs to know about one environment. The
 // sandbox and a real account fill it the same way.
 type Target struct {
 	Secrets  *secretsmanager.Client // Secrets Manager, real or the sandbox's endpoint
 	Region   string
-	SecretID string // the app secret: name or ARN
-	Strategy string // StrategyAlternating (default) or StrategySingle
+	SecretID string            // the app secret: name or ARN
+	Strategy rotation.Strategy // "" means rotation.AlternatingUsers
 
 	// SSH is the bastion. An empty SSH.Addr means there is no bastion and the
 	// database is dialled directly. The doctor never prompts about or records

@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"rotation-tutor/rotation"
 )
 
 func checkRotationConfig(_ context.Context, s *state) outcome {
@@ -74,13 +76,31 @@ func stages(m map[string][]string) (current, pending, previous string) {
 	return current, pending, previous
 }
 
-func checkLastRotation(_ context.Context, s *state) outcome {
+// unfinished looks at a rotation the labels say did not end: whether its
+// version is older than AWSCURRENT (only a label left behind) or not.
+func (s *state) unfinished(ctx context.Context) *rotation.Unfinished {
+	if s.pending == nil {
+		u, err := rotation.FindUnfinished(ctx, s.t.Secrets, s.t.SecretID)
+		if err != nil || u == nil {
+			u = &rotation.Unfinished{} // unknown: judged by the labels alone
+		}
+		s.pending = u
+	}
+	return s.pending
+}
+
+func checkLastRotation(ctx context.Context, s *state) outcome {
 	if s.describe == nil {
 		return skip("the app secret could not be described")
 	}
 	d := s.describe
 	name := aws.ToString(d.Name)
 	current, pending, previous := stages(d.VersionIdsToStages)
+	if pending != "" && pending != current && s.unfinished(ctx).Stale {
+		return fail(fmt.Sprintf("AWSPENDING was left on version %s, older than AWSCURRENT (%s): a value stored after a rotation "+
+			"(PutSecretValue moves only AWSCURRENT) left the label behind. Nothing failed, but RotateSecret now refuses with "+
+			"\"A previous rotation isn't complete\"", short(pending), short(current)), fixStale(name, pending))
+	}
 	if pending != "" && pending != current {
 		return fail(fmt.Sprintf("a rotation did not finish: AWSPENDING is on version %s, AWSCURRENT on %s; "+
 			"RotateSecret now fails with \"A previous rotation isn't complete\"", short(pending), short(current)),
@@ -139,7 +159,7 @@ func lambdaName(arn string) string {
 	return arn
 }
 
-func checkFunction(_ context.Context, s *state) outcome {
+func checkFunction(ctx context.Context, s *state) outcome {
 	if s.describe == nil {
 		return skip("the app secret could not be described")
 	}
@@ -163,6 +183,9 @@ func checkFunction(_ context.Context, s *state) outcome {
 			m[3], m[1], region), fixFunctionRegion(region))
 	}
 	current, pending, _ := stages(d.VersionIdsToStages)
+	if pending != "" && pending != current && s.unfinished(ctx).Stale {
+		return skip("function " + m[3] + " is not to blame for the label left behind (see the last rotation)")
+	}
 	if pending != "" && pending != current {
 		return fail("function "+m[3]+" started a rotation that did not finish (judged from the secret's versions)",
 			fixFunctionNetwork(m[3]))

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 )
 
 // check is one step of the diagnosis. run decides itself whether its
@@ -66,9 +67,9 @@ type state struct {
 	smReachable bool
 	describe    *secretsmanager.DescribeSecretOutput
 	describeErr error
-	app         *dbSecret // the app secret's AWSCURRENT value, when it parsed
-	appOK       bool      // and had every field rotation needs
-	admin       *dbSecret
+	app         *rotation.Secret // the app secret's AWSCURRENT value, when it parsed
+	appOK       bool             // and had every field rotation needs
+	admin       *rotation.Secret
 	adminARN    string
 
 	// netBlock is why the path to the database is cut, from the first hop
@@ -84,6 +85,7 @@ type state struct {
 
 	appLoginOK   bool
 	adminLoginOK bool
+	pending      *rotation.Unfinished // read once, by the first check that needs it
 }
 
 func (s *state) close() {

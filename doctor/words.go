@@ -160,6 +160,11 @@ func fixStuck(name, pendingVersion, fn string) string {
 		logs, name, pendingVersion, name, name)
 }
 
+func fixStale(name, pendingVersion string) string {
+	return fmt.Sprintf("Take the label off: `aws secretsmanager update-secret-version-stage --secret-id %s --version-stage AWSPENDING "+
+		"--remove-from-version-id %s`. Rotations then start again.", name, pendingVersion)
+}
+
 func fixOverdue(name, fn string) string {
 	logs := "the rotation function's log"
 	if fn != "" {

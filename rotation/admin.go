@@ -45,7 +45,7 @@ func (f *Function) adminSecret(ctx context.Context, cur Secret, n *note) (Secret
 	if err != nil {
 		return Secret{}, fmt.Errorf("read admin secret %s: %w", cur.MasterARN, err)
 	}
-	admin, err := parseLoose(*out.SecretString)
+	admin, err := ReadSecret(*out.SecretString)
 	if err != nil {
 		return Secret{}, fmt.Errorf("read admin secret %s: %w", cur.MasterARN, err)
 	}

@@ -35,7 +35,7 @@ type Secret struct {
 // ParseSecret reads a database secret and checks the keys the templates
 // require (engine, host, username, password), with the templates' messages.
 func ParseSecret(s string) (Secret, error) {
-	sec, err := parseLoose(s)
+	sec, err := ReadSecret(s)
 	if err != nil {
 		return Secret{}, err
 	}
@@ -50,9 +50,11 @@ func ParseSecret(s string) (Secret, error) {
 	return sec, nil
 }
 
-// parseLoose reads a secret without requiring any key. An admin secret that
-// RDS manages (rds!db-…) holds only username and password.
-func parseLoose(s string) (Secret, error) {
+// ReadSecret reads a secret without requiring any key: an admin secret that
+// RDS manages (rds!db-…) holds only username and password, and a diagnosis
+// wants to say which keys are missing rather than stop at the first. Its
+// errors never quote the value: it holds a password.
+func ReadSecret(s string) (Secret, error) {
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
 	if err := dec.Decode(&raw); err != nil || raw == nil {
@@ -105,6 +107,31 @@ func parsePort(v json.RawMessage) (int, error) {
 		return 0, fmt.Errorf("secret key \"port\" is not a TCP port: %q", string(n))
 	}
 	return p, nil
+}
+
+// NewSecret is a value for a new database secret, with the keys the
+// templates read; masterARN "" leaves masterarn out (single user).
+func NewSecret(host string, port int, dbname, username, password, masterARN string) Secret {
+	s := Secret{Engine: "mysql", Host: host, Port: port, DBName: dbname, MasterARN: masterARN,
+		raw: map[string]json.RawMessage{"engine": jsonString("mysql"), "host": jsonString(host),
+			"port": json.RawMessage(strconv.Itoa(port)), "dbname": jsonString(dbname)}}
+	if masterARN != "" {
+		s.raw["masterarn"] = jsonString(masterARN)
+	}
+	return s.withCredentials(username, password)
+}
+
+// Missing lists the keys, of those given, that the value lacks or holds
+// empty: what a rotation function would refuse.
+func (s Secret) Missing(keys ...string) []string {
+	var out []string
+	for _, k := range keys {
+		v, ok := s.raw[k]
+		if !ok || string(v) == "null" || string(v) == `""` {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // withCredentials returns a copy whose username and password are replaced;

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"rotation-tutor/dbclient"
 	"rotation-tutor/sandbox/bastion"
 	"rotation-tutor/sandbox/database"
 	"rotation-tutor/sandbox/lambda"
@@ -59,10 +60,6 @@ type Commands struct {
 	MySQL         string `json:"mysql"`
 }
 
-// localTunnelPort is the port the printed ssh -L command listens on; the mysql command
-// connects there.
-const localTunnelPort = 13306
-
 type infoFacts struct {
 	region, endpoint, internalHost, adminARN string
 	bastion                                  *bastion.Bastion
@@ -91,11 +88,11 @@ func newInfo(f infoFacts) Info {
 		AdminPassword: fmt.Sprintf("%s %s secretsmanager get-secret-value --secret-id '%s' --query SecretString --output text | jq -r .password",
 			env, aws, in.Database.AdminSecretARN),
 		SSHTunnel: fmt.Sprintf("ssh -F /dev/null -i %s -o IdentitiesOnly=yes -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes -N -L %d:%s:%d -p %d %s@%s",
-			shellQuote(in.Bastion.PrivateKeyFile), shellQuote(in.Bastion.KnownHostsFile), localTunnelPort,
+			shellQuote(in.Bastion.PrivateKeyFile), shellQuote(in.Bastion.KnownHostsFile), dbclient.LocalPort,
 			in.Database.Host, in.Database.Port, in.Bastion.Port, in.Bastion.User, in.Bastion.Host),
 	}
 	in.Commands.MySQL = fmt.Sprintf("MYSQL_PWD=\"$(%s)\" mysql -h 127.0.0.1 -P %d -u %s %s",
-		in.Commands.AdminPassword, localTunnelPort, AdminUser, in.Database.Name)
+		in.Commands.AdminPassword, dbclient.LocalPort, AdminUser, in.Database.Name)
 	return in
 }
 

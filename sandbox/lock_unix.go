@@ -30,7 +30,7 @@ func lockState(dir string) (release func(), err error) {
 			if pid := strings.TrimSpace(string(holder)); pid != "" {
 				who += " (pid " + pid + ")"
 			}
-			return nil, fmt.Errorf("sandbox: %s is already running a sandbox in %s; stop it, or give this one its own --state DIR", who, dir)
+			return nil, fmt.Errorf("sandbox: %s is already running a sandbox in %s; stop it, or give this one its own --state DIR: %w", who, dir, errStateLocked)
 		}
 		return nil, fmt.Errorf("sandbox: lock %s: %w", path, err)
 	}

@@ -75,6 +75,7 @@ type Sandbox struct {
 	stopSched context.CancelFunc
 	schedDone chan struct{}
 	unlock    func()
+	unpublish func() // removes the runtime file that lets other commands attach
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -172,6 +173,9 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	})
 	if err := (ports{Endpoint: loopback.Port(l.Addr()), Bastion: s.info.Bastion.Port}).save(o.StateDir); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if s.unpublish, err = publish(o.StateDir, s.info); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -274,6 +278,9 @@ func (s *Sandbox) DropBastionConnections() { s.bastion.DropAll() }
 func (s *Sandbox) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
+		if s.unpublish != nil {
+			s.unpublish()
+		}
 		if s.bastion != nil {
 			errs = append(errs, s.bastion.Close())
 		}

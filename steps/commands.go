@@ -5,113 +5,202 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 )
 
-const masked = "••••••••"
+// The commands a screen shows run as they are when pasted into a new shell
+// with nothing set (env -i PATH=/usr/bin:/bin bash): in the sandbox after the
+// one export line that carries its credentials, on AWS with the learner's
+// own credential chain. Secret values are never in them: a command that
+// needs one reads it with $(aws … get-secret-value …).
 
-// mask hides a secret value unless reveal; an unknown value shows as a
-// placeholder a person recognises.
-func mask(v string, reveal bool) string {
-	if v == "" {
-		return "<password>"
+// envLine is the sandbox's credentials and region as one export line, or ""
+// on AWS.
+func envLine(env *Env) string {
+	if env == nil || env.AccessKeyID == "" {
+		return ""
 	}
-	if !reveal {
-		return masked
-	}
-	return v
+	return "export AWS_ACCESS_KEY_ID=" + shellQuote(env.AccessKeyID) + " AWS_SECRET_ACCESS_KEY=" +
+		shellQuote(env.SecretAccessKey) + " AWS_DEFAULT_REGION=" + shellQuote(env.Region)
 }
 
-// awsCmd is an aws CLI command for Secrets Manager against the session's
-// endpoint: --endpoint-url in the sandbox, the region always.
-func awsCmd(s *Session, op string, args ...string) string {
-	parts := append([]string{"aws secretsmanager", op}, args...)
-	if env := s.Env(); env != nil {
+// withEnvLine puts the export line first when any command calls aws, and
+// marks those commands as needing it.
+func withEnvLine(env *Env, cmds []Command) []Command {
+	line := envLine(env)
+	if line == "" {
+		return cmds
+	}
+	needs := false
+	out := make([]Command, len(cmds))
+	for i, c := range cmds {
+		if strings.Contains(c.Text, "aws ") {
+			c.Needs, needs = line, true
+		}
+		out[i] = c
+	}
+	if !needs {
+		return out
+	}
+	return append([]Command{{Tool: "shell", Note: "once in a new shell: the sandbox's credentials and region", Text: line}}, out...)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '=' || r == ',' ||
+			r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// doubleQuoted is s inside double quotes, with what the shell would expand
+// escaped; subst is spliced in unescaped (command substitutions).
+func doubleQuoted(parts ...string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i, p := range parts {
+		if i%2 == 1 { // a substitution: leave it to the shell
+			b.WriteString(p)
+			continue
+		}
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`").Replace(p))
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// awsCmd is an aws CLI command against the session's endpoint and region.
+func awsCmd(env *Env, service, op string, args ...string) string {
+	parts := append([]string{"aws", service, op}, args...)
+	if env != nil {
 		if env.Region != "" {
 			parts = append(parts, "--region", env.Region)
 		}
-		if env.Kind == KindSandbox && env.SecretsEndpoint != "" {
+		if env.Profile != "" {
+			parts = append(parts, "--profile", shellQuote(env.Profile))
+		}
+		if env.SecretsEndpoint != "" && service == "secretsmanager" {
 			parts = append(parts, "--endpoint-url", env.SecretsEndpoint)
 		}
 	}
 	return strings.Join(parts, " ")
 }
 
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// sqlString is a MySQL string literal, for display.
-func sqlString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
-
-func sqlUser(u string) string { return sqlString(u) + "@'%'" }
-
-func sqlIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
-
-// bastion returns the bastion's user, host and port for display.
-func bastion(env *Env) (user, host, port string) {
-	if env == nil {
-		return "ec2-user", "<bastion>", "22"
+// secretValueCmd prints a version of a secret's value: by stage, or
+// AWSCURRENT when stage is "".
+func secretValueCmd(env *Env, secretID, stage string) string {
+	args := []string{"--secret-id", shellQuote(secretID)}
+	if stage != "" {
+		args = append(args, "--version-stage", stage)
 	}
+	return awsCmd(env, "secretsmanager", "get-secret-value", append(args, "--query", "SecretString", "--output", "text")...)
+}
+
+// mysqlAs logs in through the tunnel with the credentials in a version of a
+// secret (both read from it, never pasted) and runs sql, already quoted for
+// the shell.
+func mysqlAs(env *Env, secretID, stage, quotedSQL string) string {
+	return fmt.Sprintf(`S="$(%s)" && MYSQL_PWD="$(printf '%%s' "$S" | jq -r .password)" mysql -h 127.0.0.1 -P %d -u "$(printf '%%s' "$S" | jq -r .username)" %s -e %s`,
+		secretValueCmd(env, secretID, stage), dbclient.LocalPort, shellQuote(dbName(env)), quotedSQL)
+}
+
+// passwordOf is a substitution that reads the password of a secret's version.
+func passwordOf(env *Env, secretID, stage string) string {
+	return "$(" + secretValueCmd(env, secretID, stage) + " | jq -r .password)"
+}
+
+// randomPasswordCmd is the substitution that makes a password the way the
+// rotation templates do.
+func randomPasswordCmd(env *Env) string {
+	return "$(" + awsCmd(env, "secretsmanager", "get-random-password", "--password-length", "32",
+		"--exclude-characters", shellQuote(excludeCharacters), "--output", "text") + ")"
+}
+
+func dbName(env *Env) string {
+	if env == nil || env.DBName == "" {
+		return DefaultDBName
+	}
+	return env.DBName
+}
+
+func sqlUser(u string) string { return dbclient.Account(u) }
+
+// sshTunnelCmd forwards the local port to the database through the bastion.
+func sshTunnelCmd(env *Env) string {
 	host, port, err := net.SplitHostPort(env.SSH.Addr)
 	if err != nil {
 		host, port = env.SSH.Addr, "22"
 	}
-	return env.SSH.User, host, port
-}
-
-func dbAddr(env *Env) (host string, port int) {
-	if env == nil {
-		return "<database>", 3306
+	parts := []string{"ssh", "-F", "/dev/null"}
+	if env.SSH.KeyFile != "" {
+		parts = append(parts, "-i", shellQuote(env.SSH.KeyFile), "-o", "IdentitiesOnly=yes")
 	}
-	return env.DBHost, env.DBPort
-}
-
-func sshTunnelCmd(s *Session) string {
-	env := s.Env()
-	user, host, port := bastion(env)
-	dbHost, dbPort := dbAddr(env)
-	parts := []string{"ssh"}
-	if env != nil && env.SSH.KeyFile != "" {
-		parts = append(parts, "-i", env.SSH.KeyFile)
+	if env.SSH.KnownHostsFile != "" {
+		parts = append(parts, "-o", "UserKnownHostsFile="+shellQuote(env.SSH.KnownHostsFile))
 	}
-	if env != nil && env.SSH.KnownHostsFile != "" {
-		parts = append(parts, "-o", "UserKnownHostsFile="+env.SSH.KnownHostsFile)
-	}
+	parts = append(parts, "-o", "StrictHostKeyChecking=yes", "-N", "-L",
+		fmt.Sprintf("%d:%s:%d", dbclient.LocalPort, env.DBHost, env.DBPort))
 	if port != "22" {
 		parts = append(parts, "-p", port)
 	}
-	parts = append(parts, "-N", "-L", fmt.Sprintf("3306:%s:%d", dbHost, dbPort), user+"@"+host)
-	return strings.Join(parts, " ")
+	return strings.Join(append(parts, env.SSH.User+"@"+host), " ")
 }
 
-func mysqlCmd(user string, sql string) string {
-	c := "mysql -h 127.0.0.1 -P 3306 -u " + user + " -p"
-	if sql != "" {
-		c += " -e " + shellQuote(sql)
+// selfCmd runs this program's command sub, on this state, from a new shell.
+func selfCmd(s *Session, sub string, args ...string) string {
+	c := s.opts.SelfCommand
+	if c == "" {
+		c = "rotation-tutor"
 	}
-	return c
+	parts := []string{c, sub}
+	if s.opts.StateDir != "" {
+		parts = append(parts, "--state", shellQuote(s.opts.StateDir))
+	}
+	return strings.Join(append(parts, args...), " ")
 }
 
-func workbenchFields(s *Session, mysqlUser string) string {
-	env := s.Env()
-	user, host, port := bastion(env)
-	dbHost, dbPort := dbAddr(env)
-	key := "<your key pair .pem file>"
-	if env != nil && env.SSH.KeyFile != "" {
+// awsFlags are the flags that point a new rotation-tutor at the same account.
+func awsFlags(env *Env) []string {
+	f := []string{"--aws", "--region", env.Region, "--bastion", shellQuote(env.SSH.User + "@" + env.SSH.Addr),
+		"--db-host", env.DBHost, "--db-port", strconv.Itoa(env.DBPort), "--admin-secret", shellQuote(env.AdminSecretARN),
+		"--secret-name", shellQuote(env.SecretName)}
+	if env.Profile != "" {
+		f = append(f, "--profile", shellQuote(env.Profile))
+	}
+	if env.SecretsEndpoint != "" {
+		f = append(f, "--endpoint-url", env.SecretsEndpoint)
+	}
+	if env.SSH.KeyFile != "" {
+		f = append(f, "--key", shellQuote(env.SSH.KeyFile))
+	}
+	if env.SSH.KnownHostsFile != "" {
+		f = append(f, "--known-hosts", shellQuote(env.SSH.KnownHostsFile))
+	}
+	if env.RotationLambdaARN != "" {
+		f = append(f, "--rotation-lambda-arn", env.RotationLambdaARN)
+	}
+	return f
+}
+
+func workbenchFields(env *Env, mysqlUser, passwordFrom string) string {
+	key := "ssh-agent (no key file)"
+	if env.SSH.KeyFile != "" {
 		key = env.SSH.KeyFile
 	}
 	rows := [][2]string{
 		{"Connection Method", "Standard TCP/IP over SSH"},
-		{"SSH Hostname", net.JoinHostPort(host, port)},
-		{"SSH Username", user},
+		{"SSH Hostname", env.SSH.Addr},
+		{"SSH Username", env.SSH.User},
 		{"SSH Key File", key},
-		{"MySQL Hostname", dbHost},
-		{"MySQL Server Port", strconv.Itoa(dbPort)},
+		{"MySQL Hostname", env.DBHost},
+		{"MySQL Server Port", strconv.Itoa(env.DBPort)},
 		{"Username", mysqlUser},
-		{"Password", "from the secret (Store in Vault…)"},
+		{"Password", passwordFrom},
 	}
 	var b strings.Builder
 	for i, r := range rows {
@@ -121,4 +210,27 @@ func workbenchFields(s *Session, mysqlUser string) string {
 		fmt.Fprintf(&b, "%-18s %s", r[0]+":", r[1])
 	}
 	return b.String()
+}
+
+// unfinishedCommands are the two ways out of a rotation left unfinished:
+// run its remaining steps (the function, invoked by hand with the pending
+// version's token), or take AWSPENDING off.
+func unfinishedCommands(env *Env, u *rotation.Unfinished, function string) []Command {
+	var out []Command
+	if function != "" && !u.Stale {
+		payload := func(step string) string {
+			return shellQuote(fmt.Sprintf(`{"Step":"%s","SecretId":"%s","ClientRequestToken":"%s"}`, step, env.SecretName, u.Pending))
+		}
+		var steps []string
+		for _, step := range rotation.Steps {
+			steps = append(steps, awsCmd(env, "lambda", "invoke", "--function-name", function,
+				"--cli-binary-format", "raw-in-base64-out", "--payload", payload(step), "/dev/stdout"))
+		}
+		out = append(out, Command{Tool: "aws", Note: "finish it: run the four steps again for version " + short(u.Pending) +
+			" (each one skips what is already done)", Text: strings.Join(steps, " &&\n")})
+	}
+	out = append(out, Command{Tool: "aws", Note: "cancel it: take AWSPENDING off version " + short(u.Pending),
+		Text: awsCmd(env, "secretsmanager", "update-secret-version-stage", "--secret-id", shellQuote(env.SecretName),
+			"--version-stage", rotation.StagePending, "--remove-from-version-id", u.Pending)})
+	return out
 }

@@ -11,13 +11,11 @@ import (
 
 // HeadlessOptions configure RunHeadless.
 type HeadlessOptions struct {
-	JSON     bool      // one JSON object per line instead of text
-	Yes      bool      // allowed to act on a real account
-	Out      io.Writer // where the lines go
-	StateDir string
-	Strategy string  // "" means alternating
-	Flavour  string  // "" means current
-	Checker  Checker // nil means BasicChecks
+	JSON bool      // one JSON object per line instead of text
+	Yes  bool      // allowed to act on a real account
+	Out  io.Writer // where the lines go
+	// Session settings: the state directory, and the choices given.
+	Session Options
 }
 
 // ErrNeedYes is returned when RunHeadless would act on a real account
@@ -35,26 +33,25 @@ type headlessLine struct {
 }
 
 // headlessSteps are the steps a headless run performs, in order. Clean-up is
-// left out so the run can be inspected (and run again: storing the secret
-// copes with one that exists).
+// left out so the run can be inspected, and run again.
 var headlessSteps = [...]ID{Welcome, Environment, Connect, CreateUser, StoreSecret, Validate, ConfigureRotation, TestRotated, Troubleshoot}
 
 // RunHeadless walks the tutorial without a screen: one line per step, then two
-// more rotations that show the user name alternating. It returns an error if
-// any step failed, and closes w.
+// more rotations that show the user name alternating. Every step can run
+// again on the same state: a second run finds what the first made and keeps
+// it working. A rotation left unfinished is finished (or, when only its
+// label was left behind, cancelled) and said so. It returns an error if any
+// step failed, and closes w.
 func RunHeadless(ctx context.Context, w World, o HeadlessOptions) error {
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	s, err := NewSession(w, Options{Strategy: o.Strategy, Flavour: o.Flavour, StateDir: o.StateDir, Checker: o.Checker}, false)
+	s, err := NewSession(w, o.Session, false)
 	if err != nil {
 		w.Close()
 		return err
 	}
 	defer s.Close()
-	if o.Strategy != "" || o.Flavour != "" {
-		s.SetChoices(o.Strategy, o.Flavour)
-	}
 	emit := func(l headlessLine) {
 		if o.JSON {
 			b, _ := json.Marshal(l) // strings, a bool and a number
@@ -75,6 +72,24 @@ func RunHeadless(ctx context.Context, w World, o HeadlessOptions) error {
 		emit(headlessLine{Step: string(id), Title: title, MS: ms(took), Detail: p.What + ": " + p.Why, Fix: p.Fix})
 		return fmt.Errorf("step %s failed: %s", id, p.What)
 	}
+	resolve := func(u *UnfinishedError) error {
+		start := time.Now()
+		if u.Rotation.Stale {
+			r, err := s.CancelRotation(ctx)
+			if err != nil {
+				return failed("recover", "Cancel the rotation left unfinished", time.Since(start), err)
+			}
+			emit(headlessLine{Step: "recover", Title: "Cancel the rotation left unfinished", OK: true, MS: ms(time.Since(start)), Detail: r.Summary})
+			return nil
+		}
+		r, err := s.FinishRotation(ctx)
+		if err != nil {
+			return failed("recover", "Finish the rotation left unfinished", time.Since(start), err)
+		}
+		emit(headlessLine{Step: "recover", Title: "Finish the rotation left unfinished", OK: true, MS: ms(time.Since(start)),
+			Detail: "finished version " + short(r.Version) + ": " + r.From + " → " + r.To})
+		return nil
+	}
 
 	for _, id := range headlessSteps {
 		st, _ := ByID(id)
@@ -84,15 +99,23 @@ func RunHeadless(ctx context.Context, w World, o HeadlessOptions) error {
 			}
 		}
 		r, err := st.Run(ctx, s)
+		var u *UnfinishedError
+		if errors.As(err, &u) {
+			if err := resolve(u); err != nil {
+				return err
+			}
+			r, err = st.Run(ctx, s)
+		}
 		if err != nil {
 			return failed(id, st.Title, r.Took, err)
 		}
+		s.SetCurrent(id)
 		emit(headlessLine{Step: string(id), Title: st.Title, OK: true, MS: ms(r.Took), Detail: r.Summary})
 	}
 	for i := 1; i <= 2; i++ {
 		id := ID(fmt.Sprintf("rotate-%d", i))
 		title := fmt.Sprintf("Rotate again (%d of 2)", i)
-		r, err := s.Rotate(ctx, s.Options().Strategy, nil, nil)
+		r, err := s.Rotate(ctx, s.Choices().Strategy, nil)
 		if err != nil {
 			return failed(id, title, r.Took, err)
 		}

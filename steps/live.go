@@ -4,10 +4,10 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/dbclient"
 	"rotation-tutor/rotation"
@@ -31,7 +31,6 @@ type VersionView struct {
 	ID       string
 	Stages   []string
 	Username string // "" while a pending version has no value yet
-	Created  time.Time
 }
 
 // UserView is one of the two database users.
@@ -45,6 +44,8 @@ type UserView struct {
 type Live struct {
 	At         time.Time
 	SecretName string
+	Exists     bool          // false: the secret is not there (not stored yet, or deleted)
+	Deleted    bool          // scheduled for deletion
 	Versions   []VersionView // AWSCURRENT first, then AWSPENDING, AWSPREVIOUS
 	Users      []UserView
 	Enabled    bool
@@ -53,15 +54,24 @@ type Live struct {
 	Next       time.Time
 	Timeline   []StepMark // the last rotation's steps
 	Rotations  []Rotation // oldest first, the last few
+	Unfinished *rotation.Unfinished
 	Probe      *probe.Snapshot
 }
 
-// liveState is the session's memory of what it saw rotating.
-type liveState struct {
+// liveWatch is what the session saw rotating, and the simulated clients.
+type liveWatch struct {
+	mu        sync.Mutex
 	usernames map[string]string // version id → username; a version's value never changes
 	marks     []StepMark
 	rotations []Rotation
 	pendingAt map[string]time.Time // inferred: when a token was first seen AWSPENDING
+	probe     *probe.Probe
+	probeStop context.CancelFunc
+}
+
+func (w *liveWatch) init() {
+	w.usernames = map[string]string{}
+	w.pendingAt = map[string]time.Time{}
 }
 
 const (
@@ -69,45 +79,56 @@ const (
 	maxRotations = 12
 )
 
-// observeStep records a rotation step the local rotator reports.
-func (s *Session) observeStep(ev rotation.StepEvent) {
+// observeStep records a rotation step the function reports.
+func (w *liveWatch) observeStep(ev rotation.StepEvent) {
 	m := StepMark{Token: ev.Token, Step: ev.Step, Started: ev.Started, Took: ev.Took, Done: ev.Done, Detail: ev.Detail}
 	if ev.Err != nil {
 		m.Err = ev.Err.Error()
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.addMarkLocked(m)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.addMarkLocked(m)
 }
 
 // addMarkLocked adds or updates the mark for (token, step).
-func (s *Session) addMarkLocked(m StepMark) {
-	for i := range s.live.marks {
-		if s.live.marks[i].Token == m.Token && s.live.marks[i].Step == m.Step {
-			s.live.marks[i] = m
+func (w *liveWatch) addMarkLocked(m StepMark) {
+	for i := range w.marks {
+		if w.marks[i].Token == m.Token && w.marks[i].Step == m.Step {
+			w.marks[i] = m
 			return
 		}
 	}
-	s.live.marks = append(s.live.marks, m)
-	if len(s.live.marks) > maxMarks {
-		s.live.marks = s.live.marks[len(s.live.marks)-maxMarks:]
+	w.marks = append(w.marks, m)
+	if len(w.marks) > maxMarks {
+		w.marks = w.marks[len(w.marks)-maxMarks:]
 	}
 }
 
-// drainStepEvents takes what the sandbox's functions reported, without
-// waiting.
-func (s *Session) drainStepEvents() {
-	env := s.Env()
-	if env == nil || env.StepEvents == nil {
+// failedStep returns the first step of token's rotation that failed, if
+// the function's steps could be observed.
+func (w *liveWatch) failedStep(token string) (StepMark, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.marks {
+		if m.Token == token && m.Err != "" {
+			return m, true
+		}
+	}
+	return StepMark{}, false
+}
+
+// drain takes what the sandbox's functions reported, without waiting.
+func (w *liveWatch) drain(events <-chan rotation.StepEvent) {
+	if events == nil {
 		return
 	}
 	for {
 		select {
-		case ev, ok := <-env.StepEvents:
+		case ev, ok := <-events:
 			if !ok {
 				return
 			}
-			s.observeStep(ev)
+			w.observeStep(ev)
 		default:
 			return
 		}
@@ -117,47 +138,48 @@ func (s *Session) drainStepEvents() {
 // inferSteps builds a timeline from DescribeSecret alone, for a Lambda whose
 // steps cannot be observed: a new AWSPENDING version means createSecret ran;
 // that version becoming AWSCURRENT means finishSecret did.
-func (s *Session) inferSteps(stages map[string][]string) {
-	if env := s.Env(); env == nil || env.StepEvents != nil {
-		return
-	}
+func (w *liveWatch) inferSteps(stages map[string][]string) {
 	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.live.pendingAt == nil {
-		s.live.pendingAt = map[string]time.Time{}
-	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for v, st := range stages {
 		pending, current := slices.Contains(st, rotation.StagePending), slices.Contains(st, rotation.StageCurrent)
-		at, seen := s.live.pendingAt[v]
+		at, seen := w.pendingAt[v]
 		switch {
 		case pending && !current && !seen:
-			s.live.pendingAt[v] = now
-			s.addMarkLocked(StepMark{Token: v, Step: rotation.StepCreate, Started: now, Done: true, Inferred: true, Detail: "AWSPENDING appeared"})
+			w.pendingAt[v] = now
+			w.addMarkLocked(StepMark{Token: v, Step: rotation.StepCreate, Started: now, Done: true, Inferred: true, Detail: "AWSPENDING appeared"})
 		case current && seen:
-			delete(s.live.pendingAt, v)
-			s.addMarkLocked(StepMark{Token: v, Step: rotation.StepFinish, Started: at, Took: now.Sub(at), Done: true, Inferred: true, Detail: "AWSCURRENT moved here"})
+			delete(w.pendingAt, v)
+			w.addMarkLocked(StepMark{Token: v, Step: rotation.StepFinish, Started: at, Took: now.Sub(at), Done: true, Inferred: true, Detail: "AWSCURRENT moved here"})
 		}
 	}
 }
 
-func (s *Session) rememberUsername(version, user string) {
+func (w *liveWatch) rememberUsername(version, user string) {
 	if version == "" || user == "" {
 		return
 	}
-	s.mu.Lock()
-	s.live.usernames[version] = user
-	s.mu.Unlock()
+	w.mu.Lock()
+	w.usernames[version] = user
+	w.mu.Unlock()
 }
 
-func (s *Session) markRotated(r Rotation) {
-	s.mu.Lock()
-	s.live.rotations = append(s.live.rotations, r)
-	if len(s.live.rotations) > maxRotations {
-		s.live.rotations = s.live.rotations[len(s.live.rotations)-maxRotations:]
+func (w *liveWatch) username(version string) (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	u, ok := w.usernames[version]
+	return u, ok
+}
+
+func (w *liveWatch) markRotated(r Rotation) {
+	w.mu.Lock()
+	w.rotations = append(w.rotations, r)
+	if len(w.rotations) > maxRotations {
+		w.rotations = w.rotations[len(w.rotations)-maxRotations:]
 	}
-	p := s.probe
-	s.mu.Unlock()
+	p := w.probe
+	w.mu.Unlock()
 	if p != nil {
 		p.MarkRotated(r.Version)
 	}
@@ -165,8 +187,8 @@ func (s *Session) markRotated(r Rotation) {
 
 // Rotations returns the rotations this session made, oldest first.
 func (s *Session) Rotations() []Rotation {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
 	return slices.Clone(s.live.rotations)
 }
 
@@ -175,41 +197,37 @@ func (s *Session) Rotations() []Rotation {
 // faster than anyone can press r twice, which is alternating users' one
 // condition.
 func (s *Session) StartProbe(ctx context.Context) error {
-	env, err := s.requireEnv()
+	env, _, err := s.requireAdmin(ctx)
 	if err != nil {
 		return err
 	}
-	tun, _, err := s.ensureConnected(ctx)
-	if err != nil {
-		return err
-	}
-	// Read before locking: SecretID takes s.mu itself, and sync.Mutex is not reentrant.
-	secretID := s.SecretID()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.probe != nil {
+	w := &s.live
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.probe != nil {
 		return nil
 	}
 	// The probe outlives the call that starts it: it stops in StopProbe.
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p, err := probe.Start(pctx, probe.Config{
-		Clients: s.opts.ProbeClients, Secrets: env.Secrets, SecretID: secretID, Dial: dbclient.DialFunc(tun.DialContext), CA: env.DBCA,
+		Clients: s.opts.ProbeClients, Secrets: env.Secrets, SecretID: env.SecretName, Dial: dbclient.DialFunc(s.conn.Dial), CA: env.DBCA,
 		RefreshInterval: time.Second, Pause: 200 * time.Millisecond,
 	})
 	if err != nil {
 		cancel()
 		return fail("start the simulated clients", err)
 	}
-	s.probe, s.probeStop = p, cancel
+	w.probe, w.probeStop = p, cancel
 	return nil
 }
 
 // StopProbe stops the simulated clients and waits for them.
 func (s *Session) StopProbe() {
-	s.mu.Lock()
-	p, cancel := s.probe, s.probeStop
-	s.probe, s.probeStop = nil, nil
-	s.mu.Unlock()
+	w := &s.live
+	w.mu.Lock()
+	p, cancel := w.probe, w.probeStop
+	w.probe, w.probeStop = nil, nil
+	w.mu.Unlock()
 	if p != nil {
 		p.Stop()
 		cancel()
@@ -223,38 +241,50 @@ func (s *Session) Observe(ctx context.Context) (Live, error) {
 	if err != nil {
 		return Live{}, err
 	}
-	s.drainStepEvents()
-	desc, err := env.Secrets.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String(s.SecretID())})
+	s.live.drain(env.StepEvents)
+	l := Live{At: time.Now(), SecretName: env.SecretName}
+	desc, err := describeApp(ctx, env)
 	if err != nil {
-		return Live{}, fail("describe "+env.SecretName, err)
+		return Live{}, err
 	}
-	s.inferSteps(desc.VersionIdsToStages)
-	l := Live{At: time.Now(), SecretName: env.SecretName, Enabled: aws.ToBool(desc.RotationEnabled),
-		Function: aws.ToString(desc.RotationLambdaARN), Schedule: describeRules(desc.RotationRules)}
-	if desc.NextRotationDate != nil {
-		l.Next = *desc.NextRotationDate
-	}
-	for id, stages := range desc.VersionIdsToStages {
-		if len(stages) == 0 {
-			continue
+	if desc != nil {
+		l.Exists, l.Deleted = true, desc.DeletedDate != nil
+		if env.StepEvents == nil {
+			s.live.inferSteps(desc.VersionIdsToStages)
 		}
-		l.Versions = append(l.Versions, VersionView{ID: id, Stages: slices.Clone(stages), Username: s.usernameOf(ctx, id)})
+		l.Enabled = aws.ToBool(desc.RotationEnabled)
+		l.Function, l.Schedule = aws.ToString(desc.RotationLambdaARN), describeRules(desc.RotationRules)
+		if desc.NextRotationDate != nil {
+			l.Next = *desc.NextRotationDate
+		}
+		for id, stages := range desc.VersionIdsToStages {
+			if len(stages) == 0 {
+				continue
+			}
+			l.Versions = append(l.Versions, VersionView{ID: id, Stages: slices.Clone(stages), Username: s.usernameOf(ctx, env, id)})
+		}
+		sort.Slice(l.Versions, func(i, j int) bool { return stageRank(l.Versions[i].Stages) < stageRank(l.Versions[j].Stages) })
+		if !l.Deleted {
+			if l.Unfinished, err = rotation.FindUnfinished(ctx, env.Secrets, env.SecretName); err != nil {
+				return Live{}, fail("look for an unfinished rotation of "+env.SecretName, err)
+			}
+		}
 	}
-	sort.Slice(l.Versions, func(i, j int) bool { return stageRank(l.Versions[i].Stages) < stageRank(l.Versions[j].Stages) })
 	l.Users = s.users(ctx, l.Versions)
 
-	s.mu.Lock()
-	l.Rotations = slices.Clone(s.live.rotations)
-	if n := len(s.live.marks); n > 0 {
-		last := s.live.marks[n-1].Token
-		for _, m := range s.live.marks {
+	w := &s.live
+	w.mu.Lock()
+	l.Rotations = slices.Clone(w.rotations)
+	if n := len(w.marks); n > 0 {
+		last := w.marks[n-1].Token
+		for _, m := range w.marks {
 			if m.Token == last {
 				l.Timeline = append(l.Timeline, m)
 			}
 		}
 	}
-	p := s.probe
-	s.mu.Unlock()
+	p := w.probe
+	w.mu.Unlock()
 	if p != nil {
 		snap := p.Snapshot()
 		l.Probe = &snap
@@ -276,30 +306,23 @@ func stageRank(st []string) int {
 
 // usernameOf reads a version's username once; a pending version with no value
 // yet reads as "".
-func (s *Session) usernameOf(ctx context.Context, id string) string {
-	s.mu.Lock()
-	u, ok := s.live.usernames[id]
-	s.mu.Unlock()
-	if ok {
+func (s *Session) usernameOf(ctx context.Context, env *Env, id string) string {
+	if u, ok := s.live.username(id); ok {
 		return u
 	}
-	out, err := s.Env().Secrets.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(s.SecretID()), VersionId: aws.String(id)})
+	sec, _, err := readSecret(ctx, env, env.SecretName, "", id)
 	if err != nil {
 		return ""
 	}
-	sec, err := rotation.ParseSecret(aws.ToString(out.SecretString))
-	if err != nil {
-		return ""
-	}
-	s.rememberUsername(id, sec.Username)
+	s.live.rememberUsername(id, sec.Username)
 	return sec.Username
 }
 
 // users reports appuser and appuser_clone: whether each exists and which
 // label its version holds.
 func (s *Session) users(ctx context.Context, versions []VersionView) []UserView {
-	out := []UserView{{Name: AppUser}, {Name: AppUser + "_clone"}}
-	_, db := s.conn()
+	out := []UserView{{Name: AppUser}, {Name: CloneUser}}
+	_, db, _ := s.conn.open()
 	for i := range out {
 		for _, v := range versions {
 			if v.Username != out[i].Name {

@@ -4,19 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
-	"rotation-tutor/dbclient"
 	"rotation-tutor/rotation"
-	"rotation-tutor/rotation/probe"
 )
 
-// Strategies and tutorial flavours a session can follow.
+// Tutorial flavours a session can follow.
 const (
-	StrategyAlternating = "alternating"
-	StrategySingle      = "single"
-
 	// FlavourCurrent follows today's tutorial: appuser, a 2-day schedule
 	// with a 2-hour window, rotate immediately, the RDS-managed admin secret.
 	FlavourCurrent = "current"
@@ -30,17 +26,22 @@ const (
 const (
 	DefaultSecretName = "SecretsManagerTutorialAppuser"
 	AppUser           = "appuser"
+	CloneUser         = AppUser + "_clone" // the alternating strategy's second user
 	DefaultDBName     = "tutorial"
 	RecoveryDays      = 7
 )
 
-// Options are a session's choices.
+// Options are a session's settings.
 type Options struct {
-	Strategy string // StrategyAlternating (default) or StrategySingle
-	Flavour  string // FlavourCurrent (default) or FlavourClassic
+	// Strategy and Flavour, when set, replace the saved choices; "" keeps
+	// what the progress file says (alternating users and the current
+	// tutorial when it says nothing).
+	Strategy rotation.Strategy
+	Flavour  string
 	StateDir string // where progress is kept; "" keeps nothing
-	// Checker runs the troubleshooting checks; nil means BasicChecks.
-	Checker Checker
+	// SelfCommand is how a new shell runs this program (its absolute
+	// path), for the commands a screen shows; "" shows "rotation-tutor".
+	SelfCommand string
 	// ProbeClients is how many simulated application clients the live
 	// step runs; zero means 8.
 	ProbeClients int
@@ -49,95 +50,106 @@ type Options struct {
 	RotationTimeout time.Duration
 }
 
-func (o Options) withDefaults() Options {
-	if o.Strategy != StrategySingle {
-		o.Strategy = StrategyAlternating
-	}
-	if o.Flavour != FlavourClassic {
-		o.Flavour = FlavourCurrent
-	}
+// Choices are what the learner chose: the strategy and the tutorial.
+type Choices struct {
+	Strategy rotation.Strategy
+	Flavour  string
+}
+
+// Session is one run of the tutorial. It is made of parts that each guard
+// their own state: the bookmark (progress), the way to the database
+// (adminConn), and the live view (liveWatch); the world's environment is
+// set once. Its methods are safe to call from several goroutines: the
+// walkthrough looks at the world while it rotates.
+type Session struct {
+	world World
+	opts  Options
+
+	progress *progressStore
+	conn     adminConn
+	live     liveWatch
+
+	startMu  sync.Mutex
+	env      *Env
+	starting chan struct{} // closed when the Start in flight ends; nil when none is
+	startErr error
+
+	pwMu     sync.Mutex
+	password string // the app user's password made in this run; never written anywhere
+}
+
+// NewSession makes a session on w. It reads the progress in o.StateDir,
+// unless reset, in which case the old progress is removed first. A strategy
+// or flavour given in o replaces the saved one.
+func NewSession(w World, o Options, reset bool) (*Session, error) {
 	if o.ProbeClients <= 0 {
 		o.ProbeClients = 8
 	}
 	if o.RotationTimeout <= 0 {
 		o.RotationTimeout = 3 * time.Minute
 	}
-	if o.Checker == nil {
-		o.Checker = BasicChecks
-	}
-	return o
-}
-
-// Session is one run of the tutorial: the world, what the steps opened (the
-// tunnel, the admin connection), what they made (the password, held in
-// memory only), and the progress that survives a quit. Its methods are safe
-// to call from several goroutines: the walkthrough polls while it rotates.
-type Session struct {
-	world World
-	opts  Options
-
-	mu        sync.Mutex
-	connMu    sync.Mutex // one reconnect at a time: two would open two tunnels
-	env       *Env
-	progress  Progress
-	tunnel    *dbclient.Tunnel
-	admin     *sql.DB
-	adminUser string
-	password  string // appuser's first password; never written anywhere
-	probe     *probe.Probe
-	probeStop context.CancelFunc
-	live      liveState
-	starting  chan struct{} // closed when the Start in flight ends; nil when none is
-	startErr  error
-}
-
-// NewSession makes a session on w. It reads the progress in o.StateDir,
-// unless reset, in which case the old progress is removed first. Progress
-// made with other choices is kept but the new choices win.
-func NewSession(w World, o Options, reset bool) (*Session, error) {
-	o = o.withDefaults()
-	s := &Session{world: w, opts: o, progress: newProgress(o)}
-	s.live.usernames = map[string]string{}
-	if reset {
-		if err := ResetProgress(o.StateDir); err != nil {
-			return nil, err
-		}
-		return s, nil
-	}
-	p, ok, err := LoadProgress(o.StateDir)
+	ps, err := openProgress(o.StateDir, reset)
 	if err != nil {
 		return nil, err
 	}
-	if ok {
-		s.progress = p
-		s.opts.Strategy, s.opts.Flavour = p.Strategy, p.Flavour
-		s.opts = s.opts.withDefaults()
+	s := &Session{world: w, opts: o, progress: ps}
+	s.live.init()
+	if o.Strategy != "" || o.Flavour != "" {
+		c := s.Choices()
+		if o.Strategy != "" {
+			c.Strategy = o.Strategy
+		}
+		if o.Flavour != "" {
+			c.Flavour = o.Flavour
+		}
+		s.SetChoices(c)
 	}
 	return s, nil
 }
 
-// Options returns the session's choices.
-func (s *Session) Options() Options {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.opts
+// Options returns the session's settings.
+func (s *Session) Options() Options { return s.opts }
+
+// Choices returns the strategy and tutorial chosen.
+func (s *Session) Choices() Choices {
+	p := s.progress.get()
+	return Choices{Strategy: p.Strategy, Flavour: p.Flavour}
 }
 
-// SetChoices changes the strategy and flavour (the welcome screen).
-func (s *Session) SetChoices(strategy, flavour string) {
-	s.mu.Lock()
-	s.opts.Strategy, s.opts.Flavour = strategy, flavour
-	s.opts = s.opts.withDefaults()
-	s.progress.Strategy, s.progress.Flavour = s.opts.Strategy, s.opts.Flavour
-	p := s.progress
-	s.mu.Unlock()
-	_ = SaveProgress(s.opts.StateDir, p) // progress is a convenience: a write error must not stop the tutorial
+// SetChoices changes the strategy and the tutorial (the welcome screen).
+func (s *Session) SetChoices(c Choices) {
+	if c.Strategy != rotation.SingleUser {
+		c.Strategy = rotation.AlternatingUsers
+	}
+	if c.Flavour != FlavourClassic {
+		c.Flavour = FlavourCurrent
+	}
+	s.progress.update(func(p *Progress) { p.Strategy, p.Flavour = c.Strategy, c.Flavour })
+}
+
+// Progress returns a copy of the bookmark.
+func (s *Session) Progress() Progress { return s.progress.get() }
+
+// SetCurrent remembers the step the learner is on.
+func (s *Session) SetCurrent(id ID) { s.progress.update(func(p *Progress) { p.Current = id }) }
+
+// MarkDone records in the bookmark that step id was done: run, or found
+// holding in the world when the learner moved on.
+func (s *Session) MarkDone(id ID) { s.markRan(id) }
+
+func (s *Session) markRan(id ID) {
+	s.progress.update(func(p *Progress) {
+		if !slices.Contains(p.Done, id) {
+			p.Done = append(p.Done, id)
+			slices.SortFunc(p.Done, func(a, b ID) int { return Index(a) - Index(b) })
+		}
+	})
 }
 
 // Env returns the world's environment, or nil before Start.
 func (s *Session) Env() *Env {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.startMu.Lock()
+	defer s.startMu.Unlock()
 	return s.env
 }
 
@@ -145,22 +157,22 @@ func (s *Session) Env() *Env {
 // arrive while a start is in flight wait for it; after a failure the next
 // call tries again.
 func (s *Session) Start(ctx context.Context, progress func(stage string)) (*Env, error) {
-	s.mu.Lock()
+	s.startMu.Lock()
 	if s.env != nil {
 		env := s.env
-		s.mu.Unlock()
+		s.startMu.Unlock()
 		return env, nil
 	}
 	if wait := s.starting; wait != nil {
-		s.mu.Unlock()
+		s.startMu.Unlock()
 		select {
 		case <-wait:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		s.mu.Lock()
+		s.startMu.Lock()
 		env, err := s.env, s.startErr
-		s.mu.Unlock()
+		s.startMu.Unlock()
 		if env == nil && err == nil {
 			err = errors.New("the environment did not start")
 		}
@@ -168,179 +180,96 @@ func (s *Session) Start(ctx context.Context, progress func(stage string)) (*Env,
 	}
 	w := s.world
 	if w == nil {
-		s.mu.Unlock()
+		s.startMu.Unlock()
 		return nil, errors.New("no world to start")
 	}
 	done := make(chan struct{})
 	s.starting = done
-	s.mu.Unlock()
+	s.startMu.Unlock()
 
 	if progress == nil {
 		progress = func(string) {}
 	}
 	env, err := w.Start(ctx, progress)
 	if err == nil {
-		if env.SecretName == "" {
-			env.SecretName = DefaultSecretName
-		}
-		if env.DBName == "" {
-			env.DBName = DefaultDBName
-		}
-		if env.DBPort == 0 {
-			env.DBPort = rotation.DefaultPort
-		}
+		env.defaults()
 	}
-	s.mu.Lock()
+	s.startMu.Lock()
 	s.starting, s.startErr = nil, err
 	if err == nil {
 		s.env = env
-		s.progress.Kind = env.Kind
 	}
-	s.mu.Unlock()
+	s.startMu.Unlock()
+	if err == nil {
+		s.progress.update(func(p *Progress) { p.Kind = env.Kind })
+	}
 	close(done)
 	return env, err
 }
 
-// Progress returns a copy of the progress.
-func (s *Session) Progress() Progress {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.progress
-	p.Done = make(map[ID]StepRecord, len(s.progress.Done))
-	for k, v := range s.progress.Done {
-		p.Done[k] = v
+// requireEnv returns the environment, or a Failure saying it has not started.
+func (s *Session) requireEnv() (*Env, error) {
+	env := s.Env()
+	if env == nil {
+		return nil, failFix("use the environment", fixStartFirst, errors.New("the environment has not started"))
 	}
-	return p
+	return env, nil
 }
 
-// Record returns the recorded result of a finished step.
-func (s *Session) Record(id ID) (Result, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.progress.Done[id]
-	return r.Result, ok
-}
-
-// SetCurrent remembers the step the learner is on.
-func (s *Session) SetCurrent(id ID) {
-	s.mu.Lock()
-	s.progress.Current = id
-	p := s.progress
-	s.mu.Unlock()
-	_ = SaveProgress(s.opts.StateDir, p)
-}
-
-func (s *Session) recordDone(id ID, r Result) {
-	s.mu.Lock()
-	s.progress.Done[id] = StepRecord{Result: r}
-	p := s.progress
-	s.mu.Unlock()
-	_ = SaveProgress(s.opts.StateDir, p)
-}
-
-func (s *Session) setExtra(k, v string) {
-	s.mu.Lock()
-	s.progress.Extra[k] = v
-	s.mu.Unlock()
-}
-
-func (s *Session) extra(k string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.progress.Extra[k]
-}
-
-// SecretID is the app secret's ARN once stored, else its name.
-func (s *Session) SecretID() string {
-	if arn := s.extra("secret_arn"); arn != "" {
-		return arn
-	}
-	if env := s.Env(); env != nil && env.SecretName != "" {
-		return env.SecretName
-	}
-	return DefaultSecretName
-}
-
-// conn returns the tunnel and the admin connection, if open.
-func (s *Session) conn() (*dbclient.Tunnel, *sql.DB) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tunnel, s.admin
-}
-
-// ensureConnected opens the tunnel and the admin connection if this process has not: a
-// learner who quit on a later step and came back resumes there, and the steps that need
-// the database reconnect (as the connect step does) instead of sending them back.
-func (s *Session) ensureConnected(ctx context.Context) (*dbclient.Tunnel, *sql.DB, error) {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	if t, db := s.conn(); t != nil && db != nil {
-		return t, db, nil
-	}
-	if _, err := connect(ctx, s); err != nil {
+// requireAdmin returns the environment and the admin session, connecting
+// first if this process has not: a learner who quit on a later step and came
+// back resumes there.
+func (s *Session) requireAdmin(ctx context.Context) (*Env, *sql.DB, error) {
+	env, err := s.requireEnv()
+	if err != nil {
 		return nil, nil, err
 	}
-	t, db := s.conn()
-	return t, db, nil
+	db, err := s.conn.ensure(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	return env, db, nil
 }
 
-// EnsureConnected opens the tunnel and the admin connection unless they are open: what a
-// walkthrough resumed past the connect step does once its world is up. It never replaces a
-// working tunnel, which the live view's clients may be using.
+// EnsureConnected opens the tunnel and the admin session unless they are
+// open: what a walkthrough resumed past the connect step does once its
+// world is up. It never replaces a working tunnel.
 func (s *Session) EnsureConnected(ctx context.Context) error {
-	_, _, err := s.ensureConnected(ctx)
+	_, _, err := s.requireAdmin(ctx)
 	return err
 }
 
-// Connected says whether the tunnel and the admin connection are open.
+// Connected says whether the tunnel and the admin session are open.
 func (s *Session) Connected() bool {
-	t, db := s.conn()
+	t, db, _ := s.conn.open()
 	return t != nil && db != nil
 }
 
-func (s *Session) setConn(t *dbclient.Tunnel, db *sql.DB, adminUser string) {
-	s.mu.Lock()
-	oldT, oldDB := s.tunnel, s.admin
-	s.tunnel, s.admin, s.adminUser = t, db, adminUser
-	s.mu.Unlock()
-	if oldDB != nil && oldDB != db {
-		oldDB.Close()
-	}
-	if oldT != nil && oldT != t {
-		oldT.Close()
-	}
-}
-
 func (s *Session) appPassword() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.pwMu.Lock()
+	defer s.pwMu.Unlock()
 	return s.password
 }
 
 func (s *Session) setAppPassword(p string) {
-	s.mu.Lock()
+	s.pwMu.Lock()
 	s.password = p
-	s.mu.Unlock()
+	s.pwMu.Unlock()
 }
 
-// Close stops the probe, closes the admin connection and the tunnel, and
-// closes the world. It is safe to call more than once.
+// Close stops the simulated clients, closes the admin session and the
+// tunnel, saves the bookmark and closes the world. It is safe to call more
+// than once.
 func (s *Session) Close() error {
 	s.StopProbe()
-	s.setConn(nil, nil, "")
-	s.mu.Lock()
+	s.conn.close()
+	s.progress.close()
+	s.startMu.Lock()
 	w := s.world
 	s.world = nil
-	s.mu.Unlock()
+	s.startMu.Unlock()
 	if w != nil {
 		return w.Close()
 	}
 	return nil
 }
-
-// MarkDone records a step as finished with r, for steps the screen finishes
-// itself (the live step ends when the learner moves on).
-func (s *Session) MarkDone(id ID, r Result) { s.recordDone(id, r) }
-
-// RotationResult is the result a rotation leaves on the live step.
-func RotationResult(r Rotation) Result { return rotationResult(r) }

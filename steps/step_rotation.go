@@ -2,25 +2,28 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"rotation-tutor/rotation"
 )
 
 // rulesFor is the schedule each tutorial uses: every 2 days within a 2-hour
 // window, or every 30 days.
-func rulesFor(o Options) *types.RotationRulesType {
-	if o.Flavour == FlavourClassic {
+func rulesFor(c Choices) *types.RotationRulesType {
+	if c.Flavour == FlavourClassic {
 		return &types.RotationRulesType{AutomaticallyAfterDays: aws.Int64(30)}
 	}
 	return &types.RotationRulesType{ScheduleExpression: aws.String("rate(2 days)"), Duration: aws.String("2h")}
 }
 
-func rulesJSON(o Options) string {
-	if o.Flavour == FlavourClassic {
+func rulesJSON(c Choices) string {
+	if c.Flavour == FlavourClassic {
 		return `{"AutomaticallyAfterDays":30}`
 	}
 	return `{"ScheduleExpression":"rate(2 days)","Duration":"2h"}`
@@ -42,72 +45,132 @@ func describeRules(r *types.RotationRulesType) string {
 	return strings.Join(parts, ", ")
 }
 
-func functionName(s *Session, strategy string) string {
-	if env := s.Env(); env != nil {
-		if fn := functionFor(env, strategy); fn != "" {
-			return fn
-		}
-	}
-	return "<rotation function ARN>"
-}
-
 func configureStep() Step {
 	return Step{ID: ConfigureRotation, Title: titleConfigure, Action: actionConfigure, explain: explainConfigure,
-		commands: func(s *Session, reveal bool) []Command {
-			o := s.Options()
-			return []Command{{Tool: "aws", Note: "turn on rotation; it also rotates right away", Text: awsCmd(s, "rotate-secret",
-				"--secret-id", s.secretName(), "--rotation-lambda-arn", functionName(s, o.Strategy), "--rotation-rules", shellQuote(rulesJSON(o)))}}
+		commands: func(s *Session) []Command {
+			env := s.Env()
+			if env == nil {
+				return nil
+			}
+			c := s.Choices()
+			see := Command{Tool: "aws", Note: "see the rotation settings and the labels", Text: awsCmd(env, "secretsmanager", "describe-secret",
+				"--secret-id", shellQuote(env.SecretName), "--query", shellQuote("[RotationEnabled,RotationLambdaARN,RotationRules,VersionIdsToStages]"))}
+			fn := functionFor(env, c.Strategy)
+			if fn == "" {
+				return []Command{see}
+			}
+			return []Command{{Tool: "aws", Note: "turn on rotation; it also rotates right away", Text: awsCmd(env, "secretsmanager", "rotate-secret",
+				"--secret-id", shellQuote(env.SecretName), "--rotation-lambda-arn", fn, "--rotation-rules", shellQuote(rulesJSON(c)))}, see}
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
-			o := s.Options()
 			env, err := s.requireEnv()
 			if err != nil {
 				return Result{}, err
 			}
+			c := s.Choices()
 			var rules *types.RotationRulesType
-			schedule := "none: the local rotator runs only when asked"
-			if functionFor(env, o.Strategy) != "" {
-				rules = rulesFor(o)
-				schedule = describeRules(rules)
+			if functionFor(env, c.Strategy) != "" {
+				rules = rulesFor(c)
 			}
-			r, err := s.Rotate(ctx, o.Strategy, rules, nil)
+			r, err := s.Rotate(ctx, c.Strategy, rules)
 			if err != nil {
 				return Result{}, err
 			}
-			facts := []Fact{
-				{"Function", r.Function},
-				{"Strategy", strategyName(o.Strategy)},
-				{"Schedule", schedule},
-				{"First rotation", "version " + short(r.Version) + " is AWSCURRENT"},
-				{"Username", r.From + " → " + r.To},
-				{"Took", r.Took.Round(100_000).String()},
+			res, err := lookConfigure(ctx, s)
+			if err != nil {
+				return Result{}, err
 			}
-			if o.Strategy == StrategyAlternating {
-				facts = append(facts, Fact{"masterarn", env.AdminSecretARN})
-			}
-			return Result{Summary: "rotation is on; the first rotation made " + r.To + " current", Facts: facts}, nil
-		}}
+			res.Summary = "rotation is on; the first rotation made " + r.To + " current"
+			res.Facts = append(res.Facts, Fact{Label: "Username", Value: r.From + " → " + r.To}, Fact{Label: "Took", Value: r.Took.Round(100_000).String()})
+			return res, nil
+		},
+		look: lookConfigure}
+}
+
+func lookConfigure(ctx context.Context, s *Session) (Result, error) {
+	env, err := s.requireEnv()
+	if err != nil {
+		return Result{}, err
+	}
+	d, err := describeApp(ctx, env)
+	if err != nil {
+		return Result{}, err
+	}
+	if d == nil || d.DeletedDate != nil {
+		return Result{Summary: env.SecretName + " is not there to rotate (not stored, or scheduled for deletion)"}, nil
+	}
+	c := s.Choices()
+	want := functionFor(env, c.Strategy)
+	r := Result{Facts: []Fact{{Label: "Strategy", Value: string(c.Strategy)}}}
+	if u, err := rotation.FindUnfinished(ctx, env.Secrets, env.SecretName); err != nil {
+		return Result{}, fail("look for an unfinished rotation of "+env.SecretName, err)
+	} else if u != nil {
+		r.Unfinished = u
+	}
+	if want == "" { // the local rotator: nothing to configure, only rotations to see
+		r.Facts = append(r.Facts, Fact{Label: "Function", Value: noteLocalRotator}, Fact{Label: "Schedule", Value: "none: the local rotator runs only when asked"})
+		if d.LastRotatedDate != nil || versionWith(d, rotation.StagePrevious) != "" {
+			r.Holds, r.Summary = true, "rotated by the local rotator; AWSCURRENT is on "+short(versionWith(d, rotation.StageCurrent))
+		} else {
+			r.Summary = "not rotated yet"
+		}
+		return r, nil
+	}
+	on, fn, sched := aws.ToBool(d.RotationEnabled), aws.ToString(d.RotationLambdaARN), describeRules(d.RotationRules)
+	r.Facts = append(r.Facts, Fact{Label: "Function", Value: fn}, Fact{Label: "Schedule", Value: sched})
+	if c.Strategy == rotation.AlternatingUsers {
+		r.Facts = append(r.Facts, Fact{Label: "masterarn", Value: env.AdminSecretARN})
+	}
+	if d.LastRotatedDate != nil {
+		r.Facts = append(r.Facts, Fact{Label: "Last rotated", Value: localTime(*d.LastRotatedDate)})
+	}
+	var changed []string
+	switch {
+	case !on:
+		r.Summary = "rotation is off for " + env.SecretName
+		return r, nil
+	case fn != want:
+		changed = append(changed, "it rotates with "+lastPart(fn, ":")+", not the "+string(c.Strategy)+" function")
+	}
+	if wantSched := describeRules(rulesFor(c)); sched != wantSched {
+		changed = append(changed, "its schedule is "+sched+", the "+FlavourShort(c.Flavour)+" uses "+wantSched)
+	}
+	if len(changed) > 0 {
+		r.Summary = "rotation is on, but " + strings.Join(changed, "; ") + ": running this step applies your choice"
+		return r, nil
+	}
+	r.Holds, r.Summary = true, "rotation is on: "+lastPart(fn, ":")+", "+sched
+	return r, nil
 }
 
 func rotationResult(r Rotation) Result {
-	return Result{Summary: fmt.Sprintf("%s → %s (version %s is AWSCURRENT)", r.From, r.To, short(r.Version)), Facts: []Fact{
-		{"Function", r.Function},
-		{"Version", r.Version},
-		{"Username", r.From + " → " + r.To},
-		{"Took", r.Took.Round(100_000).String()},
+	return Result{Holds: true, Summary: fmt.Sprintf("%s → %s (version %s is AWSCURRENT)", r.From, r.To, short(r.Version)), Facts: []Fact{
+		{Label: "Function", Value: r.Function},
+		{Label: "Version", Value: r.Version},
+		{Label: "Username", Value: r.From + " → " + r.To},
+		{Label: "Took", Value: r.Took.Round(100_000).String()},
 	}}
 }
 
+// RotationResult is the result a rotation leaves on the live step.
+func RotationResult(r Rotation) Result { return rotationResult(r) }
+
 func watchStep() Step {
 	return Step{ID: Watch, Title: titleWatch, Action: actionWatch, explain: explainWatch,
-		commands: func(s *Session, reveal bool) []Command {
-			return []Command{
-				{Tool: "aws", Note: "rotate again now", Text: awsCmd(s, "rotate-secret", "--secret-id", s.secretName())},
-				{Tool: "aws", Note: "see which version holds which label", Text: awsCmd(s, "describe-secret", "--secret-id", s.secretName(), "--query", "VersionIdsToStages")},
+		commands: func(s *Session) []Command {
+			env := s.Env()
+			if env == nil {
+				return nil
 			}
+			var out []Command
+			if functionFor(env, s.Choices().Strategy) != "" {
+				out = append(out, Command{Tool: "aws", Note: "rotate again now", Text: awsCmd(env, "secretsmanager", "rotate-secret", "--secret-id", shellQuote(env.SecretName))})
+			}
+			return append(out, Command{Tool: "aws", Note: "see which version holds which label", Text: awsCmd(env, "secretsmanager", "describe-secret",
+				"--secret-id", shellQuote(env.SecretName), "--query", "VersionIdsToStages")})
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
-			r, err := s.Rotate(ctx, s.Options().Strategy, nil, nil)
+			r, err := s.Rotate(ctx, s.Choices().Strategy, nil)
 			if err != nil {
 				return Result{}, err
 			}
@@ -117,46 +180,61 @@ func watchStep() Step {
 
 func testRotatedStep() Step {
 	return Step{ID: TestRotated, Title: titleTestRotated, Action: actionTestRotated, explain: explainTestRotated,
-		commands: func(s *Session, reveal bool) []Command {
+		commands: func(s *Session) []Command {
+			env := s.Env()
+			if env == nil {
+				return nil
+			}
 			return []Command{
-				{Tool: "aws", Note: "the current version", Text: awsCmd(s, "get-secret-value", "--secret-id", s.secretName(), "--version-stage", "AWSCURRENT")},
-				{Tool: "aws", Note: "the previous version", Text: awsCmd(s, "get-secret-value", "--secret-id", s.secretName(), "--version-stage", "AWSPREVIOUS")},
-				{Tool: "mysql", Note: "log in with each through the tunnel", Text: mysqlCmd("<username from the secret>", "SELECT CURRENT_USER()")},
+				{Tool: "mysql", Note: "log in with the current version", Text: mysqlAs(env, env.SecretName, rotation.StageCurrent, shellQuote("SELECT CURRENT_USER()"))},
+				{Tool: "mysql", Note: "log in with the previous version", Text: mysqlAs(env, env.SecretName, rotation.StagePrevious, shellQuote("SELECT CURRENT_USER()"))},
 			}
 		},
-		run: runTestRotated}
+		run: func(ctx context.Context, s *Session) (Result, error) {
+			r, err := lookTestRotated(ctx, s)
+			if err == nil && !r.Holds {
+				err = failFix("log in with the current and previous versions", r.Fact("Fix"), errors.New(r.Summary))
+			}
+			return r, err
+		},
+		look: lookTestRotated}
 }
 
-func runTestRotated(ctx context.Context, s *Session) (Result, error) {
-	// Judge by the strategy of the last rotation: the live screen's s key
-	// may have rotated with the single-user function since.
-	single := s.Options().Strategy == StrategySingle
-	if rs := s.Rotations(); len(rs) > 0 {
-		single = rs[len(rs)-1].Strategy == StrategySingle
-	}
-	cur, err := s.loginWith(ctx, "AWSCURRENT", "")
+func lookTestRotated(ctx context.Context, s *Session) (Result, error) {
+	cur, err := s.loginWith(ctx, rotation.StageCurrent)
 	if err != nil {
 		return Result{}, err
 	}
-	if cur.Err != nil {
-		return Result{}, failFix("log in with the AWSCURRENT version ("+cur.Username+")", fixLoginCurrent, cur.Err)
+	prev, err := s.loginWith(ctx, rotation.StagePrevious)
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return Result{Summary: "not rotated yet: there is no AWSPREVIOUS version"}, nil
 	}
-	facts := []Fact{{"AWSCURRENT", fmt.Sprintf("%s (version %s): logs in as %s", cur.Username, short(cur.Version), cur.CurrentUser)}}
-	prev, err := s.loginWith(ctx, "AWSPREVIOUS", "")
 	if err != nil {
 		return Result{}, err
 	}
+	// A single-user rotation keeps the user name: judge by what the world holds.
+	single := prev.Username == cur.Username
+	line := func(l Login) string {
+		if l.Err != nil {
+			return fmt.Sprintf("%s (version %s): refused: %s", l.Username, short(l.Version), Explain(l.Err).Why)
+		}
+		return fmt.Sprintf("%s (version %s): logs in as %s", l.Username, short(l.Version), l.CurrentUser)
+	}
+	r := Result{Facts: []Fact{{Label: "AWSCURRENT", Value: line(cur)}, {Label: "AWSPREVIOUS", Value: line(prev)}}}
 	switch {
+	case cur.Err != nil:
+		r.Summary = "the current version does not log in"
+		r.Facts = append(r.Facts, Fact{Label: "Fix", Value: fixLoginCurrent})
+	case prev.Err == nil && single:
+		r.Holds, r.Summary = true, "the current version logs in; so does the previous one (same user; its password did not change yet)"
 	case prev.Err == nil:
-		facts = append(facts, Fact{"AWSPREVIOUS", fmt.Sprintf("%s (version %s): still logs in", prev.Username, short(prev.Version))})
+		r.Holds, r.Summary = true, "current and previous versions both log in"
 	case single:
-		facts = append(facts, Fact{"AWSPREVIOUS", fmt.Sprintf("%s (version %s): refused, as expected with a single user", prev.Username, short(prev.Version))})
+		r.Holds, r.Summary = true, "the current version logs in; the previous one no longer does (single user: its password changed)"
 	default:
-		return Result{}, failFix("log in with the AWSPREVIOUS version ("+prev.Username+")", fixLoginPrevious, prev.Err)
+		r.Summary = "the previous version no longer logs in"
+		r.Facts = append(r.Facts, Fact{Label: "Fix", Value: fixLoginPrevious})
 	}
-	summary := "current and previous versions both log in"
-	if single {
-		summary = "current version logs in; the previous one no longer does"
-	}
-	return Result{Summary: summary, Facts: facts}, nil
+	return r, nil
 }

@@ -2,8 +2,8 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 )
 
 // excludeCharacters are left out of generated passwords, like AWS's rotation
@@ -19,39 +20,56 @@ const excludeCharacters = `/@"'\`
 
 func createUserStep() Step {
 	return Step{ID: CreateUser, Title: titleCreateUser, Action: actionCreateUser, explain: explainCreateUser,
-		commands: func(s *Session, reveal bool) []Command {
-			pw := mask(s.appPassword(), reveal)
-			db := DefaultDBName
-			if env := s.Env(); env != nil {
-				db = env.DBName
+		commands: func(s *Session) []Command {
+			env := s.Env()
+			if env == nil {
+				return nil
 			}
-			return []Command{
-				{Tool: "aws", Note: "a random password without characters that break quoting", Text: awsCmd(s, "get-random-password",
-					"--password-length", "32", "--exclude-characters", shellQuote(excludeCharacters), "--output", "text")},
-				{Tool: "sql", Note: "as admin, through the tunnel", Text: strings.Join(createUserSQL(db, pw), "\n")},
-			}
+			sql := doubleQuoted("CREATE USER "+sqlUser(AppUser)+" IDENTIFIED BY '", randomPasswordCmd(env),
+				"'; GRANT SELECT ON "+dbclient.QuoteIdent(env.DBName)+".* TO "+sqlUser(AppUser)+"; SHOW GRANTS FOR "+sqlUser(AppUser)+";")
+			return []Command{{Tool: "mysql", Note: "as admin, through the tunnel: the user, with a random password that the next step replaces with the one it stores",
+				Text: mysqlAs(env, env.AdminSecretARN, "", sql)}}
 		},
-		run: runCreateUser}
+		run:  runCreateUser,
+		look: lookCreateUser}
 }
 
-func createUserSQL(db, pw string) []string {
-	return []string{
-		"CREATE USER " + sqlUser(AppUser) + " IDENTIFIED BY " + sqlString(pw) + ";",
-		"GRANT SELECT ON " + sqlIdent(db) + ".* TO " + sqlUser(AppUser) + ";",
-		"SHOW GRANTS FOR " + sqlUser(AppUser) + ";",
+// candidate is a password the world holds for a user, and where.
+type candidate struct{ password, from string }
+
+// candidates are the passwords the world holds for user: the app secret's
+// labelled versions that name it (when the secret is live), then the one
+// this run made.
+func (s *Session) candidates(ctx context.Context, env *Env, user string) []candidate {
+	var out []candidate
+	if d, err := describeApp(ctx, env); err == nil && d != nil && d.DeletedDate == nil {
+		if vs, err := appVersions(ctx, env); err == nil {
+			for _, stage := range []string{rotation.StageCurrent, rotation.StagePrevious} {
+				if v, ok := vs[stage]; ok && v.Username == user && v.Password != "" {
+					out = append(out, candidate{v.Password, "the secret's " + stage + " version"})
+				}
+			}
+		}
 	}
+	if pw := s.appPassword(); pw != "" && user == AppUser {
+		out = append(out, candidate{pw, "this run's memory"})
+	}
+	return out
 }
 
-func (s *Session) requireAdmin(ctx context.Context) (*Env, dbclient.Queryer, error) {
-	env, err := s.requireEnv()
-	if err != nil {
-		return nil, nil, err
+// loginAs says whether user logs in with password through the tunnel now.
+func (s *Session) loginAs(ctx context.Context, env *Env, user, password string) error {
+	return dbclient.Login(ctx, s.conn.Dial, dbclient.Target{Host: env.DBHost, Port: env.DBPort, User: user, Password: password, Database: env.DBName})
+}
+
+// working returns the first candidate that logs in as user.
+func (s *Session) working(ctx context.Context, env *Env, user string, cs []candidate) (candidate, bool) {
+	for _, c := range cs {
+		if s.loginAs(ctx, env, user, c.password) == nil {
+			return c, true
+		}
 	}
-	_, db, err := s.ensureConnected(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return env, db, nil
+	return candidate{}, false
 }
 
 func runCreateUser(ctx context.Context, s *Session) (Result, error) {
@@ -59,39 +77,95 @@ func runCreateUser(ctx context.Context, s *Session) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	pw, err := randomPassword(ctx, env)
-	if err != nil {
-		return Result{}, err
-	}
 	exists, err := dbclient.UserExists(ctx, db, AppUser)
 	if err != nil {
 		return Result{}, fail("look for "+AppUser+" in mysql.user", err)
 	}
-	sqlShown := createUserSQL(env.DBName, masked)
-	facts := []Fact{{"Password", "32 random characters from GetRandomPassword (kept in memory only)"}}
-	if exists {
-		// A learner re-running the step, or resuming after a quit: the old
-		// password was never saved, so set a new one rather than fail.
+	cs := s.candidates(ctx, env, AppUser)
+	var facts []Fact
+	var sqlRun []string
+	switch c, ok := s.working(ctx, env, AppUser, cs); {
+	case exists && ok:
+		// Whoever holds this password (the secret's clients) keeps logging in.
+		facts = append(facts, Fact{Label: "Password", Value: "left as it is: " + AppUser + " already logs in with the password in " + c.from})
+	case exists:
+		// Nobody holds a working password for it: a new one breaks nothing.
+		pw, err := randomPassword(ctx, env)
+		if err != nil {
+			return Result{}, err
+		}
 		if err := dbclient.SetPassword(ctx, db, AppUser, pw); err != nil {
 			return Result{}, failFix("set a new password for "+AppUser, fixClone, err)
 		}
-		sqlShown[0] = "ALTER USER " + sqlUser(AppUser) + " IDENTIFIED BY " + sqlString(masked) + ";"
-		facts = append(facts, Fact{"Note", AppUser + " already existed: its password was replaced"})
-	} else if err := dbclient.CreateUser(ctx, db, AppUser, pw); err != nil {
-		return Result{}, failFix("create the user "+AppUser, fixClone, err)
+		s.setAppPassword(pw)
+		sqlRun = append(sqlRun, "ALTER USER "+sqlUser(AppUser)+" IDENTIFIED BY '…';")
+		facts = append(facts, Fact{Label: "Password", Value: AppUser + " existed with a password nobody holds (none in the secret): it got a new one, kept in memory for the next step"})
+	default:
+		pw, from := "", ""
+		if len(cs) > 0 { // the secret names appuser: make the secret work again
+			pw, from = cs[0].password, cs[0].from
+		} else if pw, err = randomPassword(ctx, env); err != nil {
+			return Result{}, err
+		}
+		if err := dbclient.CreateUser(ctx, db, AppUser, pw); err != nil {
+			return Result{}, failFix("create the user "+AppUser, fixClone, err)
+		}
+		sqlRun = append(sqlRun, "CREATE USER "+sqlUser(AppUser)+" IDENTIFIED BY '…';")
+		if from != "" {
+			facts = append(facts, Fact{Label: "Password", Value: "the one in " + from + ", so the secret logs in again"})
+		} else {
+			s.setAppPassword(pw)
+			facts = append(facts, Fact{Label: "Password", Value: "32 random characters from GetRandomPassword, kept in memory for the next step"})
+		}
 	}
 	if err := dbclient.GrantSelect(ctx, db, env.DBName, AppUser); err != nil {
 		return Result{}, failFix("grant SELECT on "+env.DBName+" to "+AppUser, fixClone, err)
+	}
+	sqlRun = append(sqlRun, "GRANT SELECT ON "+dbclient.QuoteIdent(env.DBName)+".* TO "+sqlUser(AppUser)+";", "SHOW GRANTS FOR "+sqlUser(AppUser)+";")
+	r, err := userFacts(ctx, env, db)
+	if err != nil {
+		return Result{}, err
+	}
+	r.Facts = append(facts, r.Facts...)
+	r.SQL = sqlRun
+	return r, nil
+}
+
+// userFacts is what the database shows about appuser: whether it exists,
+// and its grants.
+func userFacts(ctx context.Context, env *Env, db dbclient.Queryer) (Result, error) {
+	exists, err := dbclient.UserExists(ctx, db, AppUser)
+	if err != nil {
+		return Result{}, fail("look for "+AppUser+" in mysql.user", err)
+	}
+	if !exists {
+		return Result{Summary: AppUser + " does not exist"}, nil
 	}
 	grants, err := dbclient.ShowGrants(ctx, db, AppUser)
 	if err != nil {
 		return Result{}, fail("show the grants of "+AppUser, err)
 	}
-	s.setAppPassword(pw)
+	r := Result{Summary: AppUser + " exists and can read " + env.DBName}
+	canRead := false
 	for _, g := range grants {
-		facts = append(facts, Fact{"Grant", g})
+		r.Facts = append(r.Facts, Fact{Label: "Grant", Value: g})
+		if strings.Contains(g, "SELECT") || strings.Contains(g, "ALL PRIVILEGES") {
+			canRead = true
+		}
 	}
-	return Result{Summary: AppUser + " can log in and read " + env.DBName, Facts: facts, SQL: sqlShown}, nil
+	if !canRead {
+		r.Summary = AppUser + " exists but cannot read " + env.DBName
+	}
+	r.Holds = canRead
+	return r, nil
+}
+
+func lookCreateUser(ctx context.Context, s *Session) (Result, error) {
+	env, db, err := s.requireAdmin(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return userFacts(ctx, env, db)
 }
 
 func randomPassword(ctx context.Context, env *Env) (string, error) {
@@ -104,46 +178,64 @@ func randomPassword(ctx context.Context, env *Env) (string, error) {
 	return aws.ToString(out.RandomPassword), nil
 }
 
-// appSecretValue is the secret's JSON, in the order AWS's console writes it.
-type appSecretValue struct {
-	Engine    string `json:"engine"`
-	Host      string `json:"host"`
-	Port      int    `json:"port"`
-	Username  string `json:"username"`
-	Password  string `json:"password"`
-	DBName    string `json:"dbname"`
-	MasterARN string `json:"masterarn,omitempty"`
-}
-
-func (s *Session) secretValue(pw string) appSecretValue {
-	env := s.Env()
-	v := appSecretValue{Engine: "mysql", Username: AppUser, Password: pw}
-	if env != nil {
-		v.Host, v.Port, v.DBName = env.DBHost, env.DBPort, env.DBName
-		if s.Options().Strategy == StrategyAlternating {
-			v.MasterARN = env.AdminSecretARN
-		}
+// masterARN is what the secret's masterarn should be for the strategy: the
+// admin secret for alternating users, nothing for a single user.
+func (s *Session) masterARN(env *Env) string {
+	if s.Choices().Strategy == rotation.AlternatingUsers {
+		return env.AdminSecretARN
 	}
-	return v
+	return ""
 }
 
-func (v appSecretValue) json() string {
-	b, _ := json.Marshal(v) // a struct of strings and an int cannot fail
-	return string(b)
+// secretJSON is the value as the commands and facts show it: the password
+// read from GetRandomPassword by the shell (jq fills it in).
+func secretJQ(env *Env, masterARN string) string {
+	fields := []string{`engine:"mysql"`, fmt.Sprintf("host:%q", env.DBHost), fmt.Sprintf("port:%d", env.DBPort),
+		fmt.Sprintf("username:%q", AppUser), "password:$pw", fmt.Sprintf("dbname:%q", env.DBName)}
+	if masterARN != "" {
+		fields = append(fields, fmt.Sprintf("masterarn:%q", masterARN))
+	}
+	return "{" + strings.Join(fields, ",") + "}"
 }
 
 func storeSecretStep() Step {
 	return Step{ID: StoreSecret, Title: titleStoreSecret, Action: actionStoreSecret, explain: explainStoreSecret,
-		commands: func(s *Session, reveal bool) []Command {
-			v := s.secretValue(mask(s.appPassword(), reveal))
-			name := DefaultSecretName
-			if env := s.Env(); env != nil {
-				name = env.SecretName
+		commands: func(s *Session) []Command {
+			env := s.Env()
+			if env == nil {
+				return nil
 			}
-			return []Command{{Tool: "aws", Note: "store appuser's credentials", Text: awsCmd(s, "create-secret",
-				"--name", name, "--description", shellQuote("appuser for the rotation tutorial"), "--secret-string", shellQuote(v.json()))}}
+			value := `"$(jq -cn --arg pw "` + randomPasswordCmd(env) + `" ` + shellQuote(secretJQ(env, s.masterARN(env))) + `)"`
+			alter := doubleQuoted("ALTER USER "+sqlUser(AppUser)+" IDENTIFIED BY '", passwordOf(env, env.SecretName, ""), "';")
+			return []Command{
+				{Tool: "aws", Note: "store appuser's credentials, with a new random password", Text: awsCmd(env, "secretsmanager", "create-secret",
+					"--name", shellQuote(env.SecretName), "--description", shellQuote("appuser for the rotation tutorial"), "--secret-string", value)},
+				{Tool: "mysql", Note: "as admin: give appuser the password the secret now holds", Text: mysqlAs(env, env.AdminSecretARN, "", alter)},
+				{Tool: "aws", Note: "see the secret, its versions and labels", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shellQuote(env.SecretName))},
+			}
 		},
-		run: runStoreSecret}
+		run:  runStoreSecret,
+		look: lookStoreSecret}
+}
+
+// shapeProblems lists what the AWSCURRENT value lacks or gets wrong for the
+// rotation function of the chosen strategy.
+func (s *Session) shapeProblems(env *Env, v rotation.Secret) []string {
+	var out []string
+	need := []string{"engine", "host", "username", "password", "dbname"}
+	if s.Choices().Strategy == rotation.AlternatingUsers {
+		need = append(need, "masterarn")
+	}
+	for _, k := range v.Missing(need...) {
+		out = append(out, "no "+k)
+	}
+	if v.Host != "" && (v.Host != env.DBHost || v.Port != env.DBPort) {
+		out = append(out, fmt.Sprintf("host %s:%d, not %s:%d", v.Host, v.Port, env.DBHost, env.DBPort))
+	}
+	if v.MasterARN != "" && v.MasterARN != env.AdminSecretARN {
+		out = append(out, "masterarn names another admin secret")
+	}
+	return out
 }
 
 func runStoreSecret(ctx context.Context, s *Session) (Result, error) {
@@ -151,65 +243,170 @@ func runStoreSecret(ctx context.Context, s *Session) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	pw := s.appPassword()
-	var facts []Fact
-	if pw == "" {
-		// The password lives only in memory; after a quit, make a new one so
-		// the secret and the database agree.
-		if pw, err = randomPassword(ctx, env); err != nil {
-			return Result{}, err
-		}
-		if err := dbclient.SetPassword(ctx, db, AppUser, pw); err != nil {
-			return Result{}, failFix("set a new password for "+AppUser, fixNoPassword, err)
-		}
-		s.setAppPassword(pw)
-		facts = append(facts, Fact{"Note", "the earlier password was not kept; " + AppUser + " got a new one"})
-	}
-	value := s.secretValue(pw)
-	arn, version, err := putAppSecret(ctx, env, value.json())
+	desc, err := describeApp(ctx, env)
 	if err != nil {
 		return Result{}, err
 	}
-	s.setExtra("secret_arn", arn)
-	shown := value
-	shown.Password = masked
-	facts = append([]Fact{
-		{"ARN", arn},
-		{"Version", version},
-		{"Stages", "AWSCURRENT"},
-		{"Value", shown.json()},
-	}, facts...)
-	return Result{Summary: "stored " + env.SecretName + " (version " + short(version) + " is AWSCURRENT)", Facts: facts}, nil
+	var notes []Fact
+	if desc != nil && desc.DeletedDate != nil {
+		if _, err := env.Secrets.RestoreSecret(ctx, &sm.RestoreSecretInput{SecretId: aws.String(env.SecretName)}); err != nil {
+			return Result{}, fail("restore "+env.SecretName+", scheduled for deletion", err)
+		}
+		notes = append(notes, Fact{Label: "Note", Value: "it was scheduled for deletion: restored"})
+	}
+	if desc == nil {
+		if err := s.createAppSecret(ctx, env, db, &notes); err != nil {
+			return Result{}, err
+		}
+	} else if err := s.repairAppSecret(ctx, env, db, &notes); err != nil {
+		return Result{}, err
+	}
+	r, err := lookStoreSecret(ctx, s)
+	if err != nil {
+		return Result{}, err
+	}
+	r.Facts = append(r.Facts, notes...)
+	return r, nil
 }
 
-// putAppSecret creates the secret, or, when it exists already (a re-run),
-// restores it if it was scheduled for deletion and stores a new version.
-func putAppSecret(ctx context.Context, env *Env, value string) (arn, version string, err error) {
-	out, err := env.Secrets.CreateSecret(ctx, &sm.CreateSecretInput{
-		Name: aws.String(env.SecretName), SecretString: aws.String(value),
-		Description: aws.String("appuser for the rotation tutorial"),
-	})
-	if err == nil {
-		return aws.ToString(out.ARN), aws.ToString(out.VersionId), nil
-	}
-	var exists *types.ResourceExistsException
-	if !errors.As(err, &exists) {
-		return "", "", fail("create the secret "+env.SecretName, err)
-	}
-	desc, err := env.Secrets.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String(env.SecretName)})
+// createAppSecret stores appuser with a password that logs in: this run's,
+// or a new one given to the user first.
+func (s *Session) createAppSecret(ctx context.Context, env *Env, db dbclient.Queryer, notes *[]Fact) error {
+	exists, err := dbclient.UserExists(ctx, db, AppUser)
 	if err != nil {
-		return "", "", fail("describe the existing secret "+env.SecretName, err)
+		return fail("look for "+AppUser+" in mysql.user", err)
 	}
-	if desc.DeletedDate != nil {
-		if _, err := env.Secrets.RestoreSecret(ctx, &sm.RestoreSecretInput{SecretId: aws.String(env.SecretName)}); err != nil {
-			return "", "", fail("restore "+env.SecretName+", scheduled for deletion", err)
+	if !exists {
+		return failFix("store the secret", fixCreateUserFirst, errors.New(AppUser+" does not exist in the database"))
+	}
+	pw := s.appPassword()
+	if pw == "" || s.loginAs(ctx, env, AppUser, pw) != nil {
+		// No secret exists, so no client holds appuser's password: a new one breaks nothing.
+		if pw, err = randomPassword(ctx, env); err != nil {
+			return err
+		}
+		if err := dbclient.SetPassword(ctx, db, AppUser, pw); err != nil {
+			return failFix("set a new password for "+AppUser, fixClone, err)
+		}
+		s.setAppPassword(pw)
+		*notes = append(*notes, Fact{Label: "Note", Value: AppUser + "'s password was not known to this run: it got a new one, the one stored"})
+	}
+	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, AppUser, pw, s.masterARN(env)).JSON()
+	if err != nil {
+		return fail("encode the secret", err)
+	}
+	_, err = env.Secrets.CreateSecret(ctx, &sm.CreateSecretInput{Name: aws.String(env.SecretName), SecretString: aws.String(value),
+		Description: aws.String("appuser for the rotation tutorial")})
+	if err != nil {
+		return fail("create the secret "+env.SecretName, err)
+	}
+	return nil
+}
+
+// repairAppSecret leaves a secret that works as it is. It makes the user
+// the current version names log in with its password (creating the user if
+// it is gone), and stores a corrected value, same credentials, when a key the
+// rotation function reads is missing or wrong. A rotation left unfinished is
+// reported instead: storing over it would strand its label.
+func (s *Session) repairAppSecret(ctx context.Context, env *Env, db dbclient.Queryer, notes *[]Fact) error {
+	if err := s.unfinished(ctx, env); err != nil {
+		return err
+	}
+	cur, version, err := readSecret(ctx, env, env.SecretName, rotation.StageCurrent, "")
+	if err != nil {
+		return fail("read the AWSCURRENT version of "+env.SecretName, err)
+	}
+	if cur.Username == "" || cur.Password == "" {
+		return failFix("read the AWSCURRENT version of "+env.SecretName, "Delete the secret (the clean-up step) and store it again.",
+			errors.New("it has no username or password"))
+	}
+	if err := s.loginAs(ctx, env, cur.Username, cur.Password); err != nil {
+		exists, xerr := dbclient.UserExists(ctx, db, cur.Username)
+		switch {
+		case xerr != nil:
+			return fail("look for "+cur.Username+" in mysql.user", xerr)
+		case exists:
+			// Clients holding AWSCURRENT fail now; the secret's password makes them work.
+			if err := dbclient.SetPassword(ctx, db, cur.Username, cur.Password); err != nil {
+				return failFix("give "+cur.Username+" the secret's password", fixClone, err)
+			}
+			*notes = append(*notes, Fact{Label: "Note", Value: cur.Username + " did not log in with the secret's password: it was given that password"})
+		default:
+			if err := dbclient.CreateUser(ctx, db, cur.Username, cur.Password); err != nil {
+				return failFix("create "+cur.Username+" with the secret's password", fixClone, err)
+			}
+			if err := dbclient.GrantSelect(ctx, db, env.DBName, cur.Username); err != nil {
+				return failFix("grant SELECT to "+cur.Username, fixClone, err)
+			}
+			*notes = append(*notes, Fact{Label: "Note", Value: cur.Username + " was missing: created with the secret's password"})
 		}
 	}
-	put, err := env.Secrets.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: aws.String(env.SecretName), SecretString: aws.String(value)})
-	if err != nil {
-		return "", "", fail("store a new version of "+env.SecretName, err)
+	problems := s.shapeProblems(env, cur)
+	if len(problems) == 0 {
+		*notes = append(*notes, Fact{Label: "Note", Value: "already stored and working: version " + short(version) + " left as it is"})
+		return nil
 	}
-	return aws.ToString(put.ARN), aws.ToString(put.VersionId), nil
+	// AWSPENDING left on the current version by the last rotation would stay
+	// behind on it when AWSCURRENT moves: take it off first.
+	if d, err := describeApp(ctx, env); err == nil && versionWith(d, rotation.StagePending) == version {
+		if _, err := env.Secrets.UpdateSecretVersionStage(ctx, &sm.UpdateSecretVersionStageInput{SecretId: aws.String(env.SecretName),
+			VersionStage: aws.String(rotation.StagePending), RemoveFromVersionId: aws.String(version)}); err != nil {
+			return fail("take AWSPENDING off version "+short(version)+" before storing a new one", err)
+		}
+	}
+	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, cur.Username, cur.Password, s.masterARN(env)).JSON()
+	if err != nil {
+		return fail("encode the secret", err)
+	}
+	if _, err := env.Secrets.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: aws.String(env.SecretName), SecretString: aws.String(value)}); err != nil {
+		return fail("store a corrected version of "+env.SecretName, err)
+	}
+	*notes = append(*notes, Fact{Label: "Note", Value: "stored a corrected value (" + strings.Join(problems, ", ") + "), same user and password"})
+	return nil
+}
+
+func lookStoreSecret(ctx context.Context, s *Session) (Result, error) {
+	env, err := s.requireEnv()
+	if err != nil {
+		return Result{}, err
+	}
+	desc, err := describeApp(ctx, env)
+	if err != nil {
+		return Result{}, err
+	}
+	if desc == nil {
+		return Result{Summary: env.SecretName + " is not stored yet"}, nil
+	}
+	if desc.DeletedDate != nil {
+		return Result{Summary: env.SecretName + " is scheduled for deletion on " + localTime(*desc.DeletedDate) + "; running this step restores it"}, nil
+	}
+	cur, version, err := readSecret(ctx, env, env.SecretName, rotation.StageCurrent, "")
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return Result{Summary: env.SecretName + " has no AWSCURRENT value"}, nil
+	}
+	if err != nil {
+		return Result{}, fail("read the AWSCURRENT version of "+env.SecretName, err)
+	}
+	shown := cur
+	shown.Password = masked
+	js, _ := shown.JSON()
+	r := Result{Holds: true, Summary: fmt.Sprintf("%s is stored: version %s is AWSCURRENT, user %s", env.SecretName, short(version), cur.Username),
+		Facts: []Fact{
+			{Label: "ARN", Value: aws.ToString(desc.ARN)},
+			{Label: "Version", Value: version},
+			{Label: "Labels", Value: strings.Join(desc.VersionIdsToStages[version], " ")},
+			{Label: "Value", Value: js},
+			{Label: "Password", Value: cur.Password, Secret: true},
+		}}
+	if p := s.shapeProblems(env, cur); len(p) > 0 {
+		r.Holds = false
+		r.Summary = env.SecretName + " is stored but rotation cannot use it: " + strings.Join(p, ", ")
+	}
+	if u, err := rotation.FindUnfinished(ctx, env.Secrets, env.SecretName); err == nil && u != nil {
+		r.Unfinished = u
+	}
+	return r, nil
 }
 
 // short is the first 8 characters of a version id: enough to tell versions
@@ -221,34 +418,43 @@ func short(id string) string {
 	return id
 }
 
+const masked = "••••••••"
+
 func validateStep() Step {
 	return Step{ID: Validate, Title: titleValidate, Action: actionValidate, explain: explainValidate,
-		commands: func(s *Session, reveal bool) []Command {
+		commands: func(s *Session) []Command {
+			env := s.Env()
+			if env == nil {
+				return nil
+			}
 			return []Command{
-				{Tool: "aws", Note: "read the secret as an application would", Text: awsCmd(s, "get-secret-value", "--secret-id", s.secretName())},
-				{Tool: "mysql", Note: "log in with it through the tunnel", Text: mysqlCmd(AppUser, "SELECT CURRENT_USER()")},
+				{Tool: "aws", Note: "read the secret as an application would", Text: awsCmd(env, "secretsmanager", "get-secret-value", "--secret-id", shellQuote(env.SecretName))},
+				{Tool: "mysql", Note: "log in with it through the tunnel", Text: mysqlAs(env, env.SecretName, "", shellQuote("SELECT CURRENT_USER()"))},
 			}
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
-			login, err := s.loginWith(ctx, "AWSCURRENT", "")
-			if err != nil {
-				return Result{}, err
+			r, err := lookValidate(ctx, s)
+			if err == nil && !r.Holds {
+				err = failFix("log in with the secret", fixLoginCurrent, errors.New(r.Summary))
 			}
-			if login.Err != nil {
-				return Result{}, fail("log in as "+login.Username+" with the secret's password", login.Err)
-			}
-			return Result{Summary: "the secret logs in: CURRENT_USER() is " + login.CurrentUser, Facts: []Fact{
-				{"Version", login.Version},
-				{"Username", login.Username},
-				{"CURRENT_USER()", login.CurrentUser},
-				{"Took", login.Took.Round(100_000).String()},
-			}}, nil
-		}}
+			return r, err
+		},
+		look: lookValidate}
 }
 
-func (s *Session) secretName() string {
-	if env := s.Env(); env != nil {
-		return env.SecretName
+func lookValidate(ctx context.Context, s *Session) (Result, error) {
+	login, err := s.loginWith(ctx, rotation.StageCurrent)
+	if err != nil {
+		return Result{}, err
 	}
-	return DefaultSecretName
+	if login.Err != nil {
+		return Result{Summary: fmt.Sprintf("the secret does not log in: %s (version %s) is refused: %s", login.Username, short(login.Version),
+			Explain(login.Err).Why)}, nil
+	}
+	return Result{Holds: true, Summary: "the secret logs in: CURRENT_USER() is " + login.CurrentUser, Facts: []Fact{
+		{Label: "Version", Value: login.Version},
+		{Label: "Username", Value: login.Username},
+		{Label: "CURRENT_USER()", Value: login.CurrentUser},
+		{Label: "Took", Value: login.Took.Round(100_000).String()},
+	}}, nil
 }

@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 )
 
 type cannedWorld struct {
@@ -27,18 +29,19 @@ func TestAllStepsHaveWords(t *testing.T) {
 		t.Fatalf("%d steps, want the eleven screens", len(all))
 	}
 	seen := map[ID]bool{}
-	for _, o := range []Options{{}, {Strategy: StrategySingle, Flavour: FlavourClassic}} {
-		o = o.withDefaults()
+	for _, st := range all {
+		if seen[st.ID] {
+			t.Fatalf("duplicate id %s", st.ID)
+		}
+		seen[st.ID] = true
+	}
+	for _, c := range []Choices{{rotation.AlternatingUsers, FlavourCurrent}, {rotation.SingleUser, FlavourClassic}} {
 		for _, st := range all {
-			if seen[st.ID] && o.Strategy == StrategyAlternating {
-				t.Fatalf("duplicate id %s", st.ID)
-			}
-			seen[st.ID] = true
 			if st.Title == "" || st.Action == "" || st.run == nil {
 				t.Errorf("%s: missing title, action or run", st.ID)
 			}
-			if n := strings.Count(st.Explain(o), ". "); n < 1 || n > 4 {
-				t.Errorf("%s: explanation should be two or three sentences, got %q", st.ID, st.Explain(o))
+			if n := strings.Count(st.Explain(c), ". "); n < 1 || n > 4 {
+				t.Errorf("%s: explanation should be two or three sentences, got %q", st.ID, st.Explain(c))
 			}
 		}
 	}
@@ -46,9 +49,7 @@ func TestAllStepsHaveWords(t *testing.T) {
 
 func TestProgressRoundTripIsPrivateAndAtomic(t *testing.T) {
 	dir := t.TempDir()
-	p := newProgress(Options{}.withDefaults())
-	p.Current = Validate
-	p.Done[Connect] = StepRecord{Result: Result{Summary: "logged in", Facts: []Fact{{"Host key", "SHA256:x"}}}}
+	p := Progress{Strategy: rotation.SingleUser, Flavour: FlavourClassic, Current: Validate, Done: []ID{Welcome, Connect}}
 	if err := SaveProgress(dir, p); err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +65,19 @@ func TestProgressRoundTripIsPrivateAndAtomic(t *testing.T) {
 		t.Fatalf("temp files left behind: %v", entries)
 	}
 	got, ok, err := LoadProgress(dir)
-	if err != nil || !ok || got.Current != Validate || got.Done[Connect].Result.Summary != "logged in" {
+	if err != nil || !ok || got.Current != Validate || !got.Ran(Connect) || got.Ran(CreateUser) || got.Strategy != rotation.SingleUser {
 		t.Fatalf("LoadProgress = %+v, %v, %v", got, ok, err)
+	}
+}
+
+// A version-1 file (results kept per step) still gives the learner their place.
+func TestProgressReadsTheOlderFile(t *testing.T) {
+	dir := t.TempDir()
+	v1 := `{"version":1,"strategy":"single","flavour":"classic","current":"validate","done":{"connect":{"result":{"summary":"x"}},"welcome":{}}}`
+	os.WriteFile(filepath.Join(dir, progressFile), []byte(v1), 0o600)
+	got, ok, err := LoadProgress(dir)
+	if err != nil || !ok || got.Current != Validate || got.Strategy != rotation.SingleUser || !got.Ran(Welcome) || !got.Ran(Connect) {
+		t.Fatalf("LoadProgress(v1) = %+v, %v, %v", got, ok, err)
 	}
 }
 
@@ -77,50 +89,94 @@ func TestDamagedProgressStartsOver(t *testing.T) {
 	}
 }
 
+// The bookmark survives a quit; a choice given when starting wins over the saved one, and
+// one not given keeps it.
 func TestSessionResumesAndResets(t *testing.T) {
 	dir := t.TempDir()
 	s, err := NewSession(cannedWorld{}, Options{StateDir: dir}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SetChoices(StrategySingle, FlavourClassic)
-	s.MarkDone(Welcome, Result{Summary: "chosen"})
+	s.SetChoices(Choices{rotation.SingleUser, FlavourClassic})
+	s.markRan(Welcome)
 	s.SetCurrent(CreateUser)
+	s.Close()
 
 	again, _ := NewSession(cannedWorld{}, Options{StateDir: dir}, false)
-	if p := again.Progress(); p.Current != CreateUser || again.Options().Strategy != StrategySingle {
-		t.Fatalf("resume: current %s, options %+v", p.Current, again.Options())
+	if p := again.Progress(); p.Current != CreateUser || again.Choices().Strategy != rotation.SingleUser || !p.Ran(Welcome) {
+		t.Fatalf("resume: %+v, choices %+v", p, again.Choices())
 	}
-	if _, ok := again.Record(Welcome); !ok {
-		t.Fatal("a done step lost its result")
+	again.Close()
+	given, _ := NewSession(cannedWorld{}, Options{StateDir: dir, Strategy: rotation.AlternatingUsers}, false)
+	if c := given.Choices(); c.Strategy != rotation.AlternatingUsers || c.Flavour != FlavourClassic {
+		t.Fatalf("a strategy given must win and the tutorial not given stay: %+v", c)
 	}
+	given.Close()
 	fresh, _ := NewSession(cannedWorld{}, Options{StateDir: dir}, true)
+	defer fresh.Close()
 	if p := fresh.Progress(); p.Current != Welcome || len(p.Done) != 0 {
 		t.Fatalf("reset kept progress: %+v", p)
 	}
 }
 
-func TestCommandsMaskSecretsUnlessRevealed(t *testing.T) {
+// Saving runs off the caller's goroutine and never races with changes made meanwhile
+// (go test -race checks the second part).
+func TestProgressSavesConcurrentChanges(t *testing.T) {
+	dir := t.TempDir()
+	s, err := NewSession(cannedWorld{}, Options{StateDir: dir}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.SetCurrent(All()[i%len(All())].ID)
+			s.markRan(All()[i%len(All())].ID)
+			_ = s.Progress()
+		}()
+	}
+	wg.Wait()
+	s.SetCurrent(Troubleshoot)
+	s.Close() // writes what is not yet written
+	got, ok, err := LoadProgress(dir)
+	if err != nil || !ok || got.Current != Troubleshoot || len(got.Done) != len(All()) {
+		t.Fatalf("after concurrent changes: %+v, %v, %v", got, ok, err)
+	}
+}
+
+// Every command shown carries what it needs to run in a new shell: the sandbox's
+// credentials (one export line, first), the endpoint, and secrets read with
+// $(aws … get-secret-value …), never pasted in or masked.
+func TestCommandsRunInANewShell(t *testing.T) {
 	s, _ := NewSession(cannedWorld{}, Options{}, true)
+	defer s.Close()
 	s.env = &Env{Kind: KindSandbox, Region: "us-east-1", SecretsEndpoint: "http://127.0.0.1:1", DBHost: "db.internal", DBPort: 3306, DBName: "tutorial",
-		SecretName: DefaultSecretName, AdminSecretARN: "arn:admin", SSH: dbclient.SSHConfig{Addr: "127.0.0.1:2222", User: "ec2-user", KeyFile: "/k"}}
+		AccessKeyID: "AKIDSANDBOX", SecretAccessKey: "sandbox-key", SecretName: DefaultSecretName, AdminSecretARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-1",
+		SSH: dbclient.SSHConfig{Addr: "127.0.0.1:2222", User: "ec2-user", KeyFile: "/k", KnownHostsFile: "/kh"}}
 	s.setAppPassword("Sup3r-s3cret%pw")
-	for _, id := range []ID{CreateUser, StoreSecret} {
-		st, _ := ByID(id)
-		hidden := joinCommands(st.Commands(s, false))
-		if strings.Contains(hidden, "Sup3r") || !strings.Contains(hidden, masked) {
-			t.Errorf("%s: masked commands show the password:\n%s", id, hidden)
+	for _, st := range All() {
+		cmds := st.Commands(s, nil)
+		all := joinCommands(cmds)
+		if strings.Contains(all, "Sup3r") || strings.Contains(all, masked) || strings.Contains(all, "<") {
+			t.Errorf("%s: a command holds a secret, a mask or a placeholder:\n%s", st.ID, all)
 		}
-		if shown := joinCommands(st.Commands(s, true)); !strings.Contains(shown, "Sup3r-s3cret%pw") {
-			t.Errorf("%s: revealed commands hide the password:\n%s", id, shown)
-		}
-		if !strings.Contains(hidden, "--endpoint-url http://127.0.0.1:1") {
-			t.Errorf("%s: sandbox commands lack --endpoint-url:\n%s", id, hidden)
+		for i, c := range cmds {
+			if strings.Contains(c.Text, "aws ") && (c.Needs != cmds[0].Text || !strings.HasPrefix(cmds[0].Text, "export AWS_ACCESS_KEY_ID=AKIDSANDBOX ")) {
+				t.Errorf("%s: command %d does not come after the credentials line:\n%s", st.ID, i, all)
+			}
+			if strings.Contains(c.Text, "aws secretsmanager") && !strings.Contains(c.Text, "--endpoint-url http://127.0.0.1:1") {
+				t.Errorf("%s: sandbox command lacks --endpoint-url:\n%s", st.ID, c.Text)
+			}
+			if strings.Contains(c.Text, " 3306:") || strings.Contains(c.Text, "-P 3306") {
+				t.Errorf("%s: the tunnel uses 3306, which a local MySQL takes:\n%s", st.ID, c.Text)
+			}
 		}
 	}
 	st, _ := ByID(Connect)
-	wb := joinCommands(st.Commands(s, false))
-	for _, want := range []string{"Standard TCP/IP over SSH", "SSH Hostname", "127.0.0.1:2222", "MySQL Hostname", "db.internal", "ssh -i /k"} {
+	wb := joinCommands(st.Commands(s, nil))
+	for _, want := range []string{"Standard TCP/IP over SSH", "SSH Hostname", "127.0.0.1:2222", "MySQL Hostname", "db.internal", "-i /k", "13306:db.internal:3306"} {
 		if !strings.Contains(wb, want) {
 			t.Errorf("connect commands lack %q:\n%s", want, wb)
 		}
@@ -150,7 +206,7 @@ func TestExplainUsesTypedErrors(t *testing.T) {
 func TestHeadlessRefusesRealAccountWithoutYes(t *testing.T) {
 	var out bytes.Buffer
 	w := cannedWorld{env: &Env{Kind: KindAWS, Region: "eu-west-1"}}
-	err := RunHeadless(context.Background(), w, HeadlessOptions{Out: &out, JSON: true, StateDir: t.TempDir()})
+	err := RunHeadless(context.Background(), w, HeadlessOptions{Out: &out, JSON: true, Session: Options{StateDir: t.TempDir()}})
 	if !errors.Is(err, ErrNeedYes) {
 		t.Fatalf("err = %v, want ErrNeedYes", err)
 	}
@@ -165,7 +221,7 @@ func TestHeadlessRefusesRealAccountWithoutYes(t *testing.T) {
 func TestHeadlessReportsAFailedStep(t *testing.T) {
 	var out bytes.Buffer
 	w := cannedWorld{err: errors.New("no sandbox today")}
-	err := RunHeadless(context.Background(), w, HeadlessOptions{Out: &out, StateDir: t.TempDir()})
+	err := RunHeadless(context.Background(), w, HeadlessOptions{Out: &out, Session: Options{StateDir: t.TempDir()}})
 	if err == nil || !strings.Contains(out.String(), "FAIL environment") || !strings.Contains(out.String(), "no sandbox today") {
 		t.Fatalf("err = %v, out:\n%s", err, out.String())
 	}

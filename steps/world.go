@@ -1,13 +1,13 @@
 // Package steps is the tutorial as data and actions: every step has an id, a
 // title, a short explanation, the equivalent commands built from live values,
-// and an action. It has no UI: the walkthrough (tui/) and the headless runner
+// an action, and a look at the world that says whether the step's effect
+// holds now. It has no UI: the walkthrough (tui/) and the headless runner
 // (RunHeadless) both drive it.
 package steps
 
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -23,18 +23,26 @@ const (
 
 // Env is everything the steps need to know about the world they act on. The
 // sandbox and a real account fill it the same way; steps never know which
-// one they talk to beyond Kind (used only for wording).
+// one they talk to beyond Kind (used for wording and for the commands shown).
 type Env struct {
 	Kind            string // KindSandbox or KindAWS
 	Region          string
 	Secrets         *secretsmanager.Client // SDK client: the sandbox endpoint or AWS
 	SecretsEndpoint string                 // shown in the equivalent aws CLI commands as --endpoint-url; "" on AWS
-	SSH             dbclient.SSHConfig     // the bastion
-	DBHost          string                 // the database as the bastion resolves it
-	DBPort          int
-	DBName          string // "tutorial"
-	DBInstance      string // "secretsmanagertutorial"
-	AdminSecretARN  string
+	// AccessKeyID and SecretAccessKey are the sandbox's credentials, which
+	// the commands shown carry so that they run in a new shell; "" on AWS,
+	// where the learner's own credential chain applies.
+	AccessKeyID, SecretAccessKey string
+	// Profile is the AWS profile given (--profile), repeated in the
+	// commands shown; "" when none was.
+	Profile    string
+	SSH        dbclient.SSHConfig // the bastion
+	DBHost     string             // the database as the bastion resolves it
+	DBPort     int
+	DBName     string // "tutorial"
+	DBInstance string // "secretsmanagertutorial"
+	// AdminSecretARN is the admin secret, RDS-managed in the tutorial.
+	AdminSecretARN string
 	// DBCA verifies the database's TLS certificate (RDS's CA bundle); nil
 	// leaves it unverified. Whether a login uses TLS is its secret's ssl key.
 	DBCA *dbclient.CABundle
@@ -54,9 +62,24 @@ type Env struct {
 	// WaitRotations returns when the endpoint has no rotation running (the
 	// sandbox); nil means poll DescribeSecret (AWS).
 	WaitRotations func(ctx context.Context) error
-	// RotateDue asks the endpoint to run the rotations that are due (the
-	// sandbox's clock); nil on AWS.
-	RotateDue func(ctx context.Context) error
+	// Identity returns who the credentials belong to (sts:GetCallerIdentity);
+	// nil where there is no STS (the sandbox, a custom endpoint).
+	Identity func(ctx context.Context) (string, error)
+	// Remembered names the settings that came from an earlier run rather
+	// than from flags or questions, to say so on screen.
+	Remembered []string
+}
+
+func (env *Env) defaults() {
+	if env.SecretName == "" {
+		env.SecretName = DefaultSecretName
+	}
+	if env.DBName == "" {
+		env.DBName = DefaultDBName
+	}
+	if env.DBPort == 0 {
+		env.DBPort = rotation.DefaultPort
+	}
 }
 
 // World is where the tutorial happens: the in-process sandbox or a real
@@ -68,27 +91,6 @@ type World interface {
 	// Close stops what Start started.
 	Close() error
 }
-
-// Check is one hop-by-hop check of the troubleshooting step.
-type Check struct {
-	Hop, Name string
-	OK        bool
-	Skipped   bool // not tried: an earlier hop failed, or it does not apply
-	Took      time.Duration
-	Detail    string // what was found; never a secret value
-	Fix       string // what to do, when it failed
-}
-
-// CheckRequest says what to check.
-type CheckRequest struct {
-	Env      *Env
-	SecretID string // the app secret, name or ARN
-	Strategy string // StrategyAlternating or StrategySingle
-}
-
-// Checker runs the troubleshooting checks. main.go plugs the doctor in;
-// BasicChecks is what the steps can do by themselves.
-type Checker func(ctx context.Context, req CheckRequest) []Check
 
 // Question is a setting a world needs, cannot discover and was not given:
 // real-AWS mode's bastion and key. It is put to the learner while the world

@@ -21,16 +21,15 @@ type Common struct {
 	Reveal  bool // show secret values instead of masking them
 	// FlashFor is how long a note stays in the help bar; tests shorten it.
 	FlashFor time.Duration
+	// BodyHeight is the rows the current screen's body has, between the
+	// header and the help bar; the body scrolls when it needs more.
+	BodyHeight int
 
 	// The world's start, which runs from the first frame on.
 	Stages   []string // what the world reported while starting
 	Started  bool
 	StartErr error
 }
-
-// bodyHeight is the height left for a screen between the header and the help
-// bar.
-func (c *Common) bodyHeight() int { return max(c.Height-3, 5) }
 
 // contentWidth is the width inside the app's padding.
 func (c *Common) contentWidth() int { return max(c.Width-2, 20) }

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 	"rotation-tutor/rotation/probe"
 	"rotation-tutor/steps"
 )
@@ -35,7 +36,7 @@ func fixtureLive() steps.Live {
 	}
 	clients[3].Behind = 1
 	return steps.Live{
-		At: t0, SecretName: "SecretsManagerTutorialAppuser", Enabled: true, Schedule: "rate(2 days), window 2h",
+		At: t0, SecretName: "SecretsManagerTutorialAppuser", Exists: true, Enabled: true, Schedule: "rate(2 days), window 2h",
 		Versions: []steps.VersionView{
 			{ID: "c0ffee0011223344", Stages: []string{"AWSCURRENT", "AWSPENDING"}, Username: "appuser"},
 			{ID: "b0ba0000aaaabbbb", Stages: []string{"AWSPREVIOUS"}, Username: "appuser_clone"},
@@ -68,7 +69,7 @@ func goldenEq(t *testing.T, s string) {
 func TestGoldenLive(t *testing.T) {
 	for _, size := range [][2]int{{78, 21}, {198, 57}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			goldenEq(t, renderLive(NewStyles(true), liveView{live: fixtureLive(), have: true, strategy: steps.StrategyAlternating,
+			goldenEq(t, renderLive(NewStyles(true), liveView{live: fixtureLive(), have: true, strategy: rotation.AlternatingUsers,
 				logins: fixtureSpark(), failures: make([]int, 60), explain: "A rotation is four calls."}, size[0], size[1]))
 		})
 	}
@@ -102,14 +103,14 @@ func TestGoldenDiagram(t *testing.T) {
 func TestGoldenProblem(t *testing.T) {
 	p := steps.Explain(&steps.Failure{Action: "open the SSH tunnel through 127.0.0.1:2222", Fix: "Check the bastion address and key.",
 		Err: errors.New("connection refused")})
-	goldenEq(t, renderProblem(NewStyles(true), p, 78))
+	goldenEq(t, renderProblem(NewStyles(true), p, "enter: try again · b: back", 78))
 }
 
 func TestGoldenResult(t *testing.T) {
 	r := steps.Result{Summary: "appuser can log in and read tutorial", Took: 12 * time.Millisecond,
-		Facts: []steps.Fact{{Label: "Password", Value: "32 random characters"}, {Label: "Grant", Value: "GRANT SELECT ON `tutorial`.* TO `appuser`@`%`"}},
-		SQL:   []string{"CREATE USER 'appuser'@'%' IDENTIFIED BY '••••••••';", "GRANT SELECT ON `tutorial`.* TO 'appuser'@'%';"}}
-	goldenEq(t, renderResult(NewStyles(true), r, false, 78))
+		Holds: true, Facts: []steps.Fact{{Label: "Password", Value: "s3cr3t", Secret: true}, {Label: "Grant", Value: "GRANT SELECT ON `tutorial`.* TO `appuser`@`%`"}},
+		SQL: []string{"CREATE USER 'appuser'@'%' IDENTIFIED BY '…';", "GRANT SELECT ON `tutorial`.* TO 'appuser'@'%';"}}
+	goldenEq(t, renderResult(NewStyles(true), r, false, false, 78))
 }
 
 func TestSparkline(t *testing.T) {
@@ -124,6 +125,7 @@ func TestSparkline(t *testing.T) {
 // A frame of the live screen, the busiest one, at both sizes.
 func benchmarkFrame(b *testing.B, w, h int) {
 	m := newTestModel(&testing.T{}, failingWorld(), w, h)
+	m.render() // sizes the body
 	live := m.screens[steps.Index(steps.Watch)].(*liveScreen)
 	live.live, live.have, live.logins, live.failures = fixtureLive(), true, fixtureSpark(), fixtureSpark()
 	m.cur = steps.Index(steps.Watch)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/crypto/ssh"
 
@@ -56,26 +57,41 @@ func (w askingWorld) Start(ctx context.Context, progress func(string)) (*steps.E
 	return env, nil
 }
 
-// answerHostKey settles the open question, if any, and closes it.
-func (m *model) answerHostKey(trust bool) tea.Cmd {
-	q := m.question
-	if q == nil {
-		return nil
-	}
-	m.question = nil
-	q.reply <- trust // buffered: never blocks
-	if trust {
-		return flashCmd("trusted " + q.fingerprint + " and recorded it in " + q.file)
-	}
-	return flashCmd("not trusted: the connection was refused")
+// hostKeyPopup is the question about an unknown bastion.
+type hostKeyPopup struct {
+	keys KeyMap
+	q    hostKeyQuestionMsg
 }
 
-// renderHostKeyQuestion is the question, in place of the screen's body.
-func renderHostKeyQuestion(st *Styles, q *hostKeyQuestionMsg, width int) string {
+// key answers: y trusts, n (or esc) refuses, ctrl+c refuses and quits.
+func (p *hostKeyPopup) key(msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	switch {
+	case key.Matches(msg, p.keys.Yes):
+		p.q.reply <- true // buffered: never blocks
+		return true, flashCmd("trusted " + p.q.fingerprint + " and recorded it in " + p.q.file)
+	case key.Matches(msg, p.keys.No):
+		p.q.reply <- false
+		return true, flashCmd("not trusted: the connection was refused")
+	case msg.String() == "ctrl+c":
+		p.q.reply <- false
+		return true, tea.Quit
+	}
+	return false, nil
+}
+
+// view is the question, in place of the screen's body.
+func (p *hostKeyPopup) view(st *Styles, width int) string {
+	q := p.q
 	return st.Warn.Render("Unknown bastion") + "\n\n" +
 		wrap(fmt.Sprintf("%s is not in %s, so there is no way yet to tell it from an impostor.", q.host, q.file), width) + "\n\n" +
 		st.Label.Render("It presents ") + q.keyType + " " + st.OK.Render(q.fingerprint) + "\n\n" +
 		wrap("Compare that fingerprint with the instance's own (EC2 console: Actions → Monitor and troubleshoot → Get system log; "+
-			"or ask the bastion's owner). Trust it only if they match: it will be recorded, and a different key refused from then on.", width) + "\n\n" +
-		st.Code.Render("y") + " trust and record   " + st.Code.Render("n") + " refuse"
+			"or ask the bastion's owner). Trust it only if they match: it will be recorded, and a different key refused from then on. "+
+			"Take your time: nothing is waiting on a deadline while you decide.", width)
 }
+
+func (p *hostKeyPopup) ShortHelp() []key.Binding {
+	return []key.Binding{with(p.keys.Yes, "y", "trust and record"), with(p.keys.No, "n", "refuse"), with(p.keys.Quit, "ctrl+c", "quit")}
+}
+
+func (p *hostKeyPopup) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }

@@ -24,7 +24,7 @@ func TestHostKeyQuestionIsAnsweredByTheLearner(t *testing.T) {
 		m.update(hostKeyQuestionMsg{host: "[203.0.113.10]:22", keyType: "ssh-ed25519", fingerprint: "SHA256:abcdef", file: "/home/me/.ssh/known_hosts", reply: reply})
 		requireContains(t, m, "Unknown bastion", "SHA256:abcdef", "y trust and record")
 		press(t, m, "q") // other keys wait for the answer: q does not quit here
-		if m.question == nil {
+		if m.popup == nil {
 			t.Fatal("a key other than y or n dismissed the question")
 		}
 		press(t, m, tc.key)
@@ -99,7 +99,8 @@ func TestCleanupInARealAccountAsksFirst(t *testing.T) {
 	}
 
 	press(t, m, "enter")
-	m.update(tea.KeyPressMsg{Code: 'y', Text: "y"}) // not settled: the fake world has no account behind it
+	yes := m.update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	m.update(yes()) // not settled: the fake world has no account behind it
 	if cleanup.state != stateRunning {
 		t.Fatalf("y must run the clean-up (state %v)", cleanup.state)
 	}

@@ -2,11 +2,14 @@ package tui
 
 import "charm.land/bubbles/v2/key"
 
-// KeyMap is every key the walkthrough answers to. Screens pick the ones
-// they use for their help.
+// KeyMap is every key the walkthrough answers to. Screens and pop-ups pick
+// the ones they use for their help, so the help bar names only keys that are
+// bound where it shows.
 type KeyMap struct {
 	Enter, Back, Rotate, Strategy, Reveal, Copy, NextCmd, Help, Quit key.Binding
-	Up, Down, Toggle, Rerun, Restore                                 key.Binding
+	Up, Down, Toggle, Rerun, Restore, Finish, Cancel                 key.Binding
+	Scroll, PageUp, PageDown                                         key.Binding
+	Yes, No                                                          key.Binding
 }
 
 // DefaultKeyMap is the walkthrough's keys.
@@ -28,5 +31,18 @@ func DefaultKeyMap() KeyMap {
 		Down:     key.NewBinding(key.WithKeys("down", "j")),
 		Toggle:   key.NewBinding(key.WithKeys("left", "right", "h", "l", "space"), key.WithHelp("←/→", "change")),
 		Restore:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "restore secret")),
+		Finish:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "finish rotation")),
+		Cancel:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel rotation")),
+		Scroll:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup/pgdn", "page")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown")),
+		Yes:      key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:       key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
 	}
+}
+
+// with returns b with other help words: the same keys, named for what they
+// do where they show.
+func with(b key.Binding, keys, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(keys, desc))
 }

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
@@ -18,7 +19,7 @@ func TestWelcomeShowsChoices(t *testing.T) {
 func TestWelcomeTogglesStrategy(t *testing.T) {
 	m := newTestModel(t, failingWorld(), 80, 24)
 	press(t, m, "right")
-	if got := m.screens[0].(*welcomeScreen).strategy; got != steps.StrategySingle {
+	if got := m.screens[0].(*welcomeScreen).strategy; got != rotation.SingleUser {
 		t.Fatalf("strategy = %q after →, want single", got)
 	}
 	press(t, m, "down")
@@ -27,7 +28,7 @@ func TestWelcomeTogglesStrategy(t *testing.T) {
 		t.Fatalf("flavour = %q, want classic", got)
 	}
 	press(t, m, "enter")
-	if o := m.common.Session.Options(); o.Strategy != steps.StrategySingle || o.Flavour != steps.FlavourClassic {
+	if o := m.common.Session.Choices(); o.Strategy != rotation.SingleUser || o.Flavour != steps.FlavourClassic {
 		t.Fatalf("session options = %+v", o)
 	}
 }
@@ -44,7 +45,7 @@ func TestWorldFailureShowsProblemAndRetries(t *testing.T) {
 	settle(t, m, m.Init())
 	press(t, m, "enter") // welcome → environment
 	press(t, m, "enter") // run: the world fails
-	requireContains(t, m, "Start the environment", "why", "refused the connection", "fix", "enter tries again")
+	requireContains(t, m, "Start the environment", "why", "refused the connection", "fix", "enter: try again")
 	w.err = nil
 	w.env = &steps.Env{Kind: steps.KindSandbox, Region: "us-east-1", DBHost: "db.internal", DBPort: 3306}
 	press(t, m, "enter") // retry

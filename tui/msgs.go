@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
@@ -28,6 +29,24 @@ type stepDoneMsg struct {
 	id     steps.ID
 	result steps.Result
 }
+
+// lookedMsg carries what the world shows for a step now.
+type lookedMsg struct {
+	id     steps.ID
+	gen    int // tells the answer to the latest look from an older one
+	result steps.Result
+	err    error
+}
+
+// recoveredMsg ends a finish or a cancel of a rotation left unfinished.
+type recoveredMsg struct {
+	from    steps.ID // the screen that asked
+	summary string
+	err     error
+}
+
+// quitNowMsg ends the wait for a rotation to finish before quitting.
+type quitNowMsg struct{}
 
 // stepFailedMsg carries a step's failure; result may hold partial output
 // (the troubleshooting checks).
@@ -162,10 +181,34 @@ func observeCmd(ctx context.Context, s *steps.Session, gen int) tea.Cmd {
 }
 
 // rotateCmd rotates once with the strategy.
-func rotateCmd(ctx context.Context, s *steps.Session, strategy string) tea.Cmd {
+func rotateCmd(ctx context.Context, s *steps.Session, strategy rotation.Strategy) tea.Cmd {
 	return safe(func() tea.Msg {
-		r, err := s.Rotate(ctx, strategy, nil, nil)
+		r, err := s.Rotate(ctx, strategy, nil)
 		return rotatedMsg{rotation: r, err: err}
+	})
+}
+
+// lookCmd reads what the world shows for a step.
+func lookCmd(ctx context.Context, s *steps.Session, st steps.Step, gen int) tea.Cmd {
+	return safe(func() tea.Msg {
+		r, err := st.Look(ctx, s)
+		return lookedMsg{id: st.ID, gen: gen, result: r, err: err}
+	})
+}
+
+// finishCmd finishes the rotation left unfinished; cancelCmd takes its
+// label off.
+func finishCmd(ctx context.Context, s *steps.Session, from steps.ID) tea.Cmd {
+	return safe(func() tea.Msg {
+		r, err := s.FinishRotation(ctx)
+		return recoveredMsg{from: from, summary: "finished: version " + shortID(r.Version) + " is AWSCURRENT (" + r.From + " → " + r.To + ")", err: err}
+	})
+}
+
+func cancelCmd(ctx context.Context, s *steps.Session, from steps.ID) tea.Cmd {
+	return safe(func() tea.Msg {
+		r, err := s.CancelRotation(ctx)
+		return recoveredMsg{from: from, summary: r.Summary, err: err}
 	})
 }
 

@@ -128,7 +128,9 @@ func walkToLive(tb testing.TB, send func(tea.Msg), f frames) {
 	f.waitFor(tb, "1/11")
 	for _, w := range walkToTheLiveScreen {
 		if w.result != "" {
-			send(keyPress("enter"))
+			if !w.shown {
+				send(keyPress("enter"))
+			}
 			f.waitFor(tb, w.result)
 		}
 		send(keyPress("enter"))
@@ -162,22 +164,28 @@ func TestProgramWalksToTheLiveScreenAndQuits(t *testing.T) {
 		t.Fatalf("a stack reached the screen:\n%s", frame)
 	}
 
+	// q while a rotation runs waits for it to finish, then quits.
+	release = w.Hold("finishSecret")
+	tm.Send(keyPress("r"))
+	m.frames.waitFor(t, "rotating with the alternating-users function")
 	tm.Send(keyPress("q"))
+	m.frames.waitFor(t, "finishing the rotation before quitting")
+	release()
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(observed)
 	if got := final.steps[final.cur].ID; got != steps.Watch {
 		t.Errorf("quit on %s, want the live screen", got)
 	}
-	if n := len(s.Rotations()); n < 2 {
-		t.Errorf("%d rotations recorded, want the step's and r's", n)
+	if n := len(s.Rotations()); n < 3 {
+		t.Errorf("%d rotations recorded, want the step's and two r's (the last one finished before the quit)", n)
 	}
 	if p := s.Progress(); p.Current != steps.Watch {
 		t.Errorf("progress says %s, want %s to resume at", p.Current, steps.Watch)
 	}
 }
 
-// ctrl+c while a rotation is held half-way ends the program at once; the
-// rotation's command is cancelled with the context, and closing the
-// session does not wait for the rotation.
+// ctrl+c while a rotation is held half-way waits for it, saying so; a second
+// ctrl+c ends the program at once: the rotation's command is cancelled with
+// the context, and closing the session does not wait for the rotation.
 func TestProgramQuitsDuringARotation(t *testing.T) {
 	w := testworld.New(t)
 	m, s, cancel := newProgramModel(t, w)
@@ -187,6 +195,8 @@ func TestProgramQuitsDuringARotation(t *testing.T) {
 	w.Hold("testSecret")
 	tm.Send(keyPress("r"))
 	m.frames.waitFor(t, "rotating with the")
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	m.frames.waitFor(t, "finishing the rotation before quitting")
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(20*time.Second))
 	cancel()

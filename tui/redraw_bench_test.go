@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"rotation-tutor/internal/testworld"
-	"rotation-tutor/steps"
+	"rotation-tutor/rotation"
 )
 
 // writeClock is a terminal that only remembers when it was last written to.
@@ -46,7 +46,7 @@ func BenchmarkKeypressToRedraw(b *testing.B) {
 	go func() {
 		defer close(rotating)
 		for ctx.Err() == nil {
-			_, _ = s.Rotate(ctx, steps.StrategyAlternating, nil, nil)
+			_, _ = s.Rotate(ctx, rotation.AlternatingUsers, nil)
 		}
 	}()
 	defer func() { stop(); <-rotating; cancel() }()

@@ -8,6 +8,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"rotation-tutor/doctor"
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
@@ -19,22 +21,12 @@ const (
 	markFail    = "✗"
 	markSkip    = "–"
 	markPending = "…"
+	markTodo    = "○" // not done yet
+	markChanged = "!" // done before, no longer holds
 )
 
 // wrap word-wraps s to width, breaking words longer than a line.
 func wrap(s string, width int) string { return ansi.Wrap(s, max(width, 10), "") }
-
-// clip keeps the first n lines of s.
-func clip(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	lines := strings.Split(s, "\n")
-	if len(lines) <= n {
-		return s
-	}
-	return strings.Join(lines[:n], "\n")
-}
 
 // truncate cuts each line of s to width cells.
 func truncate(s string, width int) string {
@@ -46,17 +38,19 @@ func truncate(s string, width int) string {
 }
 
 func renderHeader(st *Styles, idx, total int, title, badge string, width int) string {
-	left := st.Header.Title.Render("rotation-tutor") + " " + st.Header.Step.Render(fmt.Sprintf("%d/%d %s", idx+1, total, title))
+	step := st.Header.Step.Render(fmt.Sprintf("%d/%d %s", idx+1, total, title))
 	right := st.Header.Badge.Render(badge)
-	gap := width - lipgloss.Width(left) - lipgloss.Width(right)
-	if gap < 1 {
-		return truncate(left, width)
+	for _, left := range []string{st.Header.Title.Render("rotation-tutor") + " " + step, step} {
+		if gap := width - lipgloss.Width(left) - lipgloss.Width(right); gap >= 1 {
+			return left + strings.Repeat(" ", gap) + right
+		}
 	}
-	return left + strings.Repeat(" ", gap) + right
+	return truncate(step, width) + "\n" + truncate(right, width)
 }
 
 // renderFacts aligns labelled values; long values wrap under themselves.
-func renderFacts(st *Styles, facts []steps.Fact, width int) string {
+// Secret values are masked unless reveal.
+func renderFacts(st *Styles, facts []steps.Fact, reveal bool, width int) string {
 	lw := 0
 	for _, f := range facts {
 		lw = max(lw, lipgloss.Width(f.Label))
@@ -71,53 +65,88 @@ func renderFacts(st *Styles, facts []steps.Fact, width int) string {
 		if lipgloss.Width(label) > lw {
 			label = ansi.Truncate(label, lw, "…")
 		}
-		val := wrap(f.Value, width-lw-3)
+		v := f.Value
+		if f.Secret && !reveal {
+			v = masked + st.Subtle.Render("  (v reveals)")
+		}
+		val := wrap(v, width-lw-3)
 		val = strings.ReplaceAll(val, "\n", "\n"+strings.Repeat(" ", lw+3))
 		b.WriteString("  " + st.Label.Render(fmt.Sprintf("%-*s", lw, label)) + " " + st.Value.Render(val))
 	}
 	return b.String()
 }
 
-// renderResult is a finished step: its summary, facts and the SQL it sent.
-func renderResult(st *Styles, r steps.Result, recorded bool, width int) string {
-	head := st.OK.Render(markOK) + " " + wrap(r.Summary, width-2)
-	if recorded {
-		head += st.Subtle.Render("  (done " + r.At.Local().Format("Jan 2 15:04") + "; r runs it again)")
-	} else if r.Took > 0 {
+const masked = "••••••••"
+
+// renderResult is a step's result: its summary, facts and the SQL it sent.
+// A result that does not hold says so with its own mark: not done yet, or,
+// for a step run before, changed since.
+func renderResult(st *Styles, r steps.Result, ranBefore, reveal bool, width int) string {
+	mark := st.OK.Render(markOK)
+	switch {
+	case !r.Holds && ranBefore:
+		mark = st.Fail.Render(markChanged)
+	case !r.Holds:
+		mark = st.Subtle.Render(markTodo)
+	}
+	head := mark + " " + wrap(r.Summary, width-2)
+	switch {
+	case r.Looked && r.Holds:
+		head += st.Subtle.Render("  (as the world shows it now)")
+	case r.Looked && ranBefore:
+		head = mark + " " + wrap("changed since it ran: "+r.Summary, width-2)
+	case !r.Looked && r.Took > 0:
 		head += st.Subtle.Render("  " + roundDur(r.Took))
 	}
 	parts := []string{head}
 	if len(r.Facts) > 0 {
-		parts = append(parts, renderFacts(st, r.Facts, width))
+		parts = append(parts, renderFacts(st, r.Facts, reveal, width))
 	}
 	if len(r.SQL) > 0 {
-		parts = append(parts, st.Code.Render(truncate(strings.Join(r.SQL, "\n"), width)))
+		parts = append(parts, st.Code.Render(wrapCommand(strings.Join(r.SQL, "\n"), width-2)))
 	}
 	return strings.Join(parts, "\n")
 }
 
-// renderProblem is an error as a person reads it.
-func renderProblem(st *Styles, p steps.Problem, width int) string {
+// renderProblem is an error as a person reads it: what failed, why (the
+// cause first), the fix, and what the screen's keys do about it.
+func renderProblem(st *Styles, p steps.Problem, hint string, width int) string {
 	inner := width - 4
 	body := st.Problem.What.Render(markFail+" "+wrap(p.What, inner-2)) + "\n" +
-		st.Label.Render("why ") + st.Problem.Why.Render(wrap(p.Why, inner-4)) + "\n" +
-		st.Label.Render("fix ") + st.Problem.Fix.Render(wrap(p.Fix, inner-4)) + "\n" +
-		st.Subtle.Render("enter tries again")
+		st.Label.Render("why ") + st.Problem.Why.Render(indentWrap(p.Why, inner-4, 4)) + "\n" +
+		st.Label.Render("fix ") + st.Problem.Fix.Render(indentWrap(p.Fix, inner-4, 4))
+	if hint != "" {
+		body += "\n" + st.Subtle.Render(hint)
+	}
 	return st.Problem.Box.Width(width).Render(body)
 }
 
-// renderCommand shows one of the step's equivalent commands.
-func renderCommand(st *Styles, cmds []steps.Command, sel, width int) string {
+// indentWrap wraps s to width and indents the lines after the first by n.
+func indentWrap(s string, width, n int) string {
+	return strings.ReplaceAll(wrap(s, width), "\n", "\n"+strings.Repeat(" ", n))
+}
+
+// renderCommands shows every equivalent command, whole: the selected one
+// (which c copies) marked.
+func renderCommands(st *Styles, cmds []steps.Command, sel, width int) string {
 	if len(cmds) == 0 {
 		return ""
 	}
 	sel = ((sel % len(cmds)) + len(cmds)) % len(cmds)
-	c := cmds[sel]
-	head := st.Section.Render("By hand") + st.Subtle.Render(fmt.Sprintf(" %d/%d · %s", sel+1, len(cmds), c.Tool))
-	if c.Note != "" {
-		head += st.CodeNote.Render(" — " + c.Note)
+	lines := []string{st.Section.Render("By hand") + st.Subtle.Render(" — each runs in a new shell; tab chooses, c copies")}
+	for i, c := range cmds {
+		mark := "  "
+		if i == sel {
+			mark = st.Selected.Render("▶ ")
+		}
+		head := st.Subtle.Render(fmt.Sprintf("%d/%d %s", i+1, len(cmds), c.Tool))
+		if c.Note != "" {
+			head += st.CodeNote.Render(" — " + c.Note)
+		}
+		lines = append(lines, mark+indentWrap(head, width-2, 2))
+		lines = append(lines, "  "+st.Code.Render(strings.ReplaceAll(wrapCommand(c.Text, width-4), "\n", "\n  ")))
 	}
-	return truncate(head, width) + "\n" + st.Code.Render(wrapCommand(c.Text, width-2))
+	return strings.Join(lines, "\n")
 }
 
 // wrapCommand breaks a command at spaces only, so that a flag such as --endpoint-url or a
@@ -196,7 +225,7 @@ func renderDiagram(st *Styles, env *steps.Env, width int) string {
 	if width >= 110 {
 		boxW := (width - 16) / 3
 		box := func(title, detail string) string {
-			return st.Diagram.Box.Width(boxW).Render(st.Section.Render(title) + "\n" + truncate(detail, boxW-4))
+			return st.Diagram.Box.Width(boxW).Render(st.Section.Render(title) + "\n" + wrap(detail, boxW-4))
 		}
 		link := func(s string) string { return st.Diagram.Link.Render("\n " + s + " \n") }
 		row1 := lipgloss.JoinHorizontal(lipgloss.Top, box("you", "this terminal"), link("─ssh─▶"), box("bastion", bastion), link("─tcp─▶"), box("database", db))
@@ -213,7 +242,15 @@ func renderDiagram(st *Styles, env *steps.Env, width int) string {
 		l(" ├ ") + name("admin secret", 18) + admin,
 		l(" └ ") + name("rotation function", 18) + fn,
 	}
-	return truncate(strings.Join(lines, "\n"), width)
+	return wrapLines(lines, width)
+}
+
+// wrapLines wraps each line to width, continuation lines indented.
+func wrapLines(lines []string, width int) string {
+	for i, l := range lines {
+		lines[i] = indentWrap(l, width, 4)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func lastPart(s, sep string) string {
@@ -233,8 +270,9 @@ func roundDur(d time.Duration) string {
 	return d.Round(time.Microsecond).String()
 }
 
-// renderChecks is the troubleshooting list.
-func renderChecks(st *Styles, checks []steps.Check, width int) string {
+// renderChecks is the troubleshooting list: every detail and fix whole,
+// wrapped under the check's name.
+func renderChecks(st *Styles, checks []doctor.Check, width int) string {
 	var b strings.Builder
 	for i, c := range checks {
 		if i > 0 {
@@ -247,14 +285,41 @@ func renderChecks(st *Styles, checks []steps.Check, width int) string {
 		case !c.OK:
 			mark, style = st.Fail.Render(markFail), st.Fail
 		}
-		line := fmt.Sprintf("%-9s %-26s %7s  %s", c.Hop, c.Name, roundDur(c.Took), c.Detail)
+		took := roundDur(c.Took)
 		if c.Skipped {
-			line = fmt.Sprintf("%-9s %-26s %7s  %s", c.Hop, c.Name, "", c.Detail)
+			took = ""
 		}
-		b.WriteString(mark + " " + style.Render(truncate(line, width-2)))
+		b.WriteString(mark + " " + style.Render(fmt.Sprintf("%-9s %-24s %7s", c.Hop, c.Name, took)))
+		b.WriteString("\n    " + style.Render(indentWrap(c.Detail, width-4, 4)))
 		if !c.OK && !c.Skipped && c.Fix != "" {
-			b.WriteString("\n  " + st.Problem.Fix.Render(truncate("fix: "+c.Fix, width-2)))
+			b.WriteString("\n    " + st.Problem.Fix.Render(indentWrap("fix: "+c.Fix, width-4, 4)))
 		}
 	}
 	return b.String()
+}
+
+// renderUnfinished says that a rotation was left unfinished, and the two
+// ways out of it.
+func renderUnfinished(st *Styles, u *rotation.Unfinished, busy bool, spin string, width int) string {
+	var title, text string
+	if u.Stale {
+		title = "AWSPENDING was left behind"
+		text = fmt.Sprintf("AWSPENDING is on version %s, which is older than AWSCURRENT (%s): a new value was stored after "+
+			"a rotation, and the label stayed behind. Nothing failed, but Secrets Manager refuses a new rotation until "+
+			"the label is off. x takes it off (finishing would bring the older value back).", shortID(u.Pending), shortID(u.Current))
+	} else {
+		title = "A rotation is under way, or was left unfinished"
+		state := "createSecret has not stored its value yet"
+		if u.HasValue {
+			state = "createSecret stored its value; a later step did not finish"
+		}
+		text = fmt.Sprintf("AWSPENDING is on version %s, AWSCURRENT on %s: %s. Secrets Manager refuses a new rotation "+
+			"until this one ends. f finishes it (its remaining steps, with the same token; each skips what is done); "+
+			"x cancels it (takes AWSPENDING off). The commands below do the same by hand.", shortID(u.Pending), shortID(u.Current), state)
+	}
+	out := st.Warn.Render(markChanged+" "+title) + "\n" + indentWrap(text, width-2, 2)
+	if busy {
+		out += "\n" + spin + " working on it…"
+	}
+	return out
 }

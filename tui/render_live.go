@@ -105,10 +105,10 @@ func renderTimeline(st *Styles, marks []steps.StepMark, width int) string {
 	out := head + "\n" + line
 	for _, m := range marks {
 		if m.Err != "" {
-			out += "\n  " + st.Fail.Render(truncate(m.Step+": "+m.Err, width-2))
+			out += "\n  " + st.Fail.Render(indentWrap(m.Step+": "+m.Err, width-2, 4))
 		}
 	}
-	return truncate(out, width)
+	return out
 }
 
 // sparkline draws values as bars, the newest on the right, in width cells.
@@ -198,4 +198,44 @@ func renderAlternation(st *Styles, rs []steps.Rotation, width int) string {
 		}
 	}
 	return truncate(head+"  "+strings.Join(styled, " → "), width)
+}
+
+func clientsOf(p *probe.Snapshot) []probe.ClientStats {
+	if p == nil {
+		return nil
+	}
+	return p.Clients
+}
+
+// renderClientTable is one row per simulated client: the user its cached
+// secret names, its counters, and how many rotations it is behind.
+func renderClientTable(st *Styles, snap *probe.Snapshot, width int) string {
+	lines := []string{st.Section.Render("EACH CLIENT") + st.Subtle.Render("  user in its cached secret · logins · failed · rotations behind")}
+	for _, c := range clientsOf(snap) {
+		state := st.OK.Render("●")
+		switch {
+		case c.Down:
+			state = st.Fail.Render(markFail)
+		case c.Stale():
+			state = st.Warn.Render("◐")
+		}
+		row := fmt.Sprintf("  %s %2d  %-14s %6d %6d %3d", state, c.ID, c.User, c.Logins, c.Failed, c.Behind)
+		if c.Down && c.LastErr != "" {
+			row += "  " + st.Fail.Render(c.LastErr)
+		}
+		lines = append(lines, truncate(row, width))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// renderHistory lists this run's rotations, newest last.
+func renderHistory(st *Styles, rs []steps.Rotation, width int) string {
+	lines := []string{st.Section.Render("ROTATIONS THIS RUN")}
+	if len(rs) == 0 {
+		lines = append(lines, st.Subtle.Render("  none yet"))
+	}
+	for _, r := range rs {
+		lines = append(lines, truncate(fmt.Sprintf("  %s  %-14s → %-14s %8s  %s", shortID(r.Version), r.From, r.To, roundDur(r.Took), r.Strategy), width))
+	}
+	return strings.Join(lines, "\n")
 }

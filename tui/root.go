@@ -7,33 +7,44 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
+// quitGrace bounds how long quit waits for a rotation in flight to finish,
+// so that quitting does not leave it half done.
+const quitGrace = 20 * time.Second
+
 // model is the root: it owns Common, routes messages to the current screen,
-// draws the header and the help bar, and is the only one returning a
-// tea.View.
+// draws the header, the scrolling body and the help bar, shows pop-ups, and
+// is the only one returning a tea.View.
 type model struct {
 	common    *Common
 	steps     []steps.Step
 	screens   []Screen
 	cur       int
 	help      help.Model
+	body      viewport.Model
 	stages    chan string
 	flash     string
 	flashGen  int
 	altScreen bool
 	kind      string // what the header says the world is
 	crash     *panicMsg
-	resumed   bool                // reconnect once the world is up, for a learner resuming past the connect step
-	question  *hostKeyQuestionMsg // an unknown bastion waiting for the learner's answer
-	setting   *settingForm        // a setting the world asks for, being typed
+	resumed   bool  // reconnect once the world is up, for a learner resuming past the connect step
+	popup     popup // a question that waits for the learner's answer
+	quitting  bool  // quit was asked while a rotation ran: waiting for it to end
 }
 
 func newModel(c *Common, altScreen bool, kind string) *model {
-	m := &model{common: c, steps: steps.All(), help: help.New(), stages: make(chan string, 32), altScreen: altScreen, kind: kind}
+	vp := viewport.New()
+	vp.KeyMap = viewport.KeyMap{Up: c.Keys.Scroll, Down: c.Keys.Scroll, PageUp: c.Keys.PageUp, PageDown: c.Keys.PageDown}
+	vp.KeyMap.Up = key.NewBinding(key.WithKeys("up"))
+	vp.KeyMap.Down = key.NewBinding(key.WithKeys("down"))
+	m := &model{common: c, steps: steps.All(), help: help.New(), body: vp, stages: make(chan string, 32), altScreen: altScreen, kind: kind}
 	for _, st := range m.steps {
 		var s Screen
 		switch st.ID {
@@ -69,7 +80,21 @@ func (m *model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	if m.crash != nil { // View panicked: leave with the report
 		return m, tea.Quit
 	}
-	return m, m.update(msg)
+	cmd = m.update(msg)
+	if m.quitting && !m.busy() {
+		return m, tea.Batch(cmd, tea.Quit)
+	}
+	return m, cmd
+}
+
+// busy says a screen is running something that changes the world.
+func (m *model) busy() bool {
+	for _, s := range m.screens {
+		if s.Busy() {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *model) update(msg tea.Msg) tea.Cmd {
@@ -78,9 +103,6 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		c.Width, c.Height = msg.Width, msg.Height
 		m.help.SetWidth(c.contentWidth())
-		for _, s := range m.screens {
-			s.SetSize(c.contentWidth(), c.bodyHeight())
-		}
 		return nil
 	case tea.BackgroundColorMsg:
 		c.Styles = NewStyles(msg.IsDark())
@@ -90,45 +112,59 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		m.crash = &msg
 		return tea.Quit
 	case hostKeyQuestionMsg:
-		if m.question != nil { // one handshake at a time; refuse a second rather than lose it
+		if m.popup != nil { // one question at a time; refuse a second rather than lose it
 			msg.reply <- false
 			return nil
 		}
-		m.question = &msg
+		m.popup = &hostKeyPopup{keys: c.Keys, q: msg}
 		return nil
 	case settingQuestionMsg:
-		return m.openSettingForm(msg)
-	case tea.KeyPressMsg:
-		if m.setting != nil {
-			return m.settingKey(msg)
-		}
-		if m.question != nil {
-			switch msg.String() {
-			case "y", "Y":
-				return m.answerHostKey(true)
-			case "n", "N", "esc":
-				return m.answerHostKey(false)
-			case "ctrl+c":
-				return tea.Sequence(m.answerHostKey(false), tea.Quit)
-			}
+		if m.popup != nil { // one at a time; the world asks in sequence
+			msg.reply <- settingReply{declined: true}
 			return nil
 		}
+		p, cmd := newSettingPopup(c.Keys, msg, c.contentWidth())
+		m.popup = p
+		return cmd
+	case openPopupMsg:
+		if m.popup == nil {
+			m.popup = msg.p
+		}
+		return nil
+	case tea.KeyPressMsg:
+		if m.popup != nil {
+			done, cmd := m.popup.key(msg)
+			if done {
+				m.popup = nil
+			}
+			return cmd
+		}
 		return m.key(msg)
+	case tea.MouseWheelMsg:
+		var cmd tea.Cmd
+		m.body, cmd = m.body.Update(msg)
+		return cmd
+	case quitNowMsg:
+		return tea.Quit
 	case worldStageMsg:
 		c.Stages = append(c.Stages, msg.stage)
 		return waitStageCmd(m.stages)
 	case worldStartedMsg:
 		c.Started, c.StartErr = msg.err == nil, msg.err
-		if msg.err == nil && m.resumed {
-			m.resumed = false
-			return tea.Batch(reconnectCmd(c.Ctx, c.Session), flashCmd("reconnecting through the bastion…"))
+		if msg.err != nil {
+			return nil
 		}
-		return nil
+		cmd := m.screens[m.cur].Enter() // its look can read the world now
+		if m.resumed {
+			m.resumed = false
+			return tea.Batch(cmd, reconnectCmd(c.Ctx, c.Session), flashCmd("reconnecting through the bastion…"))
+		}
+		return cmd
 	case reconnectedMsg:
 		if msg.err != nil {
-			return flashCmd("could not reconnect: " + steps.Explain(msg.err).Why + " (go back to the connect step)")
+			return flashCmd("could not reconnect: " + steps.Explain(msg.err).Why + " (the connect step tries again)")
 		}
-		return flashCmd("reconnected through the bastion")
+		return tea.Batch(flashCmd("reconnected through the bastion"), m.screens[m.cur].Enter())
 	case nextStepMsg:
 		if steps.Index(msg.from) != m.cur {
 			return nil
@@ -164,6 +200,10 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		return m.toStep(msg.id, msg)
 	case stepFailedMsg:
 		return m.toStep(msg.id, msg)
+	case lookedMsg:
+		return m.toStep(msg.id, msg)
+	case recoveredMsg:
+		return m.toStep(msg.from, msg)
 	case liveTickMsg, liveMsg, rotatedMsg, probeStartedMsg:
 		return m.toStep(steps.Watch, msg)
 	case restoredMsg:
@@ -190,7 +230,7 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 	c := m.common
 	switch {
 	case key.Matches(msg, c.Keys.Quit):
-		return tea.Quit
+		return m.quit()
 	case key.Matches(msg, c.Keys.Help):
 		m.help.ShowAll = !m.help.ShowAll
 		return nil
@@ -202,10 +242,31 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return flashCmd("secrets masked")
 	case key.Matches(msg, c.Keys.Back) && m.cur > 0 && !m.screens[m.cur].Busy():
 		return m.go_(m.cur - 1)
+	case key.Matches(msg, c.Keys.PageUp), key.Matches(msg, c.Keys.PageDown),
+		key.Matches(msg, c.Keys.Scroll) && !m.usesArrows():
+		var cmd tea.Cmd
+		m.body, cmd = m.body.Update(msg)
+		return cmd
 	}
 	var cmd tea.Cmd
 	m.screens[m.cur], cmd = m.screens[m.cur].Update(msg)
 	return cmd
+}
+
+// quit leaves at once, unless a rotation (or another change to the world)
+// is under way: then it waits for it to end, at most quitGrace, so that
+// nothing is left half done. A second quit leaves at once.
+func (m *model) quit() tea.Cmd {
+	if m.quitting || !m.busy() {
+		return tea.Quit
+	}
+	m.quitting = true
+	return tea.Tick(quitGrace, func(time.Time) tea.Msg { return quitNowMsg{} })
+}
+
+func (m *model) usesArrows() bool {
+	a, ok := m.screens[m.cur].(arrowUser)
+	return ok && a.usesArrows()
 }
 
 // go_ makes screen i the current one.
@@ -217,6 +278,7 @@ func (m *model) go_(i int) tea.Cmd {
 		l.Leave()
 	}
 	m.cur = i
+	m.body.SetYOffset(0)
 	m.common.Session.SetCurrent(m.steps[i].ID)
 	return m.screens[i].Enter()
 }
@@ -230,9 +292,19 @@ func (m *model) View() (v tea.View) {
 	}()
 	v = tea.NewView(m.render())
 	v.AltScreen = m.altScreen
+	v.MouseMode = tea.MouseModeCellMotion // the wheel scrolls; shift+drag still selects in most terminals
 	v.WindowTitle = "rotation-tutor — " + m.steps[m.cur].Title
 	return v
 }
+
+// keysShown is the key map the help bar shows: the pop-up's while one is
+// open, else the screen's, with scrolling when the body does not fit.
+type keysShown struct {
+	help.KeyMap
+	scroll []key.Binding
+}
+
+func (k keysShown) ShortHelp() []key.Binding { return append(k.KeyMap.ShortHelp(), k.scroll...) }
 
 // render is the whole frame as a string.
 func (m *model) render() string {
@@ -243,26 +315,47 @@ func (m *model) render() string {
 	w := c.contentWidth()
 	st := c.Styles
 	header := renderHeader(st, m.cur, len(m.steps), m.steps[m.cur].Title, m.badge(), w)
-	body := m.screens[m.cur].View()
-	footer := m.help.View(m.screens[m.cur])
-	if m.question != nil {
-		body = renderHostKeyQuestion(st, m.question, w)
-		footer = st.Subtle.Render("y trust and record • n refuse • ctrl+c quit")
+
+	var keys help.KeyMap = m.screens[m.cur]
+	if m.popup != nil {
+		keys = m.popup
 	}
-	if m.setting != nil {
-		body = renderSettingForm(st, m.setting, w)
-		footer = st.Subtle.Render("enter use this • esc don't answer • ctrl+c quit")
+	footer := m.help.View(keys)
+	bodyH := max(c.Height-2-lipHeight(footer), 3)
+	c.BodyHeight = bodyH
+	var body string
+	if m.popup != nil {
+		body = m.popup.view(st, w)
+	} else {
+		body = m.screens[m.cur].View()
 	}
-	if m.flash != "" {
+	m.body.SetWidth(w)
+	m.body.SetHeight(bodyH)
+	m.body.SetContent(body)
+	if m.popup == nil && m.body.TotalLineCount() > bodyH {
+		footer = m.help.View(keysShown{KeyMap: keys, scroll: []key.Binding{with(c.Keys.PageDown, "↑↓/pgup/pgdn", "scroll")}})
+		if more := m.body.TotalLineCount() - m.body.YOffset() - bodyH; more > 0 {
+			footer = st.Subtle.Render(fmt.Sprintf("↓ %d more lines", more)) + "  " + footer
+		}
+	}
+	switch {
+	case m.quitting:
+		footer = st.Warn.Render(truncate("finishing the rotation before quitting… (q again quits now and leaves it unfinished)", w))
+	case m.flash != "":
 		footer = st.Warn.Render(truncate(m.flash, w))
 	}
-	// Pad the body so the help bar sits on the last line.
-	lines := strings.Count(body, "\n") + 1
-	pad := max(c.Height-2-lines-strings.Count(footer, "\n")-1, 0)
-	return st.App.Render(header + "\n" + body + strings.Repeat("\n", pad+1) + footer)
+	footer = truncate(footer, w)
+	return st.App.Render(header + "\n" + m.body.View() + "\n" + footer)
 }
 
+func lipHeight(s string) int { return strings.Count(s, "\n") + 1 }
+
+// badge is the header's right side: mode · strategy · tutorial, always.
 func (m *model) badge() string {
-	o := m.common.Session.Options()
-	return m.kind + " · " + strategyWords(o.Strategy)
+	ch := m.common.Session.Choices()
+	strategy := "alternating"
+	if ch.Strategy == rotation.SingleUser {
+		strategy = "single user"
+	}
+	return m.kind + " · " + strategy + " · " + steps.FlavourShort(ch.Flavour)
 }

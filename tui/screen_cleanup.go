@@ -4,53 +4,65 @@ import (
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"rotation-tutor/steps"
 )
 
 // cleanupScreen is the clean-up step, plus u to restore the secret during
-// its recovery window.
+// its recovery window. In a real account it asks before deleting anything.
 type cleanupScreen struct {
 	*stepScreen
-	restored   string
-	confirming bool // in a real account, waiting for y before anything is deleted
+	restoring bool
 }
+
+// confirmedCleanupMsg is the learner's yes to deleting in a real account.
+type confirmedCleanupMsg struct{}
 
 func newCleanupScreen(c *Common) *cleanupScreen {
 	st, _ := steps.ByID(steps.CleanUp)
 	return &cleanupScreen{stepScreen: newStepScreen(c, st)}
 }
 
+func (m *cleanupScreen) Busy() bool { return m.stepScreen.Busy() || m.restoring }
+
 func (m *cleanupScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
-		if m.confirming {
-			m.confirming = false
-			if msg.String() == "y" {
-				return m, m.run()
-			}
-			return m, flashCmd("nothing deleted")
-		}
-		wantsRun := (key.Matches(msg, m.Keys.Enter) && (m.state == stateIdle || m.state == stateFailed)) ||
-			(key.Matches(msg, m.Keys.Rerun) && m.state == stateDone)
-		if wantsRun && m.realAccount() {
-			m.confirming = true // deleting in someone's account deserves a second look
+		if m.Busy() {
 			return m, nil
 		}
-		if key.Matches(msg, m.Keys.Restore) && m.state == stateDone {
-			return m, restoreCmd(m.Ctx, m.Session)
-		}
-		if key.Matches(msg, m.Keys.Enter) && m.state == stateDone {
+		wantsRun := (key.Matches(msg, m.Keys.Enter) && !(m.state == stateShown && m.result.Holds)) ||
+			(key.Matches(msg, m.Keys.Rerun) && m.state == stateShown && m.result.Holds)
+		switch {
+		case wantsRun && m.realAccount():
+			// Deleting in someone's account deserves a second look.
+			return m, openPopupCmd(&confirmPopup{keys: m.Keys, title: "Delete in your AWS account?", noNote: "nothing deleted",
+				yes: func() tea.Msg { return confirmedCleanupMsg{} },
+				body: fmt.Sprintf("This schedules the secret %s for deletion after a %d-day recovery window, and drops the database "+
+					"users appuser and appuser_clone on %s.", m.Session.Env().SecretName, steps.RecoveryDays, m.Session.Env().DBHost)})
+		case key.Matches(msg, m.Keys.Restore) && m.state == stateShown:
+			m.restoring = true
+			return m, tea.Batch(restoreCmd(m.Ctx, m.Session), m.spin.Tick)
+		case key.Matches(msg, m.Keys.Enter) && m.state == stateShown && m.result.Holds:
 			return m, flashCmd("that was the last step: q quits and stops the sandbox")
 		}
+	case confirmedCleanupMsg:
+		return m, m.run()
+	case spinner.TickMsg:
+		if m.restoring {
+			var cmd tea.Cmd
+			m.spin, cmd = m.spin.Update(msg)
+			return m, cmd
+		}
 	case restoredMsg:
+		m.restoring = false
 		if msg.err != nil {
 			m.state, m.problem = stateFailed, steps.Explain(msg.err)
 			return m, nil
 		}
-		m.restored = msg.result.Summary
-		return m, flashCmd(msg.result.Summary)
+		return m, tea.Batch(flashCmd(msg.result.Summary), m.look())
 	}
 	_, cmd := m.stepScreen.Update(msg)
 	return m, cmd
@@ -62,22 +74,16 @@ func (m *cleanupScreen) realAccount() bool {
 }
 
 func (m *cleanupScreen) View() string {
-	if m.confirming {
-		return m.Styles.Warn.Render("Delete in your AWS account?") + "\n\n" + wrap(fmt.Sprintf(
-			"This schedules the secret %s for deletion after a %d-day recovery window, and drops the database users "+
-				"appuser and appuser_clone on %s.", m.Session.SecretID(), steps.RecoveryDays, m.Session.Env().DBHost), m.contentWidth()) +
-			"\n\n" + m.Styles.Code.Render("y") + " delete   any other key: cancel"
-	}
 	v := m.stepScreen.View()
-	if m.restored != "" {
-		v = m.Styles.OK.Render(markOK) + " " + m.restored + "\n" + v
+	if m.restoring {
+		v = m.spin.View() + " restoring the secret and its users…\n" + v
 	}
-	return clip(v, m.bodyHeight())
+	return v
 }
 
 func (m *cleanupScreen) ShortHelp() []key.Binding {
 	b := m.stepScreen.ShortHelp()
-	if m.state == stateDone {
+	if m.state == stateShown {
 		b = append([]key.Binding{m.Keys.Restore}, b...)
 	}
 	return b

@@ -16,6 +16,10 @@ func newEnvironmentScreen(c *Common) *stepScreen {
 	m.extra = func() string {
 		w := c.contentWidth()
 		out := renderDiagram(c.Styles, c.Session.Env(), w)
+		if env := c.Session.Env(); env != nil && len(env.Remembered) > 0 {
+			out += "\n" + c.Styles.Subtle.Render(indentWrap("remembered from an earlier run in this environment: "+
+				strings.Join(env.Remembered, "; "), w, 2))
+		}
 		if stages := renderStages(c.Styles, c.Stages, c.Started, c.StartErr, w); stages != "" {
 			out += "\n" + stages
 		}
@@ -34,11 +38,11 @@ func renderStages(st *Styles, stages []string, started bool, err error, width in
 	}
 	var lines []string
 	for _, s := range stages {
-		lines = append(lines, st.Subtle.Render(truncate("  · "+s, width)))
+		lines = append(lines, st.Subtle.Render(indentWrap("  · "+s, width, 4)))
 	}
 	switch {
 	case err != nil:
-		lines = append(lines, st.Fail.Render(truncate("  "+markFail+" did not start: "+err.Error(), width)))
+		lines = append(lines, st.Fail.Render(indentWrap("  "+markFail+" did not start: "+steps.Explain(err).Why, width, 4)))
 	case !started:
 		lines = append(lines, st.Subtle.Render("  "+markPending+" starting…"))
 	}

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
@@ -22,24 +23,27 @@ const sparkLen = 120
 
 // liveScreen is the signature view: the secret's versions and labels, both
 // users, the simulated clients, the last rotation's four steps, and the
-// username alternating. r rotates; s switches strategy and rotates.
+// username alternating. r rotates; s switches strategy and rotates; a
+// rotation left unfinished is shown with f to finish and x to cancel it.
 type liveScreen struct {
 	*Common
-	step     steps.Step
-	active   bool
-	gen      int // tells the current tick loop from an old one
-	live     steps.Live
-	have     bool
-	lookErr  error
-	probeErr error
-	rotating bool
-	rotErr   *steps.Problem
-	strategy string
-	spin     spinner.Model
-	logins   []int // logins per look, for the sparkline
-	failures []int
-	lastL    int
-	lastF    int
+	step       steps.Step
+	active     bool
+	gen        int // tells the current tick loop from an old one
+	live       steps.Live
+	have       bool
+	lookErr    error
+	probeErr   error
+	rotating   bool
+	recovering bool
+	rotErr     *steps.Problem
+	strategy   rotation.Strategy
+	spin       spinner.Model
+	cmdSel     int
+	logins     []int // logins per look, for the sparkline
+	failures   []int
+	lastL      int
+	lastF      int
 }
 
 func newLiveScreen(c *Common) *liveScreen {
@@ -47,13 +51,12 @@ func newLiveScreen(c *Common) *liveScreen {
 	return &liveScreen{Common: c, step: st, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
 }
 
-func (m *liveScreen) SetSize(w, h int) {}
-func (m *liveScreen) Busy() bool       { return m.rotating }
+func (m *liveScreen) Busy() bool { return m.rotating || m.recovering }
 
 func (m *liveScreen) Enter() tea.Cmd {
 	m.active = true
 	m.gen++
-	m.strategy = m.Session.Options().Strategy
+	m.strategy = m.Session.Choices().Strategy
 	m.spin.Style = m.Styles.Spinner
 	return tea.Batch(startProbeCmd(m.Ctx, m.Session), observeCmd(m.Ctx, m.Session, m.gen))
 }
@@ -69,17 +72,33 @@ func (m *liveScreen) rotate() tea.Cmd {
 func (m *liveScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
+		if m.Busy() {
+			return m, nil
+		}
+		u := m.live.Unfinished
 		switch {
-		case key.Matches(msg, m.Keys.Rotate) && !m.rotating:
+		case u != nil && key.Matches(msg, m.Keys.Finish) && !u.Stale:
+			m.recovering, m.rotErr = true, nil
+			return m, tea.Batch(finishCmd(m.Ctx, m.Session, m.step.ID), m.spin.Tick)
+		case u != nil && key.Matches(msg, m.Keys.Cancel):
+			m.recovering, m.rotErr = true, nil
+			return m, tea.Batch(cancelCmd(m.Ctx, m.Session, m.step.ID), m.spin.Tick)
+		case (key.Matches(msg, m.Keys.Rotate) || key.Matches(msg, m.Keys.Strategy)) && u != nil:
+			return m, flashCmd("a rotation is unfinished: f finishes it, x cancels it")
+		case key.Matches(msg, m.Keys.Rotate):
 			return m, m.rotate()
-		case key.Matches(msg, m.Keys.Strategy) && !m.rotating:
-			m.strategy = other(m.strategy, steps.StrategyAlternating, steps.StrategySingle)
-			return m, tea.Batch(m.rotate(), flashCmd("now rotating with the "+strategyWords(m.strategy)+" function"))
-		case key.Matches(msg, m.Keys.Enter) && !m.rotating:
-			if rs := m.Session.Rotations(); len(rs) > 0 {
-				m.Session.MarkDone(steps.Watch, steps.RotationResult(rs[len(rs)-1]))
+		case key.Matches(msg, m.Keys.Strategy):
+			m.strategy = m.strategy.Other()
+			return m, tea.Batch(m.rotate(), flashCmd("now rotating with the "+string(m.strategy)+" function"))
+		case key.Matches(msg, m.Keys.Enter):
+			if len(m.live.Rotations) > 0 || m.live.Unfinished == nil && len(m.live.Versions) > 1 {
+				m.Session.MarkDone(m.step.ID)
 			}
 			return m, nextStepCmd(m.step.ID)
+		case key.Matches(msg, m.Keys.NextCmd):
+			m.cmdSel++
+		case key.Matches(msg, m.Keys.Copy):
+			return m, copyCmd(m.commands(), m.cmdSel)
 		}
 	case liveTickMsg:
 		if msg.gen == m.gen && m.active {
@@ -103,14 +122,32 @@ func (m *liveScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			p := steps.Explain(msg.err)
 			m.rotErr = &p
 		}
+		return m, m.lookNow()
+	case recoveredMsg:
+		m.recovering = false
+		if msg.err != nil {
+			p := steps.Explain(msg.err)
+			m.rotErr = &p
+			return m, m.lookNow()
+		}
+		return m, tea.Batch(flashCmd(msg.summary), m.lookNow())
 	case spinner.TickMsg:
-		if m.rotating {
+		if m.Busy() {
 			var cmd tea.Cmd
 			m.spin, cmd = m.spin.Update(msg)
 			return m, cmd
 		}
 	}
 	return m, nil
+}
+
+// lookNow looks again at once after a change, without waiting for the tick.
+func (m *liveScreen) lookNow() tea.Cmd {
+	if !m.active {
+		return nil
+	}
+	m.gen++ // the running tick loop ends; this look starts a new one
+	return observeCmd(m.Ctx, m.Session, m.gen)
 }
 
 // sample adds the logins and failures since the last look to the
@@ -135,69 +172,80 @@ func appendBounded(xs []int, v int) []int {
 	return xs
 }
 
-func strategyWords(s string) string {
-	if s == steps.StrategySingle {
-		return "single-user"
-	}
-	return "alternating-users"
-}
+func (m *liveScreen) commands() []steps.Command { return m.step.Commands(m.Session, m.live.Unfinished) }
 
 func (m *liveScreen) View() string {
-	return renderLive(m.Styles, liveView{
-		live: m.live, have: m.have, strategy: m.strategy, rotating: m.rotating, spinner: m.spin.View(),
+	out := renderLive(m.Styles, liveView{
+		live: m.live, have: m.have, strategy: m.strategy, rotating: m.rotating, recovering: m.recovering, spinner: m.spin.View(),
 		rotErr: m.rotErr, lookErr: m.lookErr, probeErr: m.probeErr, logins: m.logins, failures: m.failures,
-		explain: m.step.Explain(m.Session.Options()),
-	}, m.contentWidth(), m.bodyHeight())
+		explain: m.step.Explain(m.Session.Choices()),
+	}, m.contentWidth(), m.BodyHeight)
+	if c := renderCommands(m.Styles, m.commands(), m.cmdSel, m.contentWidth()); c != "" {
+		out += "\n\n" + c
+	}
+	return out
 }
 
 // liveView is everything the live screen draws, so renderLive stays pure.
 type liveView struct {
-	live             steps.Live
-	have             bool
-	strategy         string
-	rotating         bool
-	spinner          string
-	rotErr           *steps.Problem
-	lookErr          error
-	probeErr         error
-	logins, failures []int
-	explain          string
+	live                 steps.Live
+	have                 bool
+	strategy             rotation.Strategy
+	rotating, recovering bool
+	spinner              string
+	rotErr               *steps.Problem
+	lookErr              error
+	probeErr             error
+	logins, failures     []int
+	explain              string
 }
 
-// renderLive lays the live screen out: two columns when wide enough.
+// renderLive lays the live screen out: two columns when wide enough, and
+// the clients one per row and the rotations' history when tall enough.
 func renderLive(st *Styles, v liveView, width, height int) string {
 	l := v.live
-	status := st.Selected.Render("▶ r") + " rotate now   " + st.Selected.Render("s") + " switch to " +
-		strategyWords(other(v.strategy, steps.StrategyAlternating, steps.StrategySingle))
-	if v.rotating {
-		status = v.spinner + " rotating with the " + strategyWords(v.strategy) + " function…"
+	status := st.Selected.Render("▶ r") + " rotate now   " + st.Selected.Render("s") + " switch to " + string(v.strategy.Other())
+	switch {
+	case v.rotating:
+		status = v.spinner + " rotating with the " + string(v.strategy) + " function…"
+	case v.recovering:
+		status = v.spinner + " resolving the unfinished rotation…"
+	case l.Unfinished != nil:
+		status = st.Warn.Render("r waits: a rotation is unfinished (f finishes it, x cancels it)")
 	}
-	head := fmt.Sprintf("%s  %s  %s", st.Value.Render(l.SecretName), st.Label.Render("strategy"), strategyWords(v.strategy))
+	head := fmt.Sprintf("%s  %s  %s", st.Value.Render(l.SecretName), st.Label.Render("strategy"), v.strategy)
 	if l.Schedule != "" {
 		head += st.Subtle.Render("  schedule " + l.Schedule)
 	}
-	parts := []string{truncate(head, width), status}
+	parts := []string{indentWrap(head, width, 2), status}
 	if v.rotErr != nil {
-		parts = append(parts, renderProblem(st, *v.rotErr, width))
+		parts = append(parts, renderProblem(st, *v.rotErr, "r: try again · enter: next step", width))
+	}
+	if l.Unfinished != nil {
+		parts = append(parts, renderUnfinished(st, l.Unfinished, v.recovering, v.spinner, width))
 	}
 	if v.lookErr != nil {
-		parts = append(parts, st.Fail.Render(truncate(markFail+" "+steps.Explain(v.lookErr).Why, width)))
+		parts = append(parts, st.Fail.Render(indentWrap(markFail+" "+steps.Explain(v.lookErr).Why, width, 2)))
 	}
 	if v.probeErr != nil {
-		parts = append(parts, st.Warn.Render(truncate("clients not started: "+steps.Explain(v.probeErr).Why, width)))
+		parts = append(parts, st.Warn.Render(indentWrap("clients not started: "+steps.Explain(v.probeErr).Why, width, 2)))
 	}
 	if !v.have {
-		parts = append(parts, st.Subtle.Render(markPending+" looking at the secret…"))
-		return clip(strings.Join(parts, "\n"), height)
+		return strings.Join(append(parts, st.Subtle.Render(markPending+" looking at the secret…")), "\n")
 	}
-	versions := renderVersions(st, l.Versions, width)
-	users := renderUsers(st, l.Users, width)
+	if !l.Exists || l.Deleted {
+		what := "the secret is not stored: the store-secret step makes it"
+		if l.Deleted {
+			what = "the secret is scheduled for deletion: the clean-up step's u restores it"
+		}
+		parts = append(parts, st.Warn.Render(indentWrap(what, width, 2)))
+	}
 	if width >= 100 {
 		colW := width/2 - 1
-		versions = lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(colW).Render(renderVersions(st, l.Versions, colW)), "  ", renderUsers(st, l.Users, colW))
-		parts = append(parts, versions)
+		parts = append(parts, lipgloss.JoinHorizontal(lipgloss.Top,
+			lipgloss.NewStyle().Width(colW).Render(renderVersions(st, l.Versions, colW)), "  ", renderUsers(st, l.Users, colW)))
 	} else {
-		parts = append(parts, versions, users)
+		parts = append(parts, renderVersions(st, l.Versions, width), renderUsers(st, l.Users, width))
 	}
 	parts = append(parts,
 		renderTimeline(st, l.Timeline, width),
@@ -205,20 +253,28 @@ func renderLive(st *Styles, v liveView, width, height int) string {
 		renderAlternation(st, l.Rotations, width),
 	)
 	out := strings.Join(parts, "\n")
-	if lines := strings.Count(out, "\n") + 1; height-lines >= 4 {
-		out += "\n\n" + st.Explain.Render(clip(wrap(v.explain, width), height-lines-1))
+	// Room to spare: every client on its own row, and the rotations so far.
+	if lines := lipHeight(out); height-lines >= 8+len(clientsOf(l.Probe))+len(l.Rotations) {
+		out += "\n" + renderClientTable(st, l.Probe, width) + "\n" + renderHistory(st, l.Rotations, width)
 	}
-	return clip(out, height)
+	return out + "\n\n" + st.Explain.Render(wrap(v.explain, width))
 }
 
 func (m *liveScreen) ShortHelp() []key.Binding {
-	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")), m.Keys.Rotate, m.Keys.Strategy, m.Keys.Back, m.Keys.Quit, m.Keys.Help}
+	b := []key.Binding{with(m.Keys.Enter, "enter", "next"), m.Keys.Rotate, m.Keys.Strategy}
+	if u := m.live.Unfinished; u != nil {
+		if !u.Stale {
+			b = append(b, m.Keys.Finish)
+		}
+		b = append(b, m.Keys.Cancel)
+	}
+	return append(b, m.Keys.Back, m.Keys.Quit, m.Keys.Help)
 }
 
 func (m *liveScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{m.Keys.Rotate, m.Keys.Strategy},
-		{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")), m.Keys.Back},
-		{m.Keys.Reveal, m.Keys.Quit, m.Keys.Help},
+		{m.Keys.Rotate, m.Keys.Strategy, m.Keys.Finish, m.Keys.Cancel},
+		{with(m.Keys.Enter, "enter", "next"), m.Keys.Back, m.Keys.Copy, m.Keys.NextCmd},
+		{m.Keys.Reveal, m.Keys.Scroll, m.Keys.Quit, m.Keys.Help},
 	}
 }

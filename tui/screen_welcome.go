@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
@@ -16,19 +17,26 @@ type welcomeScreen struct {
 	step     steps.Step
 	mode     string // "sandbox" or "real AWS", for the learner's information
 	row      int    // 0 strategy, 1 tutorial
-	strategy string
+	strategy rotation.Strategy
 	flavour  string
 }
 
 func newWelcomeScreen(c *Common, mode string) *welcomeScreen {
 	st, _ := steps.ByID(steps.Welcome)
-	o := c.Session.Options()
-	return &welcomeScreen{Common: c, step: st, mode: mode, strategy: o.Strategy, flavour: o.Flavour}
+	ch := c.Session.Choices()
+	return &welcomeScreen{Common: c, step: st, mode: mode, strategy: ch.Strategy, flavour: ch.Flavour}
 }
 
-func (m *welcomeScreen) SetSize(w, h int) {}
 func (m *welcomeScreen) Busy() bool       { return false }
-func (m *welcomeScreen) Enter() tea.Cmd   { return nil }
+func (m *welcomeScreen) usesArrows() bool { return true }
+
+// Enter shows the choices as the session has them now (a flag, or the live
+// screen's s, may have changed them).
+func (m *welcomeScreen) Enter() tea.Cmd {
+	ch := m.Session.Choices()
+	m.strategy, m.flavour = ch.Strategy, ch.Flavour
+	return nil
+}
 
 // resumeAt is the step the learner stopped at, if past this one.
 func (m *welcomeScreen) resumeAt() (steps.Step, bool) {
@@ -49,12 +57,12 @@ func (m *welcomeScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		m.row = 1 - m.row
 	case key.Matches(km, m.Keys.Toggle):
 		if m.row == 0 {
-			m.strategy = other(m.strategy, steps.StrategyAlternating, steps.StrategySingle)
+			m.strategy = m.strategy.Other()
 		} else {
 			m.flavour = other(m.flavour, steps.FlavourCurrent, steps.FlavourClassic)
 		}
 	case key.Matches(km, m.Keys.Enter):
-		m.Session.SetChoices(m.strategy, m.flavour)
+		m.Session.SetChoices(steps.Choices{Strategy: m.strategy, Flavour: m.flavour})
 		// Recording the choices cannot fail; the result is the summary line.
 		_, _ = m.step.Run(m.Ctx, m.Session)
 		if st, ok := m.resumeAt(); ok {
@@ -90,14 +98,14 @@ func (m *welcomeScreen) View() string {
 		return cursor + st.Label.Render(fmt.Sprintf("%-10s", label)) + " " + strings.Join(vs, "   ")
 	}
 	si, fi := 0, 0
-	if m.strategy == steps.StrategySingle {
+	if m.strategy == rotation.SingleUser {
 		si = 1
 	}
 	if m.flavour == steps.FlavourClassic {
 		fi = 1
 	}
 	lines := []string{
-		st.Explain.Render(wrap(m.step.Explain(m.Session.Options()), w)),
+		st.Explain.Render(wrap(m.step.Explain(m.Session.Choices()), w)),
 		"",
 		"  " + st.Label.Render(fmt.Sprintf("%-10s", "Mode")) + " " + m.mode,
 		option(0, "Strategy", [2]string{"alternating users", "single user (to compare)"}, si),
@@ -106,12 +114,12 @@ func (m *welcomeScreen) View() string {
 	}
 	if rs, ok := m.resumeAt(); ok {
 		p := m.Session.Progress()
-		lines = append(lines, st.OK.Render(markOK)+fmt.Sprintf(" You stopped at step %d, %s (%d steps done).", steps.Index(rs.ID)+1, rs.Title, len(p.Done)),
+		lines = append(lines, st.OK.Render(markOK)+wrap(fmt.Sprintf(" You stopped at step %d, %s (%d steps run before). Each screen shows what the world holds now.", steps.Index(rs.ID)+1, rs.Title, len(p.Done)), w),
 			st.Selected.Render("▶ enter")+" resume there   "+st.Subtle.Render("(--reset starts over)"))
 	} else {
 		lines = append(lines, st.Selected.Render("▶ enter")+" start")
 	}
-	return clip(strings.Join(lines, "\n"), m.bodyHeight())
+	return strings.Join(lines, "\n")
 }
 
 func (m *welcomeScreen) ShortHelp() []key.Binding {

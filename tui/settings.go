@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -22,8 +23,9 @@ type settingReply struct {
 	declined bool
 }
 
-// settingForm is the open question and the field the answer is typed in.
-type settingForm struct {
+// settingPopup is the open question and the field the answer is typed in.
+type settingPopup struct {
+	keys  KeyMap
 	msg   settingQuestionMsg
 	input textinput.Model
 }
@@ -47,52 +49,51 @@ func (a *asker) askSetting(ctx context.Context, q steps.Question) (string, error
 	}
 }
 
-func (m *model) openSettingForm(msg settingQuestionMsg) tea.Cmd {
-	if m.setting != nil { // one at a time; the world asks in sequence
-		msg.reply <- settingReply{declined: true}
-		return nil
-	}
+// newSettingPopup opens the field for a question.
+func newSettingPopup(keys KeyMap, msg settingQuestionMsg, width int) (*settingPopup, tea.Cmd) {
 	in := textinput.New()
 	in.Prompt = "› "
 	in.SetValue(msg.q.Refused) // to correct, not retype
-	in.SetWidth(max(m.common.contentWidth()-4, 10))
+	in.SetWidth(max(width-4, 10))
 	cmd := in.Focus()
-	m.setting = &settingForm{msg: msg, input: in}
-	return cmd
+	return &settingPopup{keys: keys, msg: msg, input: in}, cmd
 }
 
-// settingKey handles a key while the form is open: enter answers, esc
-// declines, ctrl+c declines and quits; the rest is typing.
-func (m *model) settingKey(msg tea.KeyPressMsg) tea.Cmd {
-	f := m.setting
+// key handles a key while the form is open: enter answers, esc declines,
+// ctrl+c declines and quits; the rest is typing.
+func (p *settingPopup) key(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	switch msg.String() {
 	case "enter":
-		m.setting = nil
-		f.msg.reply <- settingReply{answer: strings.TrimSpace(f.input.Value())} // buffered: never blocks
-		return nil
+		p.msg.reply <- settingReply{answer: strings.TrimSpace(p.input.Value())} // buffered: never blocks
+		return true, nil
 	case "esc":
-		m.setting = nil
-		f.msg.reply <- settingReply{declined: true}
-		return flashCmd("not answered: enter on the environment screen asks again")
+		p.msg.reply <- settingReply{declined: true}
+		return true, flashCmd("not answered: enter on the environment screen asks again")
 	case "ctrl+c":
-		m.setting = nil
-		f.msg.reply <- settingReply{declined: true}
-		return tea.Quit
+		p.msg.reply <- settingReply{declined: true}
+		return true, tea.Quit
 	}
 	var cmd tea.Cmd
-	f.input, cmd = f.input.Update(msg)
-	return cmd
+	p.input, cmd = p.input.Update(msg)
+	return false, cmd
 }
 
-// renderSettingForm is the question, in place of the screen's body.
-func renderSettingForm(st *Styles, f *settingForm, width int) string {
-	q := f.msg.q
+// view is the question, in place of the screen's body.
+func (p *settingPopup) view(st *Styles, width int) string {
+	q := p.msg.q
 	out := st.Warn.Render("Real AWS needs your "+q.Name) + "\n\n" +
 		wrap(q.Explain, width) + "\n\n" +
 		st.Label.Render("e.g. ") + st.Code.Render(q.Example) + "\n\n" +
-		f.input.View()
+		p.input.View()
 	if q.Problem != "" {
 		out += "\n\n" + st.Fail.Render(wrap(q.Problem, width))
 	}
-	return out + "\n\n" + st.Subtle.Render(wrap("Remembered for next time (no secrets) once the start succeeds.", width))
+	return out + "\n\n" + st.Subtle.Render(wrap("Remembered for next time, for this profile, region and endpoint (no secrets), once the start succeeds.", width))
 }
+
+func (p *settingPopup) ShortHelp() []key.Binding {
+	return []key.Binding{with(p.keys.Enter, "enter", "use this"), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "don't answer")),
+		with(p.keys.Quit, "ctrl+c", "quit")}
+}
+
+func (p *settingPopup) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }

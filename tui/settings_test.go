@@ -51,7 +51,7 @@ func TestSettingFormShowsProblemAndDeclines(t *testing.T) {
 	if got := <-reply; !got.declined {
 		t.Fatalf("esc replied %+v, want declined", got)
 	}
-	if m.setting != nil {
+	if m.popup != nil {
 		t.Fatal("the form stayed open")
 	}
 }
@@ -88,7 +88,7 @@ func TestRunAsksTheWorldsQuestionOnScreen(t *testing.T) {
 	var summary bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(context.Background(), w, Options{StateDir: t.TempDir(), Mode: "real AWS", Input: keys,
+		done <- Run(context.Background(), w, Options{Session: steps.Options{StateDir: t.TempDir()}, Mode: "real AWS", Input: keys,
 			Output: &out, Summary: &summary, NoColor: true, Width: 80, Height: 24})
 	}()
 	out.WaitFor(t, "don't answer") // typed before the question shows, keys go to the screen below

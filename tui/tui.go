@@ -21,12 +21,12 @@ import (
 
 // Options configure Run.
 type Options struct {
-	StateDir string // progress lives here; "" keeps none
-	Reset    bool   // forget the progress and start over
-	Strategy string // steps.StrategyAlternating (default) or steps.StrategySingle
-	Flavour  string // steps.FlavourCurrent (default) or steps.FlavourClassic
-	Mode     string // what the header calls the world: "sandbox" (default) or "real AWS"
-	Checker  steps.Checker
+	// Session is the session's settings: the state directory, and a
+	// strategy or tutorial given on the command line (which replaces the
+	// saved choice).
+	Session steps.Options
+	Reset   bool   // forget the progress and start over
+	Mode    string // what the header calls the world: "sandbox" (default) or "real AWS"
 	// Input and Output default to the terminal; tests set them.
 	Input  io.Reader
 	Output io.Writer
@@ -54,13 +54,10 @@ func Run(ctx context.Context, w steps.World, o Options) error {
 		a.SetAsker(learner.askSetting) // real AWS: the bastion and key, when not given
 	}
 	w = askingWorld{World: w, asker: learner}
-	s, err := steps.NewSession(w, steps.Options{Strategy: o.Strategy, Flavour: o.Flavour, StateDir: o.StateDir, Checker: o.Checker}, o.Reset)
+	s, err := steps.NewSession(w, o.Session, o.Reset)
 	if err != nil {
 		w.Close()
 		return err
-	}
-	if o.Reset && (o.Strategy != "" || o.Flavour != "") {
-		s.SetChoices(o.Strategy, o.Flavour)
 	}
 	mode := o.Mode
 	if mode == "" {
@@ -95,7 +92,7 @@ func Run(ctx context.Context, w steps.World, o Options) error {
 		out = os.Stderr
 	}
 	if m.crash != nil {
-		path := writeCrash(o.StateDir, m.crash)
+		path := writeCrash(o.Session.StateDir, m.crash)
 		fmt.Fprintf(out, "rotation-tutor stopped on an internal error: %s. Details: %s. Your progress is kept.\n", m.crash.report, path)
 		return errors.New("internal error: " + m.crash.report)
 	}
@@ -113,7 +110,7 @@ func summary(s *steps.Session) string {
 	if cur.ID == "" {
 		cur, _ = steps.ByID(steps.Welcome)
 	}
-	line := fmt.Sprintf("rotation-tutor: %d of %d steps done, stopped at %d. %s", len(p.Done), len(steps.All()), steps.Index(cur.ID)+1, cur.Title)
+	line := fmt.Sprintf("rotation-tutor: %d of %d steps run, stopped at %d. %s", len(p.Done), len(steps.All()), steps.Index(cur.ID)+1, cur.Title)
 	if n := len(s.Rotations()); n > 0 {
 		line += fmt.Sprintf("; %d rotations this run", n)
 	}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,10 +34,43 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 	if progress == nil {
 		progress = func(string) {}
 	}
+	o := w.o
+	var dbCA *dbclient.CABundle
+	if o.DBCABundle != "" {
+		var err error
+		if dbCA, err = dbclient.LoadCABundle(o.DBCABundle); err != nil {
+			return nil, err
+		}
+	}
+	progress(credentialsStage(o))
+	cfg, err := awsclient.Load(ctx, awsclient.Config{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL})
+	if err != nil {
+		return nil, err // an *awsclient.Error: says what to do
+	}
+	var remembered []string
+	if o.RememberPath != "" {
+		r, ok, err := RememberedFor(o.RememberPath, profileOf(o), cfg.Region, o.EndpointURL)
+		if err != nil {
+			progress("remembered settings not used: " + err.Error())
+		} else if ok {
+			if remembered = o.fill(r); len(remembered) > 0 {
+				progress("remembered for this profile, region and endpoint: " + strings.Join(remembered, ", "))
+			}
+			if cfg.Region == "" {
+				cfg.Region = o.Region
+			}
+		}
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: give --region, set AWS_REGION, or set the profile's region " +
+			"(`aws configure set region eu-west-1`)")
+	}
+	o.Region = cfg.Region
+	w.o = o
 	if err := w.askMissing(ctx); err != nil {
 		return nil, err
 	}
-	o := w.o
+	o = w.o
 	user, addr, err := ParseBastion(o.Bastion)
 	if err != nil {
 		return nil, err
@@ -48,27 +83,13 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 	if err != nil {
 		return nil, err
 	}
-	var dbCA *dbclient.CABundle
-	if o.DBCABundle != "" {
-		if dbCA, err = dbclient.LoadCABundle(o.DBCABundle); err != nil {
-			return nil, err
-		}
-	}
 
-	progress(credentialsStage(o))
-	cfg, err := awsclient.Load(ctx, awsclient.Config{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL})
-	if err != nil {
-		return nil, err // an *awsclient.Error: says what to do
-	}
-	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: give --region, set AWS_REGION, or set the profile's region " +
-			"(`aws configure set region eu-west-1`)")
-	}
-
+	var identity func(context.Context) (string, error)
 	if o.EndpointURL != "" {
 		progress("identity check skipped: the endpoint " + o.EndpointURL + " has no STS")
 	} else {
-		who, err := callerIdentity(ctx, cfg)
+		identity = func(ctx context.Context) (string, error) { return callerIdentity(ctx, cfg) }
+		who, err := identity(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +99,10 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 	rdsc := rdsClient(cfg, o.EndpointURL)
 	env := &steps.Env{
 		Kind:              steps.KindAWS,
+		RDS:               rdsc,
+		DBCA:              dbCA,
 		Region:            cfg.Region,
+		Profile:           o.Profile,
 		Secrets:           awsclient.SecretsManager(cfg, o.EndpointURL),
 		SecretsEndpoint:   o.EndpointURL,
 		SecretName:        o.SecretName,
@@ -87,8 +111,8 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 		DBInstance:        o.DBInstance,
 		AdminSecretARN:    o.AdminSecretARN,
 		RotationLambdaARN: o.RotationLambdaARN,
-		RDS:               rdsc,
-		DBCA:              dbCA,
+		Identity:          identity,
+		Remembered:        remembered,
 		SSH: dbclient.SSHConfig{
 			Addr: addr, User: user, KeyFile: keyFile, KnownHostsFile: khFile,
 			OnUnknownHost: o.OnUnknownHost, Timeout: 10 * time.Second, KeepAlive: 30 * time.Second,
@@ -120,9 +144,19 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 		progress("rotation: the local rotator runs the four steps from here, through the tunnel")
 	}
 	if o.RememberPath != "" {
+		o.KeyFile, o.Profile = keyFile, profileOf(o)
 		_ = RememberTo(o.RememberPath, o) // best effort: not remembering only costs retyping flags
 	}
 	return env, nil
+}
+
+// profileOf is the profile the credentials come from, as the key of the
+// remembered settings.
+func profileOf(o AWSOptions) string {
+	if o.Profile != "" {
+		return o.Profile
+	}
+	return os.Getenv("AWS_PROFILE")
 }
 
 // Close has nothing to release: Start leaves no connection open.

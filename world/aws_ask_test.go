@@ -58,8 +58,8 @@ func TestAWSModeAsksForWhatItCannotDiscover(t *testing.T) {
 		!strings.Contains(q.Explain, "ssh-agent is not running") {
 		t.Errorf("fourth question %+v, want the key again with why, and that no agent runs", q)
 	}
-	got, err := world.LoadRememberedFrom(remember)
-	if err != nil || got.Bastion != bastion || got.KeyFile != sbEnv.SSH.KeyFile {
+	got, ok, err := world.RememberedFor(remember, "", sbEnv.Region, sbEnv.SecretsEndpoint)
+	if err != nil || !ok || got.Bastion != bastion || got.KeyFile != sbEnv.SSH.KeyFile {
 		t.Errorf("remembered %+v, %v; want the bastion and key answered", got, err)
 	}
 }
@@ -75,7 +75,7 @@ func TestAWSModeDeclinedQuestionSaysWhatToDo(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no bastion given") || !strings.Contains(err.Error(), "flag") {
 		t.Fatalf("declined: %v, want advice to give a flag", err)
 	}
-	if got, _ := world.LoadRememberedFrom(remember); got.Bastion != "" || got.Region != "" {
+	if got, ok, _ := world.RememberedFor(remember, "", testRegion, ""); ok {
 		t.Errorf("remembered %+v after a failed start", got)
 	}
 }

@@ -3,7 +3,6 @@ package world_test
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -42,47 +41,53 @@ func TestParseBastion(t *testing.T) {
 	}
 }
 
-func TestRemember(t *testing.T) {
+// Settings are remembered per environment (profile, region, endpoint): another
+// environment's are never applied, and the world says which remembered values it used.
+func TestRememberedSettingsAreKeyedByEnvironment(t *testing.T) {
 	isolate(t)
-	got, err := world.LoadRemembered()
-	if err != nil || !reflect.DeepEqual(got, world.AWSOptions{}) {
-		t.Fatalf("LoadRemembered with nothing stored = %+v, %v", got, err)
+	path, err := world.RememberedPath()
+	if err != nil {
+		t.Fatal(err)
 	}
-	o := world.AWSOptions{
-		Profile: "tutorial", Region: testRegion, Bastion: "ec2-user@203.0.113.10", KeyFile: "~/.ssh/tutorial.pem",
-		DBInstance: "secretsmanagertutorial", SecretName: "SecretsManagerTutorialAppuser", DBPort: 3306,
-		OnUnknownHost: nil,
-	}
-	if err := world.Remember(o); err != nil {
-		t.Fatalf("Remember: %v", err)
-	}
-	path, _ := world.RememberedPath()
 	if want := filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "rotation-tutor", "aws.json"); path != want {
 		t.Errorf("path = %s, want %s", path, want)
 	}
+	if _, ok, err := world.RememberedFor(path, "", testRegion, ""); ok || err != nil {
+		t.Fatalf("nothing stored yet: ok %v, %v", ok, err)
+	}
+	prod := world.AWSOptions{Profile: "prod", Region: testRegion, Bastion: "ec2-user@203.0.113.10", DBHost: "prod-db.internal", DBPort: 3306}
+	lab := world.AWSOptions{Profile: "lab", Region: testRegion, Bastion: "ec2-user@198.51.100.7", DBHost: "lab-db.internal"}
+	for _, o := range []world.AWSOptions{prod, lab} {
+		if err := world.RememberTo(path, o); err != nil {
+			t.Fatal(err)
+		}
+	}
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("stat %s: %v, mode %v; want 0600", path, err, st.Mode())
+		t.Fatalf("stat %s: %v; want 0600", path, err)
 	}
-	got, err = world.LoadRemembered()
-	if err != nil || !reflect.DeepEqual(got, o) {
-		t.Errorf("LoadRemembered = %+v, %v; want %+v", got, err, o)
+	got, ok, err := world.RememberedFor(path, "lab", testRegion, "")
+	if err != nil || !ok || got.DBHost != "lab-db.internal" || got.Bastion != lab.Bastion {
+		t.Errorf("lab: %+v, %v, %v", got, ok, err)
 	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Errorf("config dir holds %d files, want only aws.json (no temp files left)", len(entries))
+	if _, ok, _ := world.RememberedFor(path, "lab", "us-west-2", ""); ok {
+		t.Error("another region got the lab's settings")
 	}
-
-	// Flags given on this run win; the rest comes from what was remembered.
-	merged := world.AWSOptions{Region: "us-west-2", DBHost: "db.internal"}.Merge(got)
-	if merged.Region != "us-west-2" || merged.DBHost != "db.internal" || merged.Bastion != o.Bastion || merged.Profile != "tutorial" {
-		t.Errorf("Merge = %+v", merged)
+	if _, ok, _ := world.RememberedFor(path, "lab", testRegion, "http://127.0.0.1:1"); ok {
+		t.Error("another endpoint got the lab's settings")
 	}
-
+	// Storing the lab again replaces its entry and keeps prod's.
+	lab.DBHost = "lab-db2.internal"
+	if err := world.RememberTo(path, lab); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := world.RememberedFor(path, "prod", testRegion, ""); got.DBHost != "prod-db.internal" {
+		t.Errorf("prod after the lab changed: %+v", got)
+	}
 	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := world.LoadRemembered(); err == nil || !strings.Contains(err.Error(), "delete the file") {
+	if _, _, err := world.RememberedFor(path, "", testRegion, ""); err == nil || !strings.Contains(err.Error(), "delete the file") {
 		t.Errorf("corrupt file: err = %v", err)
 	}
 }

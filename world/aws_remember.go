@@ -7,13 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"rotation-tutor/internal/atomicfile"
 )
 
 // Remembered is what real-AWS mode keeps between runs so the first screen
 // does not ask again. Only names and addresses: never a password, key or
-// token (a key file's path, not its content).
+// token (a key file's path, not its content). Settings are kept per
+// environment, keyed by profile, region and endpoint: what worked in one
+// account is never applied to another.
 type Remembered struct {
 	Profile           string `json:"profile,omitempty"`
 	Region            string `json:"region,omitempty"`
@@ -29,6 +32,16 @@ type Remembered struct {
 	RotationLambdaARN string `json:"rotation_lambda_arn,omitempty"`
 }
 
+// rememberedFile is the file: one entry per environment. An older file
+// holding a single object is read as one entry.
+type rememberedFile struct {
+	Environments []Remembered `json:"environments"`
+}
+
+func (r Remembered) sameEnvironment(profile, region, endpoint string) bool {
+	return r.Profile == profile && r.Region == region && r.EndpointURL == endpoint
+}
+
 // RememberedPath is where the settings live: the user's config directory,
 // rotation-tutor/aws.json.
 func RememberedPath() (string, error) {
@@ -39,47 +52,52 @@ func RememberedPath() (string, error) {
 	return filepath.Join(dir, "rotation-tutor", "aws.json"), nil
 }
 
-// LoadRemembered reads the remembered settings; none yet is not an error.
-func LoadRemembered() (AWSOptions, error) {
-	path, err := RememberedPath()
-	if err != nil {
-		return AWSOptions{}, err
-	}
-	return LoadRememberedFrom(path)
-}
-
-// LoadRememberedFrom reads remembered settings from path.
-func LoadRememberedFrom(path string) (AWSOptions, error) {
+func loadRememberedFile(path string) (rememberedFile, error) {
+	var f rememberedFile
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return AWSOptions{}, nil
+		return f, nil
 	}
 	if err != nil {
-		return AWSOptions{}, fmt.Errorf("read remembered settings: %w", err)
+		return f, fmt.Errorf("read remembered settings: %w", err)
 	}
-	var r Remembered
-	if err := json.Unmarshal(b, &r); err != nil {
-		return AWSOptions{}, fmt.Errorf("read remembered settings %s: %w (delete the file to start over)", path, err)
+	if err := json.Unmarshal(b, &f); err != nil || f.Environments == nil {
+		var one Remembered
+		if err2 := json.Unmarshal(b, &one); err2 != nil {
+			return rememberedFile{}, fmt.Errorf("read remembered settings %s: %w (delete the file to start over)", path, err)
+		}
+		f.Environments = []Remembered{one}
 	}
-	return AWSOptions{
-		Profile: r.Profile, Region: r.Region, EndpointURL: r.EndpointURL, Bastion: r.Bastion,
-		KeyFile: r.KeyFile, KnownHostsFile: r.KnownHostsFile, DBHost: r.DBHost, DBPort: r.DBPort,
-		DBInstance: r.DBInstance, AdminSecretARN: r.AdminSecretARN, SecretName: r.SecretName,
-		RotationLambdaARN: r.RotationLambdaARN,
-	}, nil
+	return f, nil
 }
 
-// Remember stores o's settings for the next run.
-func Remember(o AWSOptions) error {
-	path, err := RememberedPath()
+// RememberedFor returns the settings remembered at path for the environment
+// of profile, region and endpoint. With region "" (not given, not
+// configured), the only environment remembered for that profile and
+// endpoint is used, if there is exactly one.
+func RememberedFor(path, profile, region, endpoint string) (Remembered, bool, error) {
+	f, err := loadRememberedFile(path)
 	if err != nil {
-		return err
+		return Remembered{}, false, err
 	}
-	return RememberTo(path, o)
+	var match []Remembered
+	for _, r := range f.Environments {
+		if r.sameEnvironment(profile, region, endpoint) {
+			return r, true, nil
+		}
+		if region == "" && r.Profile == profile && r.EndpointURL == endpoint {
+			match = append(match, r)
+		}
+	}
+	if len(match) == 1 {
+		return match[0], true, nil
+	}
+	return Remembered{}, false, nil
 }
 
-// RememberTo stores o's settings at path: 0600, written atomically (temp
-// file, fsync, rename) so a crash never leaves half a file.
+// RememberTo stores o's settings at path under their environment, replacing
+// what that environment had and keeping the others: 0600, written
+// atomically (temp file, fsync, rename) so a crash never leaves half a file.
 func RememberTo(path string, o AWSOptions) error {
 	r := Remembered{
 		Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL, Bastion: o.Bastion,
@@ -87,7 +105,17 @@ func RememberTo(path string, o AWSOptions) error {
 		DBInstance: o.DBInstance, AdminSecretARN: o.AdminSecretARN, SecretName: o.SecretName,
 		RotationLambdaARN: o.RotationLambdaARN,
 	}
-	b, err := json.MarshalIndent(r, "", "  ")
+	f, err := loadRememberedFile(path)
+	if err != nil {
+		f = rememberedFile{} // a damaged file is replaced rather than kept in the way
+	}
+	kept := []Remembered{r}
+	for _, e := range f.Environments {
+		if !e.sameEnvironment(r.Profile, r.Region, r.EndpointURL) {
+			kept = append(kept, e)
+		}
+	}
+	b, err := json.MarshalIndent(rememberedFile{Environments: kept}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("remember settings: %w", err)
 	}
@@ -97,28 +125,27 @@ func RememberTo(path string, o AWSOptions) error {
 	return nil
 }
 
-// Merge fills o's empty settings from remembered ones: flags given on this
-// run win over what was remembered.
-func (o AWSOptions) Merge(remembered AWSOptions) AWSOptions {
-	pick := func(a, b string) string {
-		if a != "" {
-			return a
+// fill completes o's empty settings from r and names each one it took,
+// for the screen to say which remembered values are in use.
+func (o *AWSOptions) fill(r Remembered) (used []string) {
+	take := func(name string, dst *string, v string) {
+		if *dst == "" && v != "" {
+			*dst = v
+			used = append(used, name+" "+v)
 		}
-		return b
 	}
-	o.Profile = pick(o.Profile, remembered.Profile)
-	o.Region = pick(o.Region, remembered.Region)
-	o.EndpointURL = pick(o.EndpointURL, remembered.EndpointURL)
-	o.Bastion = pick(o.Bastion, remembered.Bastion)
-	o.KeyFile = pick(o.KeyFile, remembered.KeyFile)
-	o.KnownHostsFile = pick(o.KnownHostsFile, remembered.KnownHostsFile)
-	o.DBHost = pick(o.DBHost, remembered.DBHost)
-	if o.DBPort == 0 {
-		o.DBPort = remembered.DBPort
+	take("region", &o.Region, r.Region)
+	take("bastion", &o.Bastion, r.Bastion)
+	take("key", &o.KeyFile, r.KeyFile)
+	take("known_hosts", &o.KnownHostsFile, r.KnownHostsFile)
+	take("database host", &o.DBHost, r.DBHost)
+	if o.DBPort == 0 && r.DBPort != 0 {
+		o.DBPort = r.DBPort
+		used = append(used, "database port "+strconv.Itoa(r.DBPort))
 	}
-	o.DBInstance = pick(o.DBInstance, remembered.DBInstance)
-	o.AdminSecretARN = pick(o.AdminSecretARN, remembered.AdminSecretARN)
-	o.SecretName = pick(o.SecretName, remembered.SecretName)
-	o.RotationLambdaARN = pick(o.RotationLambdaARN, remembered.RotationLambdaARN)
-	return o
+	take("DB instance", &o.DBInstance, r.DBInstance)
+	take("admin secret", &o.AdminSecretARN, r.AdminSecretARN)
+	take("secret name", &o.SecretName, r.SecretName)
+	take("rotation function", &o.RotationLambdaARN, r.RotationLambdaARN)
+	return used
 }

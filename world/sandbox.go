@@ -22,6 +22,14 @@ import (
 type SandboxOptions struct {
 	StateDir string // where the sandbox keeps its data between runs
 	Engine   string // "gms" (embedded, default) or "mariadb"
+	// Attach uses the sandbox already running on StateDir (the walkthrough's,
+	// from another shell) when there is one, instead of refusing to start:
+	// for commands that only look (doctor).
+	Attach bool
+	// Observe, if set, sees every rotation step the sandbox's functions run,
+	// before the walkthrough does; it may block a step (tests hold a
+	// rotation half-way with it).
+	Observe func(rotation.StepEvent)
 }
 
 // stepEventBuffer is how many rotation step events wait for the walkthrough to drain them;
@@ -42,11 +50,22 @@ func Sandbox(o SandboxOptions) steps.World { return &sandboxWorld{opts: o} }
 func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps.Env, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.sb != nil {
+	if w.sb != nil || w.closeSMs != nil {
 		return nil, errors.New("the sandbox is already running")
 	}
 	if progress == nil {
 		progress = func(string) {}
+	}
+	if w.opts.Attach {
+		in, ok, err := sandbox.Attach(w.opts.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			progress("using the sandbox already running on " + w.opts.StateDir)
+			env := w.env(in)
+			return env, nil
+		}
 	}
 	events := make(chan rotation.StepEvent, stepEventBuffer)
 	progress("starting the bastion, the database and the Secrets Manager endpoint")
@@ -54,6 +73,9 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 		StateDir: w.opts.StateDir,
 		Engine:   w.opts.Engine,
 		Observe: func(ev rotation.StepEvent) {
+			if w.opts.Observe != nil {
+				w.opts.Observe(ev)
+			}
 			select {
 			case events <- ev:
 			default:
@@ -64,16 +86,25 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 		return nil, err
 	}
 	w.sb = sb
-	in := sb.Info()
+	env := w.env(sb.Info())
+	env.StepEvents = events
+	env.WaitRotations = sb.WaitRotations
+	progress("sandbox ready")
+	return env, nil
+}
+
+// env is the environment a sandbox's Info describes. Call with w.mu held.
+func (w *sandboxWorld) env(in sandbox.Info) *steps.Env {
 	secrets, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint)
 	rdsClient, closeRDS := lambda.NewRDSClient(in.Region, in.SecretsManagerEndpoint)
 	w.closeSMs = func() { closeIdle(); closeRDS() }
-	progress("sandbox ready")
 	return &steps.Env{
 		Kind:            steps.KindSandbox,
 		Region:          in.Region,
 		Secrets:         secrets,
 		SecretsEndpoint: in.SecretsManagerEndpoint,
+		AccessKeyID:     in.AccessKeyID,
+		SecretAccessKey: in.SecretAccessKey,
 		SSH: dbclient.SSHConfig{
 			Addr:           net.JoinHostPort(in.Bastion.Host, strconv.Itoa(in.Bastion.Port)),
 			User:           in.Bastion.User,
@@ -90,23 +121,18 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 		RDS:                 rdsClient,
 		RotationLambdaARN:   in.RotationFunctionARN,
 		SingleUserLambdaARN: in.SingleUserFunctionARN,
-		StepEvents:          events,
-		WaitRotations:       sb.WaitRotations,
-		RotateDue: func(ctx context.Context) error {
-			sb.RotateDue(ctx)
-			return nil
-		},
-	}, nil
+	}
 }
 
 func (w *sandboxWorld) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.sb == nil {
-		return nil
-	}
 	if w.closeSMs != nil {
 		w.closeSMs()
+		w.closeSMs = nil
+	}
+	if w.sb == nil {
+		return nil
 	}
 	err := w.sb.Close()
 	w.sb = nil

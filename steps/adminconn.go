@@ -1,0 +1,145 @@
+package steps
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
+)
+
+// adminConn is the session's way to the database: the SSH tunnel through
+// the bastion and an admin session over it. The simulated clients and every
+// login test dial through it too, so a reconnect never strands them on a
+// closed tunnel.
+type adminConn struct {
+	connectMu sync.Mutex // one connect at a time: two would open two tunnels
+
+	mu       sync.Mutex
+	tunnel   *dbclient.Tunnel
+	db       *sql.DB
+	user     string
+	security string // how the admin session is protected, as the connect step shows it
+}
+
+// open returns the tunnel and the admin session, if open.
+func (c *adminConn) open() (*dbclient.Tunnel, *sql.DB, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tunnel, c.db, c.user
+}
+
+// errNotConnected is what a dial gets before the connect step (or a
+// reconnect) opened the tunnel.
+var errNotConnected = errors.New("the tunnel through the bastion is not open")
+
+// Dial opens a connection through the current tunnel; it satisfies
+// dbclient.DialFunc.
+func (c *adminConn) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	t, _, _ := c.open()
+	if t == nil {
+		return nil, errNotConnected
+	}
+	return t.DialContext(ctx, network, addr)
+}
+
+// ensure opens the tunnel and the admin session unless they are open.
+func (c *adminConn) ensure(ctx context.Context, env *Env) (*sql.DB, error) {
+	c.connectMu.Lock()
+	defer c.connectMu.Unlock()
+	if _, db, _ := c.open(); db != nil {
+		return db, nil
+	}
+	if _, err := c.connect(ctx, env); err != nil {
+		return nil, err
+	}
+	_, db, _ := c.open()
+	return db, nil
+}
+
+// connected says what the connect step found or opened.
+type connected struct {
+	Fingerprint, SSHVersion, AdminUser, ServerVersion string
+	Security                                          string // how the admin session is protected (TLS or not)
+	Reused                                            bool   // the tunnel was open already and still works
+}
+
+// check re-checks an open tunnel and admin session, and opens them again
+// when they no longer work. It never closes a tunnel that works: the
+// simulated clients may be using it.
+func (c *adminConn) check(ctx context.Context, env *Env) (connected, error) {
+	c.connectMu.Lock()
+	defer c.connectMu.Unlock()
+	if t, db, user := c.open(); t != nil && db != nil {
+		if v, err := dbclient.ServerVersion(ctx, db); err == nil {
+			c.mu.Lock()
+			security := c.security
+			c.mu.Unlock()
+			return connected{Fingerprint: t.HostKeyFingerprint(), SSHVersion: t.ServerVersion(), AdminUser: user,
+				ServerVersion: v, Security: security, Reused: true}, nil
+		}
+	}
+	return c.connect(ctx, env)
+}
+
+// connect opens a new tunnel and admin session and puts them in place of
+// the old ones. Call it with connectMu held.
+func (c *adminConn) connect(ctx context.Context, env *Env) (connected, error) {
+	tun, err := dbclient.OpenTunnel(ctx, env.SSH)
+	if err != nil {
+		return connected{}, failFix("open the SSH tunnel through "+env.SSH.Addr, fixTunnel, err)
+	}
+	admin, err := readAdminSecret(ctx, env)
+	if err != nil {
+		tun.Close()
+		return connected{}, err
+	}
+	db, security, err := dbclient.OpenWithSecurity(ctx, tun.DialContext, dbclient.Target{Host: env.DBHost, Port: env.DBPort,
+		User: admin.Username, Password: admin.Password, Database: env.DBName, CA: env.DBCA})
+	if err != nil {
+		tun.Close()
+		return connected{}, fail(fmt.Sprintf("log in to %s:%d as %s through the tunnel", env.DBHost, env.DBPort, admin.Username), err)
+	}
+	version, err := dbclient.ServerVersion(ctx, db)
+	if err != nil {
+		db.Close()
+		tun.Close()
+		return connected{}, fail("ask the database for its version", err)
+	}
+	c.replace(tun, db, admin.Username, security.String())
+	return connected{Fingerprint: tun.HostKeyFingerprint(), SSHVersion: tun.ServerVersion(), AdminUser: admin.Username,
+		ServerVersion: version, Security: security.String()}, nil
+}
+
+func (c *adminConn) replace(t *dbclient.Tunnel, db *sql.DB, user, security string) {
+	c.mu.Lock()
+	oldT, oldDB := c.tunnel, c.db
+	c.tunnel, c.db, c.user, c.security = t, db, user, security
+	c.mu.Unlock()
+	if oldDB != nil && oldDB != db {
+		oldDB.Close()
+	}
+	if oldT != nil && oldT != t {
+		oldT.Close()
+	}
+}
+
+func (c *adminConn) close() { c.replace(nil, nil, "", "") }
+
+// readAdminSecret reads the admin user's credentials from the admin secret.
+// An RDS-managed secret holds only username and password.
+func readAdminSecret(ctx context.Context, env *Env) (rotation.Secret, error) {
+	sec, _, err := readSecret(ctx, env, env.AdminSecretARN, rotation.StageCurrent, "")
+	if err != nil {
+		return rotation.Secret{}, failFix("read the admin secret "+env.AdminSecretARN, fixAdminSecret, err)
+	}
+	if len(sec.Missing("username", "password")) > 0 {
+		return rotation.Secret{}, failFix("read the admin secret "+env.AdminSecretARN, fixAdminSecret,
+			errors.New("its value is not JSON with a username and a password"))
+	}
+	return sec, nil
+}
