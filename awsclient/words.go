@@ -75,18 +75,6 @@ const (
 	fixUnreadable  = "Check that the endpoint URL points to Secrets Manager."
 
 	whatFailed = "the request failed"
-
-	whatNotJSON = "the secret's value is not a JSON object"
-	fixNotJSON  = "Store the database credentials as JSON: {\"engine\":\"mysql\",\"host\":...,\"username\":...,\"password\":...}."
-
-	whatMissingKey = "the secret's JSON has no %q"
-	fixMissingKey  = "Add it: AWS's MySQL rotation functions need engine, host, username and password, and masterarn for alternating users."
-
-	whatBadEngine = "the secret's engine is %q, not mysql"
-	fixBadEngine  = "Set \"engine\": \"mysql\" in the secret: the MySQL rotation functions refuse any other engine."
-
-	whatBinary = "the secret holds a binary value, not a string"
-	fixBinary  = "Store the database credentials as a JSON string (SecretString)."
 )
 
 // AllowPlainDBConnections is the second way out when a database requires TLS

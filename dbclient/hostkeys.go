@@ -25,12 +25,16 @@ type hostKeys struct {
 	mu      sync.Mutex
 	seen    ssh.PublicKey
 	lastErr *Error // the refusal, kept because ssh wraps it in handshake text
+	// unknownHost is set when known_hosts lacks the host and onNew may
+	// trust it: the handshake is refused, and the caller asks onNew with
+	// no connection open and no deadline running (a person may be deciding).
+	unknownHost string
 }
 
 func (h *hostKeys) callback(hostname string, remote net.Addr, key ssh.PublicKey) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.seen, h.lastErr = key, nil
+	h.seen, h.lastErr, h.unknownHost = key, nil, ""
 	check, err := h.load()
 	if err != nil {
 		h.lastErr = &Error{Hop: HopBastionHostKey, What: "cannot read known_hosts " + h.file,
@@ -50,13 +54,8 @@ func (h *hostKeys) callback(hostname string, remote net.Addr, key ssh.PublicKey)
 		h.lastErr = changedKeyError(h.file, hostname, key, ke)
 	case errors.As(err, &ke):
 		host := knownhosts.Normalize(hostname)
-		if h.onNew != nil && h.onNew(host, key) {
-			if err := appendKnownHost(h.file, knownhosts.Line([]string{hostname}, key)); err != nil {
-				h.lastErr = &Error{Hop: HopBastionHostKey, What: "cannot add the bastion's key to " + h.file,
-					Fix: "Check that the directory is writable.", Err: err}
-				return h.lastErr
-			}
-			return nil
+		if h.onNew != nil {
+			h.unknownHost = hostname
 		}
 		h.lastErr = &Error{Hop: HopBastionHostKey,
 			What: fmt.Sprintf("%s is not in %s; it presents %s %s", host, h.file, key.Type(), ssh.FingerprintSHA256(key)),
@@ -129,6 +128,27 @@ func KnownHostKeyAlgorithms(check ssh.HostKeyCallback, hostname string, remote n
 		}
 	}
 	return algos
+}
+
+// unknown returns the host and key that the last handshake refused as not
+// in known_hosts, when onNew may trust them.
+func (h *hostKeys) unknown() (hostname string, key ssh.PublicKey, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.unknownHost, h.seen, h.unknownHost != "" && h.seen != nil
+}
+
+// trust asks onNew about a host known_hosts lacks, holding no lock, and
+// records the key when it is trusted.
+func (h *hostKeys) trust(hostname string, key ssh.PublicKey) (bool, error) {
+	if !h.onNew(knownhosts.Normalize(hostname), key) {
+		return false, nil
+	}
+	if err := appendKnownHost(h.file, knownhosts.Line([]string{hostname}, key)); err != nil {
+		return false, &Error{Hop: HopBastionHostKey, What: "cannot add the bastion's key to " + h.file,
+			Fix: "Check that the directory is writable.", Err: err}
+	}
+	return true, nil
 }
 
 func (h *hostKeys) presented() ssh.PublicKey {

@@ -108,7 +108,7 @@ func (t *Tunnel) get(ctx context.Context) (*link, error) {
 
 		cctx, cancel := context.WithCancel(ctx)
 		stop := context.AfterFunc(t.life, cancel)
-		c, err := dialSSH(cctx, t.cfg, t.auth, t.hk)
+		c, err := t.dialTrusting(cctx)
 		stop()
 		cancel()
 
@@ -134,6 +134,28 @@ func (t *Tunnel) get(ctx context.Context) (*link, error) {
 		t.mu.Unlock()
 		return c, nil
 	}
+}
+
+// dialTrusting connects; a bastion known_hosts lacks is put to OnUnknownHost
+// between two attempts, with no connection open and no deadline running, and
+// once trusted (and recorded) it is dialled again.
+func (t *Tunnel) dialTrusting(ctx context.Context) (*link, error) {
+	c, err := dialSSH(ctx, t.cfg, t.auth, t.hk)
+	if err == nil {
+		return c, nil
+	}
+	host, key, ok := t.hk.unknown()
+	if !ok {
+		return nil, err
+	}
+	trusted, terr := t.hk.trust(host, key)
+	switch {
+	case terr != nil:
+		return nil, terr
+	case !trusted || ctx.Err() != nil:
+		return nil, err
+	}
+	return dialSSH(ctx, t.cfg, t.auth, t.hk)
 }
 
 // watch keeps c alive with keepalives and forgets it when it dies, so that

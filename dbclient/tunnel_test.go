@@ -410,3 +410,22 @@ func TestCloseEndsEverything(t *testing.T) {
 	}
 	testenv.WaitGoroutines(t, before)
 }
+
+// A person comparing the fingerprint may take longer than the handshake's deadline: the
+// question is asked with no connection open and no deadline running, and the connection is
+// made afresh once the key is trusted.
+func TestUnknownHostQuestionRunsNoDeadline(t *testing.T) {
+	w := newSandboxWorld(t)
+	w.known = filepath.Join(t.TempDir(), "known_hosts")
+	cfg := w.sshConfig()
+	cfg.Timeout = 100 * time.Millisecond
+	cfg.OnUnknownHost = func(string, ssh.PublicKey) bool {
+		<-time.After(5 * cfg.Timeout) // the learner reads the EC2 console
+		return true
+	}
+	tun, err := dbclient.OpenTunnel(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("trusted after a long look: %v", err)
+	}
+	tun.Close()
+}

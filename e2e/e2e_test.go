@@ -112,14 +112,33 @@ func TestWalkthrough(t *testing.T) {
 	state := t.TempDir()
 	tm := start(t, bin, 80, 24, "--state", state)
 
-	tm.waitFor(5*time.Second, "1/11 Welcome", "alternating users")
+	tm.waitFor(5*time.Second, "1/11 Welcome", "alternating users", "sandbox · alternating · current tutorial")
 	tm.press("Enter")
-	tm.waitFor(5*time.Second, "2/11 The environment", "bastion", "database")
-	tm.step("sandbox running", "3/11 Connect through the bastion")
+	// The environment screen shows the world as it is: started already.
+	tm.waitFor(20*time.Second, "2/11 The environment", "sandbox running on loopback")
+	tm.press("Enter")
+	tm.waitFor(5*time.Second, "3/11 Connect through the bastion")
 	tm.step("logged in as", "4/11 Create the database user")
-	tm.step("appuser can log in", "5/11 Store the secret")
-	tm.step("stored SecretsManagerTutorialAppuser", "6/11 Validate the secret")
-	tm.step("CURRENT_USER() is appuser", "7/11 Configure rotation")
+
+	// Long content scrolls: the commands below the fold are reached with PgDn, whole.
+	tm.press("Enter")
+	s := tm.waitFor(20*time.Second, "appuser exists and can read tutorial", "more lines")
+	tm.press("PPage") // nothing above: stays
+	tm.press("NPage")
+	tm.press("NPage")
+	s = tm.waitFor(5*time.Second, `SHOW GRANTS FOR 'appuser'@'%';"`) // the end of the by-hand command
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for _, l := range lines[:len(lines)-1] { // the help bar may shorten itself; the body never
+		if strings.HasSuffix(strings.TrimSpace(l), "…") {
+			t.Errorf("a line is cut off: %q\n%s", l, s)
+		}
+	}
+	tm.press("Enter")
+	tm.waitFor(5*time.Second, "5/11 Store the secret")
+	tm.step("SecretsManagerTutorialAppuser is stored", "6/11 Validate the secret")
+	tm.waitFor(20*time.Second, "CURRENT_USER() is appuser") // read-only: the look is the check
+	tm.press("Enter")
+	tm.waitFor(5*time.Second, "7/11 Configure rotation")
 	tm.step("rotation is on", "8/11 Watch it rotate")
 
 	// The live screen: the first rotation made appuser_clone current; two
@@ -128,16 +147,23 @@ func TestWalkthrough(t *testing.T) {
 	tm.press("r")
 	tm.waitFor(20*time.Second, "appuser → appuser_clone → appuser")
 	tm.press("r")
-	s := tm.waitFor(20*time.Second, "appuser_clone → appuser → appuser_clone", "✓ finishSecret")
-	if strings.Contains(s, "failed 0") == false {
-		t.Logf("alternating users showed failed logins:\n%s", s)
+	s = tm.waitFor(20*time.Second, "appuser_clone → appuser → appuser_clone", "✓ finishSecret")
+	if !strings.Contains(s, "failed 0") {
+		t.Errorf("alternating users showed failed logins:\n%s", s)
 	}
 	tm.press("Enter")
-	tm.waitFor(5*time.Second, "9/11 Test the rotated secret")
-	tm.step("current and previous versions both log in", "10/11 Troubleshoot")
-	tm.step("checks passed", "11/11 Clean up")
+	tm.waitFor(20*time.Second, "9/11 Test the rotated secret", "current and previous versions both log in")
 	tm.press("Enter")
-	tm.waitFor(20*time.Second, "scheduled for deletion", "dropped")
+	tm.waitFor(20*time.Second, "10/11 Troubleshoot", "14 of 14 checks passed")
+	tm.press("Enter")
+	tm.waitFor(20*time.Second, "11/11 Clean up", "not cleaned up")
+	tm.press("Enter")
+	tm.waitFor(20*time.Second, "cleaned up: the secret is deleted", "do not exist")
+
+	// Going back, a result that no longer holds says so.
+	tm.press("b")
+	tm.press("b")
+	tm.waitFor(20*time.Second, "9/11", "cannot be checked now")
 
 	tm.press("q")
 	s = tm.waitFor(10*time.Second, "EXIT=0", "rotation-tutor:")
@@ -146,7 +172,8 @@ func TestWalkthrough(t *testing.T) {
 	}
 }
 
-// A learner who quits and comes back resumes where they stopped.
+// A learner who quits and comes back resumes where they stopped, and the screen shows what
+// the world holds, not what was recorded.
 func TestQuitAndResume(t *testing.T) {
 	bin := build(t)
 	state := t.TempDir()
@@ -155,17 +182,22 @@ func TestQuitAndResume(t *testing.T) {
 	tm.press("Enter")
 	// Wait for the screen before the next key: a key pressed while a screen change is on
 	// its way still goes to the old screen (which is what a person would see, too).
-	tm.waitFor(5*time.Second, "2/11 The environment")
-	tm.step("sandbox running", "3/11 Connect through the bastion")
+	tm.waitFor(20*time.Second, "2/11 The environment", "sandbox running on loopback")
+	tm.press("Enter")
+	tm.waitFor(5*time.Second, "3/11 Connect")
 	tm.step("logged in as", "4/11 Create the database user")
+	tm.step("appuser exists and can read tutorial", "5/11 Store the secret")
 	tm.press("q")
-	tm.waitFor(10*time.Second, "EXIT=0", "stopped at 4")
+	tm.waitFor(10*time.Second, "EXIT=0", "stopped at 5")
 
-	again := start(t, bin, 80, 24, "--state", state)
-	again.waitFor(5*time.Second, "You stopped at step 4")
+	again := start(t, bin, 80, 24, "--state", state, "--strategy", "single")
+	again.waitFor(5*time.Second, "You stopped at step 5", "sandbox · single user · current tutorial")
 	again.press("Enter")
-	again.waitFor(10*time.Second, "4/11 Create the database user", "reconnected")
-	again.step("appuser can log in", "5/11 Store the secret")
+	again.waitFor(20*time.Second, "5/11 Store the secret", "reconnected")
+	again.step("SecretsManagerTutorialAppuser is stored", "6/11 Validate")
+	again.press("b")
+	again.press("b")
+	again.waitFor(20*time.Second, "4/11", "appuser exists and can read tutorial", "as the world shows it now")
 	again.press("q")
 	again.waitFor(10*time.Second, "EXIT=0")
 }

@@ -213,7 +213,7 @@ func (s *Session) RestoreSecret(ctx context.Context) (Result, error) {
 			continue
 		}
 		back = append(back, v.Username)
-		r.SQL = append(r.SQL, "CREATE USER IF NOT EXISTS "+sqlUser(v.Username)+" IDENTIFIED BY '…';",
+		r.SQL = append(r.SQL, "CREATE USER IF NOT EXISTS "+sqlUser(v.Username)+" IDENTIFIED BY '"+masked+"';",
 			"GRANT SELECT ON "+dbclient.QuoteIdent(env.DBName)+".* TO "+sqlUser(v.Username)+";")
 	}
 	r.Summary = env.SecretName + " restored; " + strings.Join(back, " and ") + " log in again with the passwords it holds"

@@ -152,9 +152,6 @@ func rotationResult(r Rotation) Result {
 	}}
 }
 
-// RotationResult is the result a rotation leaves on the live step.
-func RotationResult(r Rotation) Result { return rotationResult(r) }
-
 func watchStep() Step {
 	return Step{ID: Watch, Title: titleWatch, Action: actionWatch, explain: explainWatch,
 		commands: func(s *Session) []Command {

@@ -98,7 +98,7 @@ func runCreateUser(ctx context.Context, s *Session) (Result, error) {
 			return Result{}, failFix("set a new password for "+AppUser, fixClone, err)
 		}
 		s.setAppPassword(pw)
-		sqlRun = append(sqlRun, "ALTER USER "+sqlUser(AppUser)+" IDENTIFIED BY '…';")
+		sqlRun = append(sqlRun, "ALTER USER "+sqlUser(AppUser)+" IDENTIFIED BY '"+masked+"';")
 		facts = append(facts, Fact{Label: "Password", Value: AppUser + " existed with a password nobody holds (none in the secret): it got a new one, kept in memory for the next step"})
 	default:
 		pw, from := "", ""
@@ -110,7 +110,7 @@ func runCreateUser(ctx context.Context, s *Session) (Result, error) {
 		if err := dbclient.CreateUser(ctx, db, AppUser, pw); err != nil {
 			return Result{}, failFix("create the user "+AppUser, fixClone, err)
 		}
-		sqlRun = append(sqlRun, "CREATE USER "+sqlUser(AppUser)+" IDENTIFIED BY '…';")
+		sqlRun = append(sqlRun, "CREATE USER "+sqlUser(AppUser)+" IDENTIFIED BY '"+masked+"';")
 		if from != "" {
 			facts = append(facts, Fact{Label: "Password", Value: "the one in " + from + ", so the secret logs in again"})
 		} else {

@@ -33,11 +33,6 @@ type Cache struct {
 	valid     bool
 }
 
-// NewCache returns an empty cache; ttl zero means no timed refresh.
-func NewCache(api SecretGetter, secretID string, ttl time.Duration) *Cache {
-	return newCache(api, secretID, ttl, time.Now)
-}
-
 func newCache(api SecretGetter, secretID string, ttl time.Duration, now func() time.Time) *Cache {
 	return &Cache{api: api, secretID: secretID, ttl: ttl, now: now}
 }

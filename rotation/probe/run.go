@@ -7,20 +7,11 @@ import (
 	"math"
 	"slices"
 	"time"
-
-	"rotation-tutor/rotation"
 )
 
 // RotateFunc performs one rotation and returns the version it made
 // AWSCURRENT.
 type RotateFunc func(ctx context.Context) (version string, err error)
-
-// LocalRotation rotates with fn itself, as the local rotator does.
-func LocalRotation(fn *rotation.Function, secretID string) RotateFunc {
-	return func(ctx context.Context) (string, error) {
-		return fn.RotateLocallyVersion(ctx, secretID)
-	}
-}
 
 // RunConfig is a measured run: Rotations rotations with the probe's clients
 // logging in around each one.

@@ -334,9 +334,6 @@ func (p *Process) stop() {
 	}
 }
 
-// Exited is closed when the process has exited.
-func (p *Process) Exited() <-chan struct{} { return p.exited }
-
 func (p *Process) logTail() string {
 	b, err := os.ReadFile(p.logFile)
 	if err != nil {
