@@ -32,6 +32,23 @@ type World struct {
 
 	mu   sync.Mutex
 	hold map[string]chan struct{} // rotation steps that wait, by name
+
+	// local: the Env names no rotation function, so the steps rotate with the local
+	// rotator, through the Env's own client, whose calls HoldCall can stop.
+	local bool
+	calls heldCalls
+}
+
+// UseLocalRotator makes Start's Env name no rotation function: rotations then run in the
+// test's process (the local rotator), and HoldCall can stop them at any Secrets Manager
+// call, as a crash or a quit would.
+func (w *World) UseLocalRotator() { w.local = true }
+
+// HoldCall makes every Secrets Manager call named op (UpdateSecretVersionStage…) made through
+// the Env's client wait until release, or until the call's context ends (which then fails
+// it, as a process ending would). reached is closed when the first such call waits.
+func (w *World) HoldCall(op string) (reached <-chan struct{}, release func()) {
+	return w.calls.hold(w.t, op)
 }
 
 // New builds the world; Start adds a bastion in front of its database.
@@ -106,7 +123,7 @@ func (w *World) Start(ctx context.Context, progress func(string)) (*steps.Env, e
 	if progress != nil {
 		progress("bastion on " + b.Addr())
 	}
-	return &steps.Env{
+	env := &steps.Env{
 		Kind: steps.KindSandbox, Region: lambdatest.Region, Secrets: w.LW.Secrets, SecretsEndpoint: w.LW.URL,
 		SSH:    dbclient.SSHConfig{Addr: b.Addr(), User: b.User(), KeyFile: keyFile, KnownHostsFile: known},
 		DBHost: lambdatest.DBHost, DBPort: lambdatest.DBPort, DBName: lambdatest.DBName, DBInstance: "secretsmanagertutorial",
@@ -115,7 +132,12 @@ func (w *World) Start(ctx context.Context, progress func(string)) (*steps.Env, e
 		SingleUserLambdaARN: lambda.SingleUserARN(lambdatest.Region),
 		StepEvents:          w.events,
 		WaitRotations:       w.LW.Service.WaitRotations,
-	}, nil
+	}
+	if w.local {
+		env.RotationLambdaARN, env.SingleUserLambdaARN, env.StepEvents, env.WaitRotations = "", "", nil, nil
+		env.Secrets = w.calls.client(lambdatest.Region, w.LW.URL)
+	}
+	return env, nil
 }
 
 // Close leaves the servers to the test's cleanup, so a test can still look at them after
