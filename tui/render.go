@@ -69,7 +69,9 @@ func renderFacts(st *Styles, facts []steps.Fact, reveal bool, width int) string 
 		if f.Secret && !reveal {
 			v = masked + st.Subtle.Render("  (v reveals)")
 		}
-		val := wrap(v, width-lw-3)
+		// Values are ARNs, JSON and sentences: break at spaces, then after ':', '/' or ','
+		// (never inside "us-east-1"), and align the lines under the first.
+		val := strings.ReplaceAll(wrapCommand(v, width-lw-3), "\n  ", "\n")
 		val = strings.ReplaceAll(val, "\n", "\n"+strings.Repeat(" ", lw+3))
 		b.WriteString("  " + st.Label.Render(fmt.Sprintf("%-*s", lw, label)) + " " + st.Value.Render(val))
 	}
@@ -194,7 +196,7 @@ func cutToken(line string, width, indent int) (head, rest string) {
 		if w > width {
 			break
 		}
-		if (r == ':' || r == '/') && i >= indent {
+		if (r == ':' || r == '/' || r == ',') && i >= indent {
 			cut = i + len(string(r))
 		}
 	}
