@@ -79,3 +79,30 @@ func TestAWSModeDeclinedQuestionSaysWhatToDo(t *testing.T) {
 		t.Errorf("remembered %+v after a failed start", got)
 	}
 }
+
+// The next start in the same environment uses what was remembered and says which values;
+// a start against another endpoint gets none of them.
+func TestRememberedSettingsAreUsedAndNamed(t *testing.T) {
+	isolate(t)
+	sbEnv := startSandbox(t)
+	remember := filepath.Join(t.TempDir(), "aws.json")
+	first := world.AWS(world.AWSOptions{Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint, KnownHostsFile: sbEnv.SSH.KnownHostsFile,
+		Bastion: sbEnv.SSH.User + "@" + sbEnv.SSH.Addr, KeyFile: sbEnv.SSH.KeyFile, RememberPath: remember})
+	if _, err := first.Start(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	var stages []string
+	again := world.AWS(world.AWSOptions{Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint, RememberPath: remember})
+	env, err := again.Start(context.Background(), func(s string) { stages = append(stages, s) })
+	if err != nil {
+		t.Fatalf("second start: %v", err)
+	}
+	if env.SSH.Addr != sbEnv.SSH.Addr || !strings.Contains(strings.Join(env.Remembered, ";"), "bastion "+sbEnv.SSH.User+"@"+sbEnv.SSH.Addr) ||
+		!strings.Contains(strings.Join(stages, "\n"), "remembered for this profile, region and endpoint") {
+		t.Fatalf("remembered %v, stages %v, SSH %+v", env.Remembered, stages, env.SSH)
+	}
+	other := world.AWS(world.AWSOptions{Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint + "/other", RememberPath: remember})
+	if _, err := other.Start(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "no bastion") {
+		t.Fatalf("another endpoint: %v, want the bastion missing", err)
+	}
+}
