@@ -128,6 +128,7 @@ func (w *World) Start(ctx context.Context, progress func(string)) (*steps.Env, e
 		SSH:    dbclient.SSHConfig{Addr: b.Addr(), User: b.User(), KeyFile: keyFile, KnownHostsFile: known},
 		DBHost: lambdatest.DBHost, DBPort: lambdatest.DBPort, DBName: lambdatest.DBName, DBInstance: "secretsmanagertutorial",
 		AdminSecretARN:      w.LW.AdminARN,
+		RDS:                 w.LW.RDS,
 		RotationLambdaARN:   lambda.AlternatingARN(lambdatest.Region),
 		SingleUserLambdaARN: lambda.SingleUserARN(lambdatest.Region),
 		StepEvents:          w.events,
