@@ -25,7 +25,8 @@ var ctx = context.Background()
 // way the app builds it.
 func sandbox(t *testing.T, inv secretsmanager.Invoker) (*sm.Client, *secretsmanager.Service, string) {
 	t.Helper()
-	svc, err := secretsmanager.New(secretsmanager.Options{Region: "eu-central-1", Invoker: inv, RetryDelay: -1, RotationAttempts: 1})
+	svc, err := secretsmanager.New(secretsmanager.Options{Region: "eu-central-1", Invoker: inv,
+		AccessKeys: []secretsmanager.AccessKey{{ID: "AKID", Secret: "sk"}}, RetryDelay: -1, RotationAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

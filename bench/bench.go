@@ -107,7 +107,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	rep.SandboxStartMS = probe.PercentilesOf(starts).P50
 
 	info := sb.Info()
-	client, closeIdle := lambda.NewSecretsClient(info.Region, info.SecretsManagerEndpoint)
+	client, closeIdle := lambda.NewSecretsClient(info.Region, info.SecretsManagerEndpoint, info.AccessKey())
 	defer closeIdle()
 	dial := sb.DialVPC()
 
@@ -184,9 +184,9 @@ func prepareSecret(ctx context.Context, client *sm.Client, dial dbclient.DialFun
 func getSecretValue(ctx context.Context, info sandbox.Info, secretID string, n int, progress func(string, int, int)) (Micros, float64, error) {
 	floorURL, closeFloor := secretsmanager.NewFloorServer()
 	defer closeFloor()
-	ours, closeOurs := lambda.NewSecretsClient(info.Region, info.SecretsManagerEndpoint)
+	ours, closeOurs := lambda.NewSecretsClient(info.Region, info.SecretsManagerEndpoint, info.AccessKey())
 	defer closeOurs()
-	floor, closeFloorClient := lambda.NewSecretsClient(info.Region, floorURL)
+	floor, closeFloorClient := lambda.NewSecretsClient(info.Region, floorURL, info.AccessKey())
 	defer closeFloorClient()
 
 	measure := func(c *sm.Client, label string) ([]time.Duration, error) {

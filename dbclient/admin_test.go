@@ -27,17 +27,17 @@ func TestPasswordsRoundTrip(t *testing.T) {
 			if err := dbclient.CreateUser(ctx, admin, user, pw); err != nil {
 				t.Fatalf("#%d create %q: %v", i, pw, err)
 			}
-			if err := dbclient.Login(ctx, nil, s.target(user, pw)); err != nil {
+			if err := dbclient.Login(ctx, s.dial, s.target(user, pw)); err != nil {
 				t.Errorf("#%d login after CREATE with %q: %v", i, pw, err)
 			}
 			next := pw + "2" + pw
 			if err := dbclient.SetPassword(ctx, admin, user, next); err != nil {
 				t.Fatalf("#%d alter %q: %v", i, next, err)
 			}
-			if err := dbclient.Login(ctx, nil, s.target(user, next)); err != nil {
+			if err := dbclient.Login(ctx, s.dial, s.target(user, next)); err != nil {
 				t.Errorf("#%d login after ALTER with %q: %v", i, next, err)
 			}
-			if err := dbclient.Login(ctx, nil, s.target(user, pw)); err == nil {
+			if err := dbclient.Login(ctx, s.dial, s.target(user, pw)); err == nil {
 				t.Errorf("#%d old password %q still logs in", i, pw)
 			}
 		}
@@ -67,7 +67,7 @@ func TestUserAdministration(t *testing.T) {
 		if err != nil || !slices.ContainsFunc(grants, func(g string) bool { return strings.Contains(g, "SELECT ON `tutorial`.*") }) {
 			t.Fatalf("ShowGrants = %q, %v", grants, err)
 		}
-		app, err := dbclient.Open(ctx, nil, s.target("appuser", "pw-1"))
+		app, err := dbclient.Open(ctx, s.dial, s.target("appuser", "pw-1"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,10 +112,10 @@ func TestCloneUser(t *testing.T) {
 			t.Errorf("clone's grants differ:\n got %q\nwant %q", got, want)
 		}
 		// The clone has its own password, never the original's hash.
-		if err := dbclient.Login(ctx, nil, s.target("appuser_clone", "clone-pw")); err != nil {
+		if err := dbclient.Login(ctx, s.dial, s.target("appuser_clone", "clone-pw")); err != nil {
 			t.Errorf("clone login with its own password: %v", err)
 		}
-		if err := dbclient.Login(ctx, nil, s.target("appuser_clone", "orig-pw")); err == nil {
+		if err := dbclient.Login(ctx, s.dial, s.target("appuser_clone", "orig-pw")); err == nil {
 			t.Error("clone logs in with the original's password")
 		}
 		// Again: the user exists, its password stays, grants are replayed.
@@ -123,7 +123,7 @@ func TestCloneUser(t *testing.T) {
 		if err != nil || created {
 			t.Fatalf("second CloneUser = %v, %v", created, err)
 		}
-		if err := dbclient.Login(ctx, nil, s.target("appuser_clone", "clone-pw")); err != nil {
+		if err := dbclient.Login(ctx, s.dial, s.target("appuser_clone", "clone-pw")); err != nil {
 			t.Errorf("second CloneUser changed the password: %v", err)
 		}
 	})
@@ -156,7 +156,7 @@ func TestSetOwnPassword(t *testing.T) {
 		if err := dbclient.GrantSelect(ctx, admin, "tutorial", "single"); err != nil {
 			t.Fatal(err)
 		}
-		db, err := dbclient.Open(ctx, nil, s.target("single", "before"))
+		db, err := dbclient.Open(ctx, s.dial, s.target("single", "before"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestSetOwnPassword(t *testing.T) {
 			if err := dbclient.SetOwnPassword(ctx, db, pw); err != nil {
 				t.Fatalf("SetOwnPassword: %v", err)
 			}
-			if err := dbclient.Login(ctx, nil, s.target("single", pw)); err != nil {
+			if err := dbclient.Login(ctx, s.dial, s.target("single", pw)); err != nil {
 				t.Errorf("login with the new password: %v", err)
 			}
 		}

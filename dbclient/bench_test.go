@@ -46,9 +46,7 @@ func BenchmarkQueryThroughTunnel(b *testing.B) {
 
 func BenchmarkQueryDirect(b *testing.B) {
 	w := newSandboxWorld(b)
-	t := w.admin()
-	t.Host, t.Port = splitHostPort(b, w.db.Addr())
-	db, err := dbclient.Open(context.Background(), nil, t)
+	db, err := dbclient.Open(context.Background(), w.db.Dial, w.admin())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -106,7 +106,7 @@ func FuzzPasswordRoundTrip(f *testing.F) {
 		if err := dbclient.SetPassword(ctx, admin, "fuzz", pw); err != nil {
 			t.Fatalf("set %q: %v", pw, err)
 		}
-		if err := dbclient.Login(ctx, nil, s.target("fuzz", pw)); err != nil {
+		if err := dbclient.Login(ctx, s.dial, s.target("fuzz", pw)); err != nil {
 			t.Fatalf("login with %q: %v", pw, err)
 		}
 	})

@@ -16,6 +16,7 @@ import (
 type server struct {
 	name      string
 	addr      string
+	dial      dbclient.DialFunc // nil: TCP to addr; the embedded database has no address
 	adminUser string
 	adminPW   string
 }
@@ -28,7 +29,7 @@ func (s server) target(user, pw string) dbclient.Target {
 
 func (s server) admin(t testing.TB) *sql.DB {
 	t.Helper()
-	db, err := dbclient.Open(context.Background(), nil, s.target(s.adminUser, s.adminPW))
+	db, err := dbclient.Open(context.Background(), s.dial, s.target(s.adminUser, s.adminPW))
 	if err != nil {
 		t.Fatalf("%s admin: %v", s.name, err)
 	}
@@ -43,7 +44,7 @@ func startGMS(t testing.TB) server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return server{name: "gms", addr: db.Addr(), adminUser: "admin", adminPW: "admin-pw"}
+	return server{name: "gms", addr: "db.internal:3306", dial: db.Dial, adminUser: "admin", adminPW: "admin-pw"}
 }
 
 // servers runs f against go-mysql-server and, unless -short, a real MariaDB.

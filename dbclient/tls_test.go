@@ -14,6 +14,7 @@ import (
 	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/testenv"
 	"rotation-tutor/sandbox/bastion"
+	"rotation-tutor/sandbox/lambda"
 )
 
 // otherHost is routed by our bastion to the same database, under a name its
@@ -39,9 +40,9 @@ func newTLSWorld(t testing.TB) *tlsWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := startBastion(t, map[string]string{
-		net.JoinHostPort(dbHost, strconv.Itoa(dbPort)):    m.Addr,
-		net.JoinHostPort(otherHost, strconv.Itoa(dbPort)): m.Addr,
+	w := startBastion(t, map[string]dbclient.DialFunc{
+		net.JoinHostPort(dbHost, strconv.Itoa(dbPort)):    lambda.TCPRoute(m.Addr),
+		net.JoinHostPort(otherHost, strconv.Itoa(dbPort)): lambda.TCPRoute(m.Addr),
 	})
 	return &tlsWorld{sandboxWorld: w, m: m, bundle: bundle}
 }

@@ -158,7 +158,7 @@ func TestDropMidUseReconnects(t *testing.T) {
 func TestForwardRefusedByBastion(t *testing.T) {
 	w := newSandboxWorld(t)
 	tun := w.tunnel(t)
-	for _, dest := range []string{w.db.Addr(), w.b.Addr(), "127.0.0.1:22", "other.internal:3306"} {
+	for _, dest := range []string{w.b.Addr(), "127.0.0.1:22", "other.internal:3306"} {
 		_, err := tun.DialContext(context.Background(), "tcp", dest)
 		ce := dbclient.Classify(err)
 		if ce == nil || ce.Hop != dbclient.HopForward {
@@ -367,7 +367,7 @@ func TestBastionUnreachable(t *testing.T) {
 		{closedAddr, dbclient.HopBastionTCP},
 		{"bastion.nonexistent.invalid:22", dbclient.HopBastionDNS},
 		{silent.Addr().String(), dbclient.HopBastionHandshake},
-		{w.db.Addr(), dbclient.HopBastionHandshake}, // the database's port, not SSH
+		{mysqlPort(t, w.db.Dial), dbclient.HopBastionHandshake}, // a database's port, not SSH
 	} {
 		cfg := w.sshConfig()
 		cfg.Addr, cfg.Timeout = tc.addr, 300*time.Millisecond

@@ -2,6 +2,7 @@ package dbclient_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -40,14 +41,14 @@ func newSandboxWorld(t testing.TB) *sandboxWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w := startBastion(t, map[string]string{net.JoinHostPort(dbHost, strconv.Itoa(dbPort)): db.Addr()})
+	w := startBastion(t, map[string]dbclient.DialFunc{net.JoinHostPort(dbHost, strconv.Itoa(dbPort)): db.Dial})
 	w.db, w.adminPW = db, adminPW
 	return w
 }
 
 // startBastion starts our bastion forwarding to routes (internal host:port →
-// where the server listens), with a client key and known_hosts for it.
-func startBastion(t testing.TB, routes map[string]string) *sandboxWorld {
+// how the bastion reaches that server), with a client key and known_hosts for it.
+func startBastion(t testing.TB, routes map[string]dbclient.DialFunc) *sandboxWorld {
 	t.Helper()
 	dir := t.TempDir()
 	w := &sandboxWorld{keyFile: filepath.Join(dir, "id_ed25519"), known: filepath.Join(dir, "known_hosts")}
@@ -93,4 +94,36 @@ func hopOf(err error) dbclient.Hop {
 		return ce.Hop
 	}
 	return ""
+}
+
+// mysqlPort serves a database on a loopback port, as a MySQL server listens: for a test that
+// needs a port that speaks MySQL rather than SSH (the sandbox's own database has none).
+func mysqlPort(t testing.TB, dial dbclient.DialFunc) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { // ends when either side closes
+				defer c.Close()
+				up, err := dial(context.Background(), "tcp", "db:3306")
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go func() { _, _ = io.Copy(up, c); up.Close() }()
+				_, _ = io.Copy(c, up)
+			}()
+		}
+	}()
+	t.Cleanup(func() { l.Close(); <-done })
+	return l.Addr().String()
 }

@@ -42,7 +42,7 @@ func newSandboxWorld(t *testing.T) *sandboxWorld {
 	}
 	b, err := bastion.Start(ctx, bastion.Options{
 		AuthorizedKeys: []ssh.PublicKey{key.Public},
-		Routes:         map[string]string{dbName + ":3306": db.Addr()},
+		Routes:         map[string]dbclient.DialFunc{dbName + ":3306": db.Dial},
 	})
 	if err != nil {
 		t.Fatalf("bastion.Start: %v", err)
@@ -59,7 +59,7 @@ func newSandboxWorld(t *testing.T) *sandboxWorld {
 		t.Fatal(err)
 	}
 
-	admin, err := dbclient.Open(ctx, nil, dbTarget(t, db.Addr(), "admin", adminPass))
+	admin, err := dbclient.Open(ctx, db.Dial, dbclient.Target{Host: dbName, Port: 3306, User: "admin", Password: adminPass})
 	if err != nil {
 		t.Fatalf("log in as admin: %v", err)
 	}
@@ -142,7 +142,7 @@ func TestSandboxBrokenHops(t *testing.T) {
 func TestSandboxCloneGrantsDiffer(t *testing.T) {
 	w := newSandboxWorld(t)
 	ctx := context.Background()
-	admin, err := dbclient.Open(ctx, nil, dbTarget(t, w.db.Addr(), "admin", adminPass))
+	admin, err := dbclient.Open(ctx, w.db.Dial, dbclient.Target{Host: dbName, Port: 3306, User: "admin", Password: adminPass})
 	if err != nil {
 		t.Fatal(err)
 	}

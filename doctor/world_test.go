@@ -41,7 +41,8 @@ func newAWSWorld(t *testing.T) *awsWorld {
 // newAWSWorldWithAdmin seeds the admin secret with the given credentials.
 func newAWSWorldWithAdmin(t *testing.T, adminUser, adminPassword string) *awsWorld {
 	t.Helper()
-	svc, err := smsandbox.New(smsandbox.Options{Region: region, RetryDelay: -1})
+	svc, err := smsandbox.New(smsandbox.Options{Region: region, RetryDelay: -1,
+		AccessKeys: []smsandbox.AccessKey{{ID: "AKIDSANDBOXKEY", Secret: "sandbox-secret"}}})
 	if err != nil {
 		t.Fatalf("secretsmanager.New: %v", err)
 	}

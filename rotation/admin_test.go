@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
+	"rotation-tutor/dbclient"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox/lambda"
 	"rotation-tutor/sandbox/lambda/lambdatest"
@@ -46,9 +47,9 @@ func TestRDSManagedAdminSecretIsFoundThroughRDS(t *testing.T) {
 		t.Fatal(err)
 	}
 	fn := w.Function(rotation.AlternatingUsers)
-	fn.Dial = lambda.VPCDialer(map[string]string{
-		net.JoinHostPort(lambdatest.DBHost, "3306"): w.DBAddr,
-		net.JoinHostPort(alias, "3306"):             w.DBAddr,
+	fn.Dial = lambda.VPCDialer(map[string]dbclient.DialFunc{
+		net.JoinHostPort(lambdatest.DBHost, "3306"): w.DBRoute,
+		net.JoinHostPort(alias, "3306"):             w.DBRoute,
 	})
 	err = fn.RotateLocally(context.Background(), aliasARN)
 	if err == nil || !strings.Contains(err.Error(), "Current database host "+alias+" is not the same host as/rds replica of master "+lambdatest.DBHost) {
@@ -154,9 +155,9 @@ func TestAdminSecretOfAClusterOrAReplicaSource(t *testing.T) {
 			}
 			fn := w.Function(rotation.AlternatingUsers)
 			fn.RDS = fake
-			hosts := map[string]string{}
+			hosts := map[string]dbclient.DialFunc{}
 			for _, h := range []string{tc.appHost, tc.adminHost} {
-				hosts[net.JoinHostPort(h, strconv.Itoa(lambdatest.DBPort))] = w.DBAddr
+				hosts[net.JoinHostPort(h, strconv.Itoa(lambdatest.DBPort))] = w.DBRoute
 			}
 			fn.Dial = lambda.VPCDialer(hosts)
 			var detail string

@@ -13,21 +13,26 @@ import (
 	"rotation-tutor/sandbox/bastion"
 	"rotation-tutor/sandbox/database"
 	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/secretsmanager"
 )
 
 // Info is what `rotation-tutor sandbox --json` prints. Its keys are a contract: scripts,
 // tests and the README rely on them.
 type Info struct {
-	Region                 string       `json:"region"`
-	AccountID              string       `json:"account_id"`
-	SecretsManagerEndpoint string       `json:"secretsmanager_endpoint"`
-	AccessKeyID            string       `json:"access_key_id"`
-	SecretAccessKey        string       `json:"secret_access_key"`
-	Database               DatabaseInfo `json:"database"`
-	Bastion                BastionInfo  `json:"bastion"`
-	RotationFunctionARN    string       `json:"rotation_function_arn"`
-	SingleUserFunctionARN  string       `json:"single_user_function_arn"`
-	Commands               Commands     `json:"commands"`
+	Region                 string `json:"region"`
+	AccountID              string `json:"account_id"`
+	SecretsManagerEndpoint string `json:"secretsmanager_endpoint"`
+	AccessKeyID            string `json:"access_key_id"`
+	SecretAccessKey        string `json:"secret_access_key"`
+	// CredentialsFile holds the access key in the aws CLI's format, under the
+	// profile CredentialsProfile; the printed commands read it from there.
+	CredentialsFile       string       `json:"credentials_file"`
+	CredentialsProfile    string       `json:"credentials_profile"`
+	Database              DatabaseInfo `json:"database"`
+	Bastion               BastionInfo  `json:"bastion"`
+	RotationFunctionARN   string       `json:"rotation_function_arn"`
+	SingleUserFunctionARN string       `json:"single_user_function_arn"`
+	Commands              Commands     `json:"commands"`
 }
 
 // DatabaseInfo describes the RDS-like instance. Host is its internal name: only the bastion
@@ -62,6 +67,8 @@ type Commands struct {
 
 type infoFacts struct {
 	region, endpoint, internalHost, adminARN string
+	accessKey                                secretsmanager.AccessKey
+	credentialsFile                          string
 	bastion                                  *bastion.Bastion
 	keyFile, knownHosts, engine              string
 }
@@ -71,7 +78,8 @@ func newInfo(f infoFacts) Info {
 	bPort, _ := strconv.Atoi(bPortStr)
 	in := Info{
 		Region: f.region, AccountID: AccountID, SecretsManagerEndpoint: f.endpoint,
-		AccessKeyID: AccessKeyID, SecretAccessKey: SecretAccessKey,
+		AccessKeyID: f.accessKey.ID, SecretAccessKey: f.accessKey.Secret,
+		CredentialsFile: f.credentialsFile, CredentialsProfile: credentialsProfile,
 		Database: DatabaseInfo{Instance: InstanceID, Host: f.internalHost, Port: dbPort,
 			Name: database.DBName, Engine: f.engine, AdminSecretARN: f.adminARN},
 		Bastion: BastionInfo{Host: bHost, Port: bPort, User: BastionUser, PrivateKeyFile: f.keyFile,
@@ -79,11 +87,14 @@ func newInfo(f infoFacts) Info {
 		RotationFunctionARN:   lambda.AlternatingARN(f.region),
 		SingleUserFunctionARN: lambda.SingleUserARN(f.region),
 	}
-	env := fmt.Sprintf("AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s",
-		in.AccessKeyID, in.SecretAccessKey, in.Region)
-	aws := fmt.Sprintf("aws --endpoint-url %s", in.SecretsManagerEndpoint)
+	// The commands name the credentials file and its profile rather than carry the secret
+	// key: it stays off the screen, out of shell history and out of ps. --profile (not
+	// AWS_PROFILE) makes the CLI ignore access keys already in the environment.
+	env := fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s", shellQuote(in.CredentialsFile))
+	aws := fmt.Sprintf("aws --profile %s --region %s --endpoint-url %s", in.CredentialsProfile, in.Region, in.SecretsManagerEndpoint)
 	in.Commands = Commands{
-		AWSEnv:      "export " + env,
+		AWSEnv: fmt.Sprintf("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN; export %s AWS_PROFILE=%s AWS_DEFAULT_REGION=%s",
+			env, in.CredentialsProfile, in.Region),
 		ListSecrets: env + " " + aws + " secretsmanager list-secrets",
 		AdminPassword: fmt.Sprintf("%s %s secretsmanager get-secret-value --secret-id '%s' --query SecretString --output text | jq -r .password",
 			env, aws, in.Database.AdminSecretARN),
@@ -104,7 +115,8 @@ func (in Info) WriteSummary(w io.Writer) {
 	p("endpoint", in.SecretsManagerEndpoint)
 	p("region / account", in.Region+" / "+in.AccountID)
 	p("access key id", in.AccessKeyID)
-	p("secret access key", mask(in.SecretAccessKey)+"  (any value works; --json shows it)")
+	p("secret access key", mask(in.SecretAccessKey)+"  (this state directory's own; --json shows it)")
+	p("credentials file", in.CredentialsFile+" (profile "+in.CredentialsProfile+")")
 	p("rotation function", in.RotationFunctionARN)
 	fmt.Fprintln(w, "\nDatabase (reachable only through the bastion)")
 	p("host:port", net.JoinHostPort(in.Database.Host, strconv.Itoa(in.Database.Port)))
@@ -116,10 +128,14 @@ func (in Info) WriteSummary(w io.Writer) {
 	p("private key", in.Bastion.PrivateKeyFile)
 	p("known_hosts", in.Bastion.KnownHostsFile)
 	fmt.Fprintln(w, "\nTry it")
-	fmt.Fprintf(w, "  # your aws CLI, pointed at the sandbox:\n  %s\n", strings.Replace(in.Commands.ListSecrets, in.SecretAccessKey, "any-value-works", 1))
+	fmt.Fprintf(w, "  # your aws CLI, pointed at the sandbox:\n  %s\n", in.Commands.ListSecrets)
 	fmt.Fprintf(w, "  # a tunnel through the bastion (leave it running):\n  %s\n", in.Commands.SSHTunnel)
-	fmt.Fprintf(w, "  # then, in another shell, log in as the admin (password read from its secret):\n  %s\n",
-		strings.Replace(in.Commands.MySQL, in.SecretAccessKey, "any-value-works", 1))
+	fmt.Fprintf(w, "  # then, in another shell, log in as the admin (password read from its secret):\n  %s\n", in.Commands.MySQL)
+}
+
+// AccessKey is the key pair the endpoint accepts, for an SDK client (lambda.NewSecretsClient).
+func (in Info) AccessKey() secretsmanager.AccessKey {
+	return secretsmanager.AccessKey{ID: in.AccessKeyID, Secret: in.SecretAccessKey}
 }
 
 func mask(s string) string {

@@ -6,6 +6,11 @@
 // Nothing above this package knows it is talking to a sandbox: it gets an endpoint URL,
 // static credentials, a bastion address with a host key, and an admin secret ARN, exactly the
 // facts a real account would give.
+//
+// Only two things listen, both on loopback: the endpoint (which checks every request's SigV4
+// signature against this state directory's own access key) and the bastion (which lets in
+// only its generated key). The database has no port: the bastion's forward and the rotation
+// functions reach it in this process.
 package sandbox
 
 import (
@@ -27,6 +32,7 @@ import (
 
 	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/loopback"
+	"rotation-tutor/internal/netguard"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox/bastion"
 	"rotation-tutor/sandbox/database"
@@ -35,17 +41,15 @@ import (
 	"rotation-tutor/sandbox/secretsmanager"
 )
 
-// Fixed facts of the sandbox "account": the tutorial's names, and credentials that the
-// endpoint accepts (it accepts any; these are published so that copied commands work).
+// Fixed facts of the sandbox "account": the tutorial's names. Its access key is each state
+// directory's own (Info.AccessKeyID, Info.SecretAccessKey).
 const (
-	AccountID       = "000000000000"
-	DefaultRegion   = "us-east-1"
-	AccessKeyID     = "AKIASANDBOXROTATION"
-	SecretAccessKey = "sandbox-secret-access-key"
-	InstanceID      = "secretsmanagertutorial"
-	AdminUser       = "admin"
-	BastionUser     = "ec2-user"
-	dbPort          = 3306
+	AccountID     = "000000000000"
+	DefaultRegion = "us-east-1"
+	InstanceID    = "secretsmanagertutorial"
+	AdminUser     = "admin"
+	BastionUser   = "ec2-user"
+	dbPort        = 3306
 )
 
 // Options configure Start.
@@ -57,9 +61,13 @@ type Options struct {
 	Engine   string // database engine: "" or "gms" (embedded), "mariadb" (child process)
 	// Observe, if set, sees every step the rotation functions run.
 	Observe func(rotation.StepEvent)
-	// RetryDelay is the pause between whole-rotation attempts after a failure
-	// (default: the endpoint's).
+	// RetryDelay is the pause before the first retry of a failed rotation,
+	// doubled before the next (default: the endpoint's, Lambda's minute).
 	RetryDelay time.Duration
+	// Logf, if set, hears what the servers want known and no client is told:
+	// accept errors, connections closed to make room, failed rotation
+	// attempts, failed writes. Nil is silent. It never receives a secret.
+	Logf func(format string, args ...any)
 }
 
 // Sandbox is a running sandbox. Its zero value is not usable; call Start.
@@ -70,7 +78,7 @@ type Sandbox struct {
 	db        *database.Server
 	bastion   *bastion.Bastion
 	lambdas   *lambda.Registry
-	hosts     map[string]string // the VPC's private DNS: internal name -> loopback address
+	routes    map[string]dbclient.DialFunc // the VPC's private network: internal name -> how to reach it
 	tempDir   string
 	stopSched context.CancelFunc
 	schedDone chan struct{}
@@ -105,22 +113,32 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	if s.unlock, err = lockState(o.StateDir); err != nil {
 		return nil, err
 	}
+	if err := checkManifest(o.StateDir); err != nil {
+		return nil, err
+	}
+	if err := keepPrivate(o.StateDir); err != nil {
+		return nil, err
+	}
 	id, err := loadIdentity(o.StateDir)
 	if err != nil {
 		return nil, err
 	}
 	internalHost := fmt.Sprintf("%s.%s.%s.rds.sandbox.internal", InstanceID, id.InstanceSuffix, o.Region)
 	internalAddr := net.JoinHostPort(internalHost, strconv.Itoa(dbPort))
+	credentialsFile, err := writeCredentials(o.StateDir, id.accessKey)
+	if err != nil {
+		return nil, err
+	}
 
 	// Secrets Manager first: the admin secret is the source of truth for the admin password.
 	s.lambdas = lambda.NewRegistry(o.Region)
 	s.sm, err = secretsmanager.New(secretsmanager.Options{
-		Region: o.Region, AccountID: AccountID,
-		StatePath: filepath.Join(o.StateDir, "secretsmanager.state"), StateKey: id.stateKey,
-		Invoker: s.lambdas, RetryDelay: o.RetryDelay,
+		Region: o.Region, AccountID: AccountID, AccessKeys: []secretsmanager.AccessKey{id.accessKey},
+		StatePath: filepath.Join(o.StateDir, secretsFile), StateKey: id.stateKey,
+		Invoker: s.lambdas, RetryDelay: o.RetryDelay, Logf: o.Logf,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: secrets manager: %w", err)
+		return nil, fmt.Errorf("sandbox: secrets manager: %w (start over with --reset)", err)
 	}
 	last := loadPorts(o.StateDir)
 	l, err := loopback.Listen(ctx, last.Endpoint)
@@ -130,7 +148,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	endpoint := "http://" + l.Addr().String()
 
 	adminName := "rds!db-" + id.AdminSecretUUID
-	adminARN, adminPassword, err := s.adminSecret(ctx, adminName, o.Region, endpoint, internalHost, l)
+	adminARN, adminPassword, err := s.adminSecret(ctx, adminName, o, endpoint, internalHost, id.accessKey, l)
 	if err != nil {
 		return nil, err
 	}
@@ -141,23 +159,24 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}); err != nil {
 		return nil, fmt.Errorf("sandbox: database: %w", err)
 	}
-	s.hosts = map[string]string{internalAddr: s.db.Addr()}
+	s.routes = map[string]dbclient.DialFunc{internalAddr: s.db.Dial}
 	if err := s.lambdas.RegisterTutorial(lambda.Config{
 		EndpointURL: endpoint,
-		Hosts:       s.hosts,
+		AccessKey:   id.accessKey,
+		Routes:      s.routes,
 		Observe:     o.Observe,
 	}); err != nil {
 		return nil, fmt.Errorf("sandbox: rotation functions: %w", err)
 	}
 
-	keyFile := filepath.Join(o.StateDir, "id_ed25519")
+	keyFile := filepath.Join(o.StateDir, clientKey)
 	key, err := bastion.LoadOrCreateClientKey(keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w (start over with --reset)", err)
 	}
 	if s.bastion, err = bastion.Start(ctx, bastion.Options{
 		StateDir: filepath.Join(o.StateDir, "bastion"), User: BastionUser,
-		AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: s.hosts, Port: last.Bastion,
+		AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: s.routes, Port: last.Bastion, Logf: o.Logf,
 	}); err != nil {
 		return nil, fmt.Errorf("sandbox: bastion: %w", err)
 	}
@@ -166,9 +185,15 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		return nil, err
 	}
 
+	if err := saveManifest(o.StateDir); err != nil {
+		return nil, err
+	}
+	// A rotation that a crash or a stop cut short goes on now, as AWS's would have.
+	s.sm.RotateDue(ctx)
 	s.startScheduler()
 	s.info = newInfo(infoFacts{
 		region: o.Region, endpoint: endpoint, internalHost: internalHost, adminARN: adminARN,
+		accessKey: id.accessKey, credentialsFile: credentialsFile,
 		bastion: s.bastion, keyFile: keyFile, knownHosts: knownHosts, engine: s.db.Engine(),
 	})
 	if err := (ports{Endpoint: loopback.Port(l.Addr()), Bastion: s.info.Bastion.Port}).save(o.StateDir); err != nil {
@@ -184,7 +209,8 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 // rds!db-<uuid>, describes it with the instance's ARN and tags it as owned by RDS), starts
 // serving the endpoint, and reads the secret back through the SDK the way any client would:
 // on later starts the password the database must accept is the one stored there.
-func (s *Sandbox) adminSecret(ctx context.Context, name, region, endpoint, dbHost string, l net.Listener) (arn, password string, err error) {
+func (s *Sandbox) adminSecret(ctx context.Context, name string, o Options, endpoint, dbHost string, key secretsmanager.AccessKey, l net.Listener) (arn, password string, err error) {
+	region := o.Region
 	instanceARN := rds.Instance{Identifier: InstanceID, Region: region, AccountID: AccountID}.ARN()
 	fresh, err := json.Marshal(map[string]string{"username": AdminUser, "password": randomPassword(32)})
 	if err != nil {
@@ -199,9 +225,9 @@ func (s *Sandbox) adminSecret(ctx context.Context, name, region, endpoint, dbHos
 		return "", "", fmt.Errorf("sandbox: admin secret: %w", err)
 	}
 	s.serve(l, rds.Instance{Identifier: InstanceID, Address: dbHost, Port: dbPort, Region: region, AccountID: AccountID,
-		MasterUsername: AdminUser, MasterSecretARN: arn})
+		MasterUsername: AdminUser, MasterSecretARN: arn}, key, o.Logf)
 
-	client, closeIdle := lambda.NewSecretsClient(region, endpoint)
+	client, closeIdle := lambda.NewSecretsClient(region, endpoint, key)
 	defer closeIdle()
 	out, err := client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(arn)})
 	if err != nil {
@@ -215,9 +241,11 @@ func (s *Sandbox) adminSecret(ctx context.Context, name, region, endpoint, dbHos
 }
 
 // serve answers both APIs on one listener, as a VPC endpoint would: JSON 1.1 requests
-// (X-Amz-Target) go to Secrets Manager, Query-protocol form posts (Action=…) to RDS.
-func (s *Sandbox) serve(l net.Listener, inst rds.Instance) {
-	rdsHandler := rds.NewHandler(inst)
+// (X-Amz-Target) go to Secrets Manager, Query-protocol form posts (Action=…) to RDS. Both
+// check the signature against key. The listener holds at most a share of the process's
+// descriptors; when full, it makes room by closing the connection idle longest.
+func (s *Sandbox) serve(l net.Listener, inst rds.Instance, key secretsmanager.AccessKey, logf func(string, ...any)) {
+	rdsHandler := rds.NewHandler(inst, func(id string) (string, bool) { return key.Secret, id == key.ID })
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Amz-Target") == "" && r.Method == http.MethodPost &&
 			r.Header.Get("Content-Type") != "" && isForm(r.Header.Get("Content-Type")) {
@@ -226,8 +254,9 @@ func (s *Sandbox) serve(l net.Listener, inst rds.Instance) {
 		}
 		s.sm.ServeHTTP(w, r)
 	})
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go s.http.Serve(l) //nolint:errcheck // returns http.ErrServerClosed on Close
+	limited := netguard.Limit(l, netguard.Options{MaxConns: netguard.Share(64, 1024), Logf: logf})
+	s.http = secretsmanager.NewHTTPServer(mux, limited, logf)
+	go s.http.Serve(limited) //nolint:errcheck // returns http.ErrServerClosed on Close
 }
 
 func isForm(contentType string) bool {
@@ -267,7 +296,14 @@ func (s *Sandbox) RotateDue(ctx context.Context) int { return s.sm.RotateDue(ctx
 
 // DialVPC dials as something inside the sandbox's VPC would: the database's internal name
 // resolves, nothing else does. The rotation functions and the bench's probe clients use it.
-func (s *Sandbox) DialVPC() dbclient.DialFunc { return lambda.VPCDialer(s.hosts) }
+func (s *Sandbox) DialVPC() dbclient.DialFunc { return lambda.VPCDialer(s.routes) }
+
+// Rotations lists the rotations that have not finished: running, waiting to be retried, or
+// failed for good (with the last attempt's error), as AWS would report through CloudTrail.
+func (s *Sandbox) Rotations() []secretsmanager.RotationStatus { return s.sm.Rotations() }
+
+// StateBytesWritten is how many bytes the endpoint has written to its state file since Start.
+func (s *Sandbox) StateBytesWritten() int64 { return s.sm.BytesWritten() }
 
 // DropBastionConnections cuts every SSH connection, as a bastion reboot would.
 func (s *Sandbox) DropBastionConnections() { s.bastion.DropAll() }

@@ -39,7 +39,7 @@ func start(t *testing.T, dir string) *sandbox.Sandbox {
 
 func secretsClient(t *testing.T, in sandbox.Info) *sm.Client {
 	t.Helper()
-	c, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint)
+	c, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
 	t.Cleanup(closeIdle)
 	return c
 }
@@ -164,7 +164,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	in1 := first.Info()
-	c1, closeIdle := lambda.NewSecretsClient(in1.Region, in1.SecretsManagerEndpoint)
+	c1, closeIdle := lambda.NewSecretsClient(in1.Region, in1.SecretsManagerEndpoint, in1.AccessKey())
 	_, password := adminCreds(t, ctx, c1, in1.Database.AdminSecretARN)
 	db, err := dbclient.Open(ctx, first.DialVPC(), dbclient.Target{Host: in1.Database.Host, Port: in1.Database.Port,
 		User: sandbox.AdminUser, Password: password, Database: in1.Database.Name})

@@ -1,7 +1,11 @@
 package sandbox
 
 import (
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,22 +15,37 @@ import (
 
 	"github.com/google/uuid"
 
-	"rotation-tutor/sandbox/bastion"
-
 	"rotation-tutor/internal/atomicfile"
+	"rotation-tutor/sandbox/bastion"
+	"rotation-tutor/sandbox/secretsmanager"
 )
 
 // identity is what makes one sandbox recognisably the same across restarts: the names RDS
-// would have generated, and the key that encrypts the endpoint's state at rest.
+// would have generated, the key that encrypts the endpoint's state at rest, and the access
+// key the endpoint accepts.
+//
+// Where the keys live, and why. The state key (state.key) sits in the state directory,
+// beside the file it encrypts, with the same owner-only permissions (0600, in a 0700
+// directory, both checked at every start). That is deliberate: the sandbox must start
+// unattended (the headless sandbox command, CI, a workshop over SSH), so there is no
+// passphrase to ask for, and a system keyring is not there on every machine it runs on.
+// What keeps other users out is the permissions; what the encryption adds is that no
+// secret value is ever in plain text in the state file, so a copy of that file alone (a
+// backup, a file attached to a bug report, a search of the disk) shows nothing. The access
+// key is not stored at all: it is derived from the state key (HKDF-SHA256), so it is this
+// state directory's own and changes with --reset. Its only copy on disk is aws-credentials,
+// written at each start for the aws CLI (0600), which gives access to what the endpoint
+// holds and nothing more: the state key cannot be derived back from it.
 type identity struct {
 	InstanceSuffix  string `json:"instance_suffix"`   // as in secretsmanagertutorial.<suffix>.us-east-1.rds…
 	AdminSecretUUID string `json:"admin_secret_uuid"` // as in rds!db-<uuid>
 	stateKey        []byte
+	accessKey       secretsmanager.AccessKey
 }
 
 func loadIdentity(dir string) (identity, error) {
 	var id identity
-	path := filepath.Join(dir, "sandbox.json")
+	path := filepath.Join(dir, identityFile)
 	b, err := os.ReadFile(path)
 	switch {
 	case err == nil:
@@ -42,15 +61,69 @@ func loadIdentity(dir string) (identity, error) {
 	default:
 		return id, fmt.Errorf("sandbox: %w", err)
 	}
-	id.stateKey, err = loadOrCreate(filepath.Join(dir, "state.key"), func() ([]byte, error) {
+	id.stateKey, err = loadOrCreate(filepath.Join(dir, stateKeyFile), func() ([]byte, error) {
 		k := make([]byte, 32)
 		_, err := rand.Read(k)
 		return k, err
 	})
-	if err == nil && len(id.stateKey) != 32 {
-		err = fmt.Errorf("sandbox: %s is damaged; start over with --reset", filepath.Join(dir, "state.key"))
+	if err != nil {
+		return id, fmt.Errorf("sandbox: %w", err)
 	}
-	return id, err
+	if len(id.stateKey) != 32 {
+		return id, fmt.Errorf("sandbox: %s is damaged; start over with --reset", filepath.Join(dir, stateKeyFile))
+	}
+	id.accessKey = deriveAccessKey(id.stateKey)
+	return id, nil
+}
+
+// deriveAccessKey makes the sandbox's access key from its state key: an id shaped like
+// AWS's (AKIA and 16 base32 characters) and a 40-character secret.
+func deriveAccessKey(stateKey []byte) secretsmanager.AccessKey {
+	b, err := hkdf.Key(sha256.New, stateKey, nil, "rotation-tutor sandbox access key", 40)
+	if err != nil {
+		panic("sandbox: hkdf of 40 bytes cannot fail: " + err.Error())
+	}
+	return secretsmanager.AccessKey{
+		ID:     "AKIA" + base32.StdEncoding.EncodeToString(b[:10]),
+		Secret: base64.RawURLEncoding.EncodeToString(b[10:]),
+	}
+}
+
+// keepPrivate makes the state directory its owner's only (0700: a directory made by hand may
+// be wider) and refuses key files that others could read: a key someone else may have read
+// is no longer a secret, so the advice includes starting over.
+func keepPrivate(dir string) error {
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("sandbox: make the state directory private: %w", err)
+	}
+	for _, f := range []string{stateKeyFile, clientKey, hostKeyFile} {
+		path := filepath.Join(dir, f)
+		fi, err := os.Stat(path)
+		if err != nil {
+			continue // not made yet; checkManifest speaks for files that should be there
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return fmt.Errorf("sandbox: %s can be read by other users (mode %v); it must be the owner's only: "+
+				"chmod 600 %s, or start over with --reset if someone else may have read it", path, fi.Mode().Perm(), path)
+		}
+	}
+	return nil
+}
+
+// credentialsProfile is the profile aws-credentials holds.
+const credentialsProfile = "rotation-tutor-sandbox"
+
+// writeCredentials writes the access key where the aws CLI finds it with
+// AWS_SHARED_CREDENTIALS_FILE and --profile, so printed commands carry no secret.
+func writeCredentials(dir string, k secretsmanager.AccessKey) (string, error) {
+	path := filepath.Join(dir, "aws-credentials")
+	body := "# Written by rotation-tutor at each start of the sandbox in this directory: the access key\n" +
+		"# its endpoint accepts. Use: AWS_SHARED_CREDENTIALS_FILE=" + path + " aws --profile " + credentialsProfile + " ...\n" +
+		"[" + credentialsProfile + "]\naws_access_key_id = " + k.ID + "\naws_secret_access_key = " + k.Secret + "\n"
+	if err := atomicfile.Write(path, []byte(body)); err != nil {
+		return "", fmt.Errorf("sandbox: aws-credentials: %w", err)
+	}
+	return path, nil
 }
 
 // writeKnownHosts records the bastion's host key for its current address, so ssh and

@@ -18,7 +18,7 @@ const adminARN = "arn:aws:secretsmanager:eu-west-1:000000000000:secret:rds!db-0c
 // and returns an SDK config for it, as Start builds one.
 func rdsEndpoint(t *testing.T, in rds.Instance) (aws.Config, string) {
 	t.Helper()
-	srv := httptest.NewServer(rds.NewHandler(in))
+	srv := httptest.NewServer(rds.NewHandler(in, func(id string) (string, bool) { return "secret", id == "AKID" }))
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
 	return cfg, srv.URL

@@ -30,14 +30,20 @@ func isolate(t *testing.T) {
 }
 
 // startSandbox starts the sandbox world, which stands for the account in real-mode tests,
-// until the test ends.
+// until the test ends. Real-AWS mode then signs with the sandbox's own key, which it finds
+// as the aws CLI does: in the credentials file the sandbox writes.
 func startSandbox(t *testing.T) *steps.Env {
 	t.Helper()
-	sandbox := world.Sandbox(world.SandboxOptions{StateDir: t.TempDir()})
+	dir := t.TempDir()
+	sandbox := world.Sandbox(world.SandboxOptions{StateDir: dir})
 	t.Cleanup(func() { _ = sandbox.Close() })
 	env, err := sandbox.Start(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("sandbox Start: %v", err)
 	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "aws-credentials"))
+	t.Setenv("AWS_PROFILE", "rotation-tutor-sandbox")
 	return env
 }

@@ -32,7 +32,8 @@ func TestAWSModeWithRealPeers(t *testing.T) {
 	host, portStr, _ := net.SplitHostPort(maria.Addr)
 	port, _ := strconv.Atoi(portStr)
 
-	svc, err := smsandbox.New(smsandbox.Options{Region: testRegion, RetryDelay: -1})
+	key := smsandbox.AccessKey{ID: "AKIDSANDBOX", Secret: "sandbox-secret"} // isolate's
+	svc, err := smsandbox.New(smsandbox.Options{Region: testRegion, RetryDelay: -1, AccessKeys: []smsandbox.AccessKey{key}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestAWSModeWithRealPeers(t *testing.T) {
 	rdsHandler := rds.NewHandler(rds.Instance{
 		Identifier: "secretsmanagertutorial", Address: host, Port: port, Engine: "mysql",
 		MasterUsername: "root", MasterSecretARN: adminARN, Region: testRegion,
-	})
+	}, func(id string) (string, bool) { return key.Secret, id == key.ID })
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.") {
 			svc.ServeHTTP(w, r)

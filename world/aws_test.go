@@ -19,7 +19,8 @@ import (
 // Manager by X-Amz-Target, RDS by the Query protocol's Action parameter.
 func endpoint(t *testing.T) (url, adminARN string) {
 	t.Helper()
-	svc, err := smsandbox.New(smsandbox.Options{Region: testRegion, RetryDelay: -1})
+	key := smsandbox.AccessKey{ID: "AKIDSANDBOX", Secret: "sandbox-secret"} // isolate's
+	svc, err := smsandbox.New(smsandbox.Options{Region: testRegion, RetryDelay: -1, AccessKeys: []smsandbox.AccessKey{key}})
 	if err != nil {
 		t.Fatalf("secretsmanager.New: %v", err)
 	}
@@ -34,7 +35,7 @@ func endpoint(t *testing.T) (url, adminARN string) {
 		Identifier: "secretsmanagertutorial", Address: "secretsmanagertutorial.sandbox.internal", Port: 3306,
 		Engine: "mysql", EngineVersion: "8.0.40", MasterUsername: "admin", MasterSecretARN: adminARN,
 		Region: testRegion, AccountID: "000000000000",
-	})
+	}, func(id string) (string, bool) { return key.Secret, id == key.ID })
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.") {
 			svc.ServeHTTP(w, r)

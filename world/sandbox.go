@@ -95,8 +95,8 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 
 // env is the environment a sandbox's Info describes. Call with w.mu held.
 func (w *sandboxWorld) env(in sandbox.Info) *steps.Env {
-	secrets, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint)
-	rdsClient, closeRDS := lambda.NewRDSClient(in.Region, in.SecretsManagerEndpoint)
+	secrets, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
+	rdsClient, closeRDS := lambda.NewRDSClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
 	w.closeSMs = func() { closeIdle(); closeRDS() }
 	return &steps.Env{
 		Kind:            steps.KindSandbox,

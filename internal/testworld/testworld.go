@@ -111,7 +111,7 @@ func (w *World) Start(ctx context.Context, progress func(string)) (*steps.Env, e
 		return nil, err
 	}
 	internal := net.JoinHostPort(lambdatest.DBHost, strconv.Itoa(lambdatest.DBPort))
-	b, err := bastion.Start(ctx, bastion.Options{AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: map[string]string{internal: w.LW.DBAddr}})
+	b, err := bastion.Start(ctx, bastion.Options{AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: map[string]dbclient.DialFunc{internal: w.LW.DBRoute}})
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,9 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/loopback"
+	"rotation-tutor/internal/netguard"
 )
 
 // Options configure Start.
@@ -30,9 +32,10 @@ type Options struct {
 	// Routes is the forwarding allow-list: an internal "host:port" as the
 	// client asks for it, e.g.
 	// "secretsmanagertutorial.abc123.us-east-1.rds.sandbox.internal:3306",
-	// mapped to the loopback address where that service listens. Matching is
-	// exact and literal; nothing else is reachable.
-	Routes map[string]string
+	// mapped to how the bastion reaches that service (the database's
+	// in-process Dial: it has no address of its own). Matching is exact and
+	// literal; nothing else is reachable.
+	Routes map[string]dbclient.DialFunc
 	// MaxChannels bounds the forwarded connections open at once over all
 	// clients; 0 means 256.
 	MaxChannels int
@@ -47,28 +50,38 @@ type Options struct {
 	Port int
 }
 
-// Defaults for Options.
+// Defaults for Options, and the connection limits.
+//
+// Like OpenSSH, the bastion counts connections that have not logged in yet
+// apart from sessions (its MaxStartups): at most maxUnauthenticated of them
+// wait at once, each for at most loginGraceTime (OpenSSH's LoginGraceTime is
+// 120 s; a key login over loopback takes milliseconds, and an agent's prompt
+// fits in 20 s). One more closes the one that has waited longest, so silent
+// connections push each other out while a real client, which logs in at
+// once, gets through. Logged-in sessions have their own limit.
 const (
 	DefaultUser        = "ec2-user"
 	defaultMaxChannels = 256
 	defaultIdleTimeout = 10 * time.Minute
-	handshakeTimeout   = 10 * time.Second
+	loginGraceTime     = 20 * time.Second
 	dialTimeout        = 5 * time.Second
-	maxConns           = 64
+	maxSessions        = 64
+	maxUnauthenticated = 32
 )
 
 // Bastion is a running SSH bastion.
 type Bastion struct {
-	ln      net.Listener
+	ln      *netguard.Listener
 	cfg     *ssh.ServerConfig
 	hostKey ssh.Signer
 	o       Options
 	slots   chan struct{} // one token per open channel
 
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup // the accept loop and every connection's goroutines
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{}
+	sessions int // connections logged in
+	closed   bool
+	wg       sync.WaitGroup // the accept loop and every connection's goroutines
 }
 
 // Start listens on 127.0.0.1 (Options.Port if free, else a port the system
@@ -90,23 +103,27 @@ func Start(ctx context.Context, o Options) (*Bastion, error) {
 		if _, _, err := net.SplitHostPort(from); err != nil {
 			return nil, fmt.Errorf("bastion: route %q: want host:port: %w", from, err)
 		}
-		if _, _, err := net.SplitHostPort(to); err != nil {
-			return nil, fmt.Errorf("bastion: route %q -> %q: want host:port: %w", from, to, err)
+		if to == nil {
+			return nil, fmt.Errorf("bastion: route %q leads nowhere", from)
 		}
 	}
 	key, err := loadOrCreateHostKey(o.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := loopback.Listen(ctx, o.Port)
+	inner, err := loopback.Listen(ctx, o.Port)
 	if err != nil {
 		return nil, fmt.Errorf("bastion: listen on loopback: %w", err)
 	}
 	b := &Bastion{
-		ln: ln, hostKey: key, o: o,
+		hostKey: key, o: o,
 		slots: make(chan struct{}, o.MaxChannels),
 		conns: map[net.Conn]struct{}{},
 	}
+	b.ln = netguard.Limit(inner, netguard.Options{
+		MaxConns: maxSessions + maxUnauthenticated, MaxWaiting: maxUnauthenticated,
+		Logf: func(format string, args ...any) { b.logf("bastion: "+format, args...) },
+	})
 	b.cfg = &ssh.ServerConfig{
 		ServerVersion:     "SSH-2.0-RotationTutorBastion_1.0",
 		PublicKeyCallback: b.checkKey,
@@ -162,6 +179,8 @@ func (b *Bastion) logf(format string, args ...any) {
 	}
 }
 
+// acceptLoop ends only when Close closes the listener: the listener itself
+// waits out a shortage of descriptors.
 func (b *Bastion) acceptLoop() {
 	defer b.wg.Done()
 	for {
@@ -178,11 +197,11 @@ func (b *Bastion) acceptLoop() {
 	}
 }
 
-// track registers c, refusing it when closed or full.
+// track registers c, refusing it once the bastion is closed.
 func (b *Bastion) track(c net.Conn) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed || len(b.conns) >= maxConns {
+	if b.closed {
 		return false
 	}
 	b.conns[c] = struct{}{}
@@ -192,5 +211,25 @@ func (b *Bastion) track(c net.Conn) bool {
 func (b *Bastion) untrack(c net.Conn) {
 	b.mu.Lock()
 	delete(b.conns, c)
+	b.mu.Unlock()
+}
+
+// logIn counts c as a session once it has authenticated: from then on it is
+// not a waiting connection that a newcomer may push out. It refuses a session
+// beyond maxSessions.
+func (b *Bastion) logIn(c net.Conn) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sessions >= maxSessions {
+		return false
+	}
+	b.sessions++
+	b.ln.Busy(c)
+	return true
+}
+
+func (b *Bastion) logOut() {
+	b.mu.Lock()
+	b.sessions--
 	b.mu.Unlock()
 }

@@ -14,9 +14,10 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"rotation-tutor/sandbox/bastion"
-
+	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/testenv"
+	"rotation-tutor/sandbox/bastion"
+	"rotation-tutor/sandbox/lambda"
 )
 
 const dbName = "secretsmanagertutorial.abc123.us-east-1.rds.sandbox.internal:3306"
@@ -62,7 +63,7 @@ func start(t *testing.T, mod func(*bastion.Options)) *world {
 	o := bastion.Options{
 		StateDir:       t.TempDir(),
 		AuthorizedKeys: []ssh.PublicKey{key.Public},
-		Routes:         map[string]string{dbName: w.echo},
+		Routes:         map[string]dbclient.DialFunc{dbName: lambda.TCPRoute(w.echo)},
 		Logf:           t.Logf,
 	}
 	if mod != nil {
@@ -265,7 +266,7 @@ func TestDropAllAndCloseLeaveNothing(t *testing.T) {
 	key, _ := bastion.NewClientKey()
 	target := echo(t)
 	b, err := bastion.Start(context.Background(), bastion.Options{
-		AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: map[string]string{dbName: target}})
+		AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: map[string]dbclient.DialFunc{dbName: lambda.TCPRoute(target)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,13 +16,19 @@ func (b *Bastion) serve(c net.Conn) {
 	defer b.untrack(c)
 	defer c.Close()
 
-	// A client that connects and says nothing must not hold a slot forever.
-	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
+	// A client that connects and never logs in must not hold a place for long.
+	_ = c.SetDeadline(time.Now().Add(loginGraceTime))
 	sc, chans, reqs, err := ssh.NewServerConn(c, b.cfg)
 	if err != nil {
 		return
 	}
 	_ = c.SetDeadline(time.Time{})
+	if !b.logIn(c) {
+		b.logf("bastion: refused %s from %s: %d sessions already open", sc.User(), sc.RemoteAddr(), maxSessions)
+		sc.Close()
+		return
+	}
+	defer b.logOut()
 	b.logf("bastion: %s logged in from %s (%s, key %s)", sc.User(), sc.RemoteAddr(), sc.ClientVersion(), sc.Permissions.Extensions["pubkey-fp"])
 
 	// The timer's function only closes the connection: it may still be

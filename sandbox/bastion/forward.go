@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"golang.org/x/crypto/ssh"
+
+	"rotation-tutor/dbclient"
 )
 
 // directTCPIP is the payload of a "direct-tcpip" channel open (RFC 4254 7.2).
@@ -57,10 +59,12 @@ func (b *Bastion) openChannel(connDone context.Context, sc *ssh.ServerConn, nc s
 		_ = nc.Reject(ssh.ResourceShortage, fmt.Sprintf("too many open channels (limit %d)", b.o.MaxChannels))
 		return
 	}
-	up, err := net.DialTimeout("tcp", real, dialTimeout)
+	dialCtx, cancel := context.WithTimeout(connDone, dialTimeout)
+	up, err := real(dialCtx, "tcp", dest)
+	cancel()
 	if err != nil {
 		<-b.slots
-		// Say what failed without the internal address behind the name.
+		// Say what failed in the client's own terms.
 		_ = nc.Reject(ssh.ConnectionFailed, "connect to "+dest+" failed: "+reason(err))
 		return
 	}
@@ -91,8 +95,8 @@ func (b *Bastion) openChannel(connDone context.Context, sc *ssh.ServerConn, nc s
 	go func() { // client -> service
 		defer wg.Done()
 		_, _ = io.Copy(up, ch)
-		if tc, ok := up.(*net.TCPConn); ok {
-			_ = tc.CloseWrite() // pass the client's EOF on; the reply may still come
+		if hc, ok := up.(interface{ CloseWrite() error }); ok {
+			_ = hc.CloseWrite() // pass the client's EOF on; the reply may still come
 		}
 	}()
 	go func() { // service -> client; the service closing ends the channel
@@ -111,13 +115,8 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// route is where an allowed destination really lives. A route that leads
-// back to the bastion itself is refused: it would let a client tunnel into
-// the bastion through the bastion.
-func (b *Bastion) route(dest string) (string, bool) {
+// route is how an allowed destination is reached.
+func (b *Bastion) route(dest string) (dbclient.DialFunc, bool) {
 	real, ok := b.o.Routes[dest]
-	if !ok || real == b.Addr() {
-		return "", false
-	}
-	return real, true
+	return real, ok
 }

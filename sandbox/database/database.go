@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 )
 
 // Engines Start knows.
@@ -29,9 +30,11 @@ type Options struct {
 	Engine string
 }
 
-// Server is a running database.
+// Server is a running database. It has no address: nothing outside this
+// process reaches it, except through Dial (the embedded engine), or a Unix
+// socket in a private directory (mariadb).
 type Server struct {
-	addr   string
+	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	engine string
 	close  func() error
 }
@@ -50,10 +53,15 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	return nil, fmt.Errorf("database: unknown engine %q (want %q or %q)", o.Engine, EngineGMS, EngineMariaDB)
 }
 
-// Addr is the loopback address the server listens on, 127.0.0.1:port.
-func (s *Server) Addr() string { return s.addr }
+// Dial connects to the database, as something inside the sandbox's VPC does
+// (the bastion's forward, a rotation function). It has the shape of
+// dbclient.DialFunc; the network and address asked for are not needed, since
+// there is only one place to go.
+func (s *Server) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return s.dial(ctx, network, addr)
+}
 
-// Engine says what runs behind Addr: "gms" or "mariadb".
+// Engine says what runs behind Dial: "gms" or "mariadb".
 func (s *Server) Engine() string { return s.engine }
 
 // Close stops the server; no goroutine or child process is left. It is safe

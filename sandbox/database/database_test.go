@@ -27,21 +27,14 @@ func start(t *testing.T, o database.Options) *database.Server {
 	return s
 }
 
-func target(s *database.Server, user, pw string) dbclient.Target {
-	host, port := splitAddr(s.Addr())
-	return dbclient.Target{Host: host, Port: port, User: user, Password: pw}
+// target is a login to the database by its internal name; only its Dial reaches it.
+func target(user, pw string) dbclient.Target {
+	return dbclient.Target{Host: "db.internal", Port: 3306, User: user, Password: pw}
 }
 
-func splitAddr(addr string) (string, int) {
-	i := strings.LastIndexByte(addr, ':')
-	var p int
-	fmt.Sscan(addr[i+1:], &p)
-	return addr[:i], p
-}
-
-func open(t *testing.T, tg dbclient.Target) *sql.DB {
+func open(t *testing.T, s *database.Server, tg dbclient.Target) *sql.DB {
 	t.Helper()
-	db, err := dbclient.Open(context.Background(), nil, tg)
+	db, err := dbclient.Open(context.Background(), s.Dial, tg)
 	if err != nil {
 		t.Fatalf("open as %s: %v", tg.User, err)
 	}
@@ -66,10 +59,7 @@ func TestAdminAndSampleTable(t *testing.T) {
 			if s.Engine() != engine {
 				t.Errorf("Engine() = %q, want %q", s.Engine(), engine)
 			}
-			if !strings.HasPrefix(s.Addr(), "127.0.0.1:") {
-				t.Errorf("Addr() = %q, want loopback", s.Addr())
-			}
-			db := open(t, target(s, "admin", "s3cr'et\\%"))
+			db := open(t, s, target("admin", "s3cr'et\\%"))
 			var n int
 			if err := db.QueryRow("SELECT COUNT(*) FROM tutorial.items").Scan(&n); err != nil || n == 0 {
 				t.Fatalf("sample table: %d rows, %v", n, err)
@@ -81,7 +71,7 @@ func TestAdminAndSampleTable(t *testing.T) {
 			if !strings.Contains(strings.Join(grants, "\n"), "WITH GRANT OPTION") {
 				t.Errorf("admin grants lack WITH GRANT OPTION: %q", grants)
 			}
-			if err := dbclient.Login(context.Background(), nil, target(s, "admin", "wrong")); dbclient.Classify(err) == nil ||
+			if err := dbclient.Login(context.Background(), s.Dial, target("admin", "wrong")); dbclient.Classify(err) == nil ||
 				dbclient.Classify(err).Hop != dbclient.HopDatabaseAuth {
 				t.Errorf("wrong password: %v, want a %s error", err, dbclient.HopDatabaseAuth)
 			}
@@ -94,7 +84,7 @@ func TestUsersPersistAcrossRestarts(t *testing.T) {
 	ctx := context.Background()
 	o := database.Options{StateDir: dir, AdminUser: "admin", AdminPassword: "first"}
 	s := start(t, o)
-	admin := open(t, target(s, "admin", "first"))
+	admin := open(t, s, target("admin", "first"))
 	if err := dbclient.CreateUser(ctx, admin, "appuser", "app-pw"); err != nil {
 		t.Fatal(err)
 	}
@@ -117,10 +107,10 @@ func TestUsersPersistAcrossRestarts(t *testing.T) {
 	// is the source of truth.
 	o.AdminPassword = "second"
 	s = start(t, o)
-	if err := dbclient.Login(ctx, nil, target(s, "admin", "first")); err == nil {
+	if err := dbclient.Login(ctx, s.Dial, target("admin", "first")); err == nil {
 		t.Error("old admin password still logs in")
 	}
-	app := open(t, dbclient.Target{Host: "127.0.0.1", Port: target(s, "", "").Port, User: "appuser", Password: "app-pw", Database: database.DBName})
+	app := open(t, s, dbclient.Target{Host: "db.internal", Port: 3306, User: "appuser", Password: "app-pw", Database: database.DBName})
 	var name string
 	if err := app.QueryRow("SELECT name FROM items WHERE id = 1").Scan(&name); err != nil {
 		t.Fatalf("appuser after restart: %v", err)
@@ -134,7 +124,7 @@ func TestUsersPersistAcrossRestarts(t *testing.T) {
 // memory backend drops about half of concurrent inserts.
 func TestConcurrentWritesAreKept(t *testing.T) {
 	s := start(t, database.Options{AdminUser: "admin", AdminPassword: "pw"})
-	db := open(t, target(s, "admin", "pw"))
+	db := open(t, s, target("admin", "pw"))
 	db.SetMaxOpenConns(8)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -167,7 +157,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := dbclient.Open(context.Background(), nil, target(s, "admin", "pw"))
+	db, err := dbclient.Open(context.Background(), s.Dial, target("admin", "pw"))
 	if err != nil {
 		t.Fatal(err)
 	}

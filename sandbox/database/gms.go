@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,9 +16,9 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/mysql_db"
 )
 
-// usersFile holds GMS's users, grants and password hashes (its own
+// UsersFile holds GMS's users, grants and password hashes (its own
 // flatbuffer format), written after every change.
-const usersFile = "database-users.bin"
+const UsersFile = "database-users.bin"
 
 func startGMS(ctx context.Context, o Options) (*Server, error) {
 	quietGMSLogs()
@@ -39,11 +38,7 @@ func startGMS(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		closeEngine(engine)
-		return nil, fmt.Errorf("database: listen on loopback: %w", err)
-	}
+	ln := newInProcess()
 	tl := newTrackingListener(ln)
 	srv, err := server.NewServerWithHandler(server.Config{Protocol: "tcp", Listener: tl},
 		engine, gsql.NewContext, memory.NewSessionBuilder(pro), nil, serialize)
@@ -58,7 +53,7 @@ func startGMS(ctx context.Context, o Options) (*Server, error) {
 		_ = srv.Start() // returns when the listener is closed
 	}()
 	return &Server{
-		addr:   ln.Addr().String(),
+		dial:   ln.Dial,
 		engine: EngineGMS,
 		close: func() error {
 			_ = srv.Close()
@@ -85,7 +80,7 @@ func runInternal(ctx *gsql.Context, e *sqle.Engine, q string) error {
 func loadUsers(ctx *gsql.Context, mdb *mysql_db.MySQLDb, o Options) error {
 	var p mysql_db.MySQLDbPersistence = &mysql_db.NoopPersister{}
 	if o.StateDir != "" {
-		path := filepath.Join(o.StateDir, usersFile)
+		path := filepath.Join(o.StateDir, UsersFile)
 		p = filePersister{path: path}
 		buf, err := os.ReadFile(path)
 		switch {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"rotation-tutor/dbclient"
 	"rotation-tutor/sandbox/database/mariadbd"
@@ -13,7 +14,8 @@ import (
 // startMariaDB runs a real mariadbd with a throwaway data directory: the same
 // admin user and tutorial database as the built-in engine, nothing kept
 // across restarts. Its root password is random and never shown; the admin
-// user is the instance's master user, as on RDS.
+// user is the instance's master user, as on RDS. It opens no TCP port: its
+// only way in is a Unix socket in a 0700 directory under the state directory.
 func startMariaDB(ctx context.Context, o Options) (*Server, error) {
 	if err := mariadbd.Installed(); err != nil {
 		return nil, fmt.Errorf("database: engine %q: %w", EngineMariaDB, err)
@@ -27,15 +29,19 @@ func startMariaDB(ctx context.Context, o Options) (*Server, error) {
 		"CREATE USER " + admin + " IDENTIFIED BY " + dbclient.QuoteString(o.AdminPassword),
 		"GRANT ALL PRIVILEGES ON *.* TO " + admin + " WITH GRANT OPTION",
 	}
+	sockDir := filepath.Join(dir, "socket")
+	if o.StateDir != "" {
+		sockDir = filepath.Join(o.StateDir, "mariadb-socket")
+	}
 	p, err := mariadbd.Start(ctx, mariadbd.Options{
-		Dir: dir, RootPassword: rand.Text(), Setup: append(setup, sampleSchema...),
+		Dir: dir, RootPassword: rand.Text(), Setup: append(setup, sampleSchema...), SocketDir: sockDir,
 	})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("database: engine %q: %w", EngineMariaDB, err)
 	}
 	return &Server{
-		addr:   p.Addr,
+		dial:   p.Dial,
 		engine: EngineMariaDB,
 		close: func() error {
 			err := p.Close()

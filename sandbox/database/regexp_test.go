@@ -35,7 +35,7 @@ func column(db *sql.DB, query string) (string, error) {
 // connection.
 func TestRegexpOverSQL(t *testing.T) {
 	s := start(t, database.Options{StateDir: t.TempDir(), AdminUser: "admin", AdminPassword: "pw", Engine: database.EngineGMS})
-	db := open(t, target(s, "admin", "pw"))
+	db := open(t, s, target("admin", "pw"))
 	t.Run("answers as MySQL", func(t *testing.T) { regexpAnswers(t, db) })
 	t.Run("errors", func(t *testing.T) { regexpErrors(t, db) })
 }

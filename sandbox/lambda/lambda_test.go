@@ -8,6 +8,7 @@ import (
 
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"rotation-tutor/dbclient"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox/lambda"
 	smsvc "rotation-tutor/sandbox/secretsmanager"
@@ -74,7 +75,7 @@ func TestRegistryInvoke(t *testing.T) {
 }
 
 func TestVPCDialer(t *testing.T) {
-	dial := lambda.VPCDialer(map[string]string{"db.internal:3306": "127.0.0.1:1"})
+	dial := lambda.VPCDialer(map[string]dbclient.DialFunc{"db.internal:3306": lambda.TCPRoute("127.0.0.1:1")})
 	_, err := dial(context.Background(), "tcp", "example.com:3306")
 	if err == nil || !strings.Contains(err.Error(), "no route to host from inside the sandbox VPC") {
 		t.Fatalf("outside address: %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 
@@ -14,6 +15,7 @@ import (
 
 	"rotation-tutor/dbclient"
 	"rotation-tutor/rotation"
+	smsvc "rotation-tutor/sandbox/secretsmanager"
 )
 
 // Config wires the tutorial's two functions to a running sandbox.
@@ -24,9 +26,12 @@ type Config struct {
 	// RDS-managed admin secret's database; empty: EndpointURL, where the
 	// sandbox serves it too.
 	RDSEndpointURL string
-	// Hosts maps the database's internal address ("host:port", as in the
-	// secret) to the loopback address it listens on.
-	Hosts map[string]string
+	// Routes maps the database's internal address ("host:port", as in the
+	// secret) to how a function inside the VPC reaches it.
+	Routes map[string]dbclient.DialFunc
+	// AccessKey signs the functions' requests to the endpoints (a Lambda's
+	// execution role, in AWS).
+	AccessKey smsvc.AccessKey
 	// CA verifies the database's TLS certificate; nil leaves it unverified.
 	CA *dbclient.CABundle
 	// Password and UsernameLimit are the functions' settings (the
@@ -44,13 +49,13 @@ func (r *Registry) RegisterTutorial(cfg Config) error {
 	if cfg.EndpointURL == "" {
 		return errors.New("lambda: EndpointURL is required")
 	}
-	client, closeIdle := NewSecretsClient(r.region, cfg.EndpointURL)
+	client, closeIdle := NewSecretsClient(r.region, cfg.EndpointURL, cfg.AccessKey)
 	rdsURL := cfg.RDSEndpointURL
 	if rdsURL == "" {
 		rdsURL = cfg.EndpointURL
 	}
-	rdsClient, closeRDS := NewRDSClient(r.region, rdsURL)
-	dial := VPCDialer(cfg.Hosts)
+	rdsClient, closeRDS := NewRDSClient(r.region, rdsURL, cfg.AccessKey)
+	dial := VPCDialer(cfg.Routes)
 	for arn, strategy := range map[string]rotation.Strategy{
 		AlternatingARN(r.region): rotation.AlternatingUsers,
 		SingleUserARN(r.region):  rotation.SingleUser,
@@ -78,51 +83,52 @@ func (r *Registry) Close() {
 	}
 }
 
-// sandboxCredentials sign the functions' requests: the sandbox endpoints take
-// any static credentials.
-var sandboxCredentials = credentials.NewStaticCredentialsProvider("AKIASANDBOXROTATION", "sandbox", "")
-
 // NewSecretsClient returns an aws-sdk-go-v2 Secrets Manager client for the
-// sandbox endpoint (any static credentials work there), and a function that
-// closes its idle connections.
-func NewSecretsClient(region, endpointURL string) (*sm.Client, func()) {
+// sandbox endpoint, signing with key, and a function that closes its idle
+// connections.
+func NewSecretsClient(region, endpointURL string, key smsvc.AccessKey) (*sm.Client, func()) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	client := sm.New(sm.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(endpointURL),
-		Credentials:  sandboxCredentials,
+		Credentials:  credentials.NewStaticCredentialsProvider(key.ID, key.Secret, ""),
 		HTTPClient:   &http.Client{Transport: transport},
 	})
 	return client, transport.CloseIdleConnections
 }
 
 // NewRDSClient returns an aws-sdk-go-v2 RDS client for the sandbox endpoint,
-// and a function that closes its idle connections.
-func NewRDSClient(region, endpointURL string) (*rds.Client, func()) {
+// signing with key, and a function that closes its idle connections.
+func NewRDSClient(region, endpointURL string, key smsvc.AccessKey) (*rds.Client, func()) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	client := rds.New(rds.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(endpointURL),
-		Credentials:  sandboxCredentials,
+		Credentials:  credentials.NewStaticCredentialsProvider(key.ID, key.Secret, ""),
 		HTTPClient:   &http.Client{Transport: transport},
 	})
 	return client, transport.CloseIdleConnections
 }
 
 // VPCDialer resolves addresses as the sandbox VPC does: an internal name
-// found in hosts goes to its loopback address; anything else is unreachable
-// from inside, as a Lambda without internet access would find.
-func VPCDialer(hosts map[string]string) dbclient.DialFunc {
-	table := make(map[string]string, len(hosts))
-	for k, v := range hosts {
-		table[k] = v
-	}
-	var d net.Dialer
+// found in routes is dialled its way; anything else is unreachable from
+// inside, as a Lambda without internet access would find.
+func VPCDialer(routes map[string]dbclient.DialFunc) dbclient.DialFunc {
+	table := maps.Clone(routes)
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		to, ok := table[addr]
 		if !ok {
 			return nil, fmt.Errorf("dial %s %s: no route to host from inside the sandbox VPC", network, addr)
 		}
-		return d.DialContext(ctx, network, to)
+		return to(ctx, network, addr)
+	}
+}
+
+// TCPRoute is a route to a service that listens on a TCP address (a test's
+// MariaDB peer).
+func TCPRoute(addr string) dbclient.DialFunc {
+	var d net.Dialer
+	return func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
 	}
 }

@@ -55,7 +55,7 @@ func TestAWSCLIRotateSecret(t *testing.T) {
 		"--secret-id", "SecretsManagerTutorialAppuser",
 		"--rotation-lambda-arn", lambda.AlternatingARN(lambdatest.Region),
 		"--rotation-rules", `{"AutomaticallyAfterDays": 2}`)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox",
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+w.Key.ID, "AWS_SECRET_ACCESS_KEY="+w.Key.Secret,
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("aws rotate-secret: %v\n%s", err, out)

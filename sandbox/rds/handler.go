@@ -1,29 +1,52 @@
 package rds
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+
+	"rotation-tutor/sandbox/sigv4"
 )
 
 // maxBody bounds a request body; a DescribeDBInstances form is a few hundred bytes.
 const maxBody = 1 << 20
 
 type handler struct {
-	in      Instance
-	created time.Time
+	in       Instance
+	created  time.Time
+	verifier *sigv4.Verifier
 }
 
 // NewHandler returns the HTTP handler for the instance's DescribeDBInstances.
 // Mount it where form posts with an Action= parameter arrive; it answers every
-// other Action with RDS's InvalidAction fault.
-func NewHandler(in Instance) http.Handler {
-	return &handler{in: in.withDefaults(), created: time.Now()}
+// other Action with RDS's InvalidAction fault. Requests must carry a SigV4
+// signature for the instance's region by a key secretKey knows.
+func NewHandler(in Instance, secretKey func(accessKeyID string) (string, bool)) http.Handler {
+	in = in.withDefaults()
+	return &handler{in: in, created: time.Now(), verifier: &sigv4.Verifier{
+		Region: in.Region, Service: "rds", SecretKey: secretKey, Now: time.Now}}
+}
+
+// authFault is a refused signature in the Query protocol's words.
+func authFault(f *sigv4.Failure) *fault {
+	code := map[sigv4.Kind]string{
+		sigv4.Missing:    "MissingAuthenticationToken",
+		sigv4.Incomplete: "IncompleteSignature",
+		sigv4.UnknownKey: "InvalidClientTokenId",
+		sigv4.Mismatch:   "SignatureDoesNotMatch",
+	}[f.Kind]
+	msg := f.Message
+	if f.Kind == sigv4.Missing {
+		msg = "Request is missing Authentication Token"
+	}
+	return &fault{status: http.StatusForbidden, code: code, message: msg}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -34,15 +57,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			message: "The Query API accepts POST (form-encoded) or GET, not " + r.Method + "."})
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	if err := r.ParseForm(); err != nil {
-		writeFault(w, reqID, senderFault("MalformedQueryString", "The request body is not a valid form: "+err.Error()))
+	// The signature covers the body, so it is read first (bounded), checked,
+	// and then parsed as the form.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeFault(w, reqID, senderFault("MalformedQueryString", "The request body could not be read: "+err.Error()))
 		return
 	}
-	// Like RDS, refuse unsigned requests; the signature itself is not checked.
-	if r.Header.Get("Authorization") == "" && r.Form.Get("X-Amz-Signature") == "" {
-		writeFault(w, reqID, &fault{status: http.StatusForbidden, code: "MissingAuthenticationToken",
-			message: "Request is missing Authentication Token"})
+	if f := h.verifier.Verify(r, body); f != nil {
+		writeFault(w, reqID, authFault(f))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := r.ParseForm(); err != nil {
+		writeFault(w, reqID, senderFault("MalformedQueryString", "The request body is not a valid form: "+err.Error()))
 		return
 	}
 	out, f := h.dispatch(r.Form)

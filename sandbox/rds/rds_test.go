@@ -2,6 +2,8 @@ package rds_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -10,8 +12,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsrds "github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
@@ -40,7 +44,9 @@ func tutorialInstance() rds.Instance {
 // client pointed at it, as the real-AWS world builds one with --endpoint-url.
 func serve(t *testing.T, in rds.Instance) (*awsrds.Client, string) {
 	t.Helper()
-	srv := httptest.NewServer(rds.NewHandler(in))
+	srv := httptest.NewServer(rds.NewHandler(in, func(id string) (string, bool) {
+		return "sandbox-secret", id == "AKIDSANDBOX"
+	}))
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{
 		Region:      "eu-west-1",
@@ -188,7 +194,11 @@ func TestRawProtocol(t *testing.T) {
 			}
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			if tc.signed {
-				req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/rds/aws4_request")
+				sum := sha256.Sum256([]byte(tc.form.Encode()))
+				creds := aws.Credentials{AccessKeyID: "AKIDSANDBOX", SecretAccessKey: "sandbox-secret"}
+				if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "rds", "eu-west-1", time.Now()); err != nil {
+					t.Fatal(err)
+				}
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

@@ -20,7 +20,7 @@ func p50(d []time.Duration) time.Duration {
 // floor server (a canned answer: all client cost, no service work). The
 // goal is ours ≤ 1.5× floor at p50.
 func BenchmarkGetSecretValue(b *testing.B) {
-	svc, err := New(Options{})
+	svc, err := New(keyed(Options{}))
 	if err != nil {
 		b.Fatal(err)
 	}

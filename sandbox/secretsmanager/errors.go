@@ -22,21 +22,23 @@ func errorf(typ string, format string, args ...any) *apiError {
 
 // Error type names, as AWS spells them.
 const (
-	typeResourceNotFound = "ResourceNotFoundException"
-	typeInvalidRequest   = "InvalidRequestException"
-	typeInvalidParameter = "InvalidParameterException"
-	typeResourceExists   = "ResourceExistsException"
-	typeLimitExceeded    = "LimitExceededException"
-	typeInternal         = "InternalServiceError"
-	typeValidation       = "ValidationException"
-	typeAccessDenied     = "AccessDeniedException"
-	typeInvalidNextToken = "InvalidNextTokenException"
-	typeSerialization    = "SerializationException"
-	typeUnknownOperation = "UnknownOperationException"
-	typeMissingAuth      = "MissingAuthenticationTokenException"
-	typeIncompleteSig    = "IncompleteSignatureException"
-	typeEntityTooLarge   = "RequestEntityTooLargeException"
-	typeMethodNotAllowed = "MethodNotAllowedException"
+	typeResourceNotFound   = "ResourceNotFoundException"
+	typeInvalidRequest     = "InvalidRequestException"
+	typeInvalidParameter   = "InvalidParameterException"
+	typeResourceExists     = "ResourceExistsException"
+	typeLimitExceeded      = "LimitExceededException"
+	typeInternal           = "InternalServiceError"
+	typeValidation         = "ValidationException"
+	typeAccessDenied       = "AccessDeniedException"
+	typeInvalidNextToken   = "InvalidNextTokenException"
+	typeSerialization      = "SerializationException"
+	typeUnknownOperation   = "UnknownOperationException"
+	typeMissingAuth        = "MissingAuthenticationTokenException"
+	typeIncompleteSig      = "IncompleteSignatureException"
+	typeUnrecognizedClient = "UnrecognizedClientException"
+	typeInvalidSignature   = "InvalidSignatureException"
+	typeEntityTooLarge     = "RequestEntityTooLargeException"
+	typeMethodNotAllowed   = "MethodNotAllowedException"
 )
 
 // Messages recorded from AWS (see research/rotation-and-api.md §3.2); the
@@ -67,6 +69,7 @@ const (
 	msgNotAttached          = "The staging label %s is currently not attached to version %s, so you can't remove it."
 	msgTooManyLabels        = "A version of a secret can have at most 20 staging labels."
 	msgTooManyVersions      = "You have exceeded the maximum number of versions for this secret."
+	msgValueQuota           = "The sandbox keeps at most %d MiB of secret values, and this one would pass that. Delete secrets you no longer need (ForceDeleteWithoutRecovery frees their space at once)."
 	msgInvalidNextToken     = "The NextToken value is invalid."
 )
 

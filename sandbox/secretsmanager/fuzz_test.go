@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzRequest throws arbitrary operations and bodies at the handler: it must
@@ -26,7 +27,7 @@ func FuzzRequest(f *testing.F) {
 	} {
 		f.Add(seed.op, seed.body)
 	}
-	svc, err := New(Options{RetryDelay: -1})
+	svc, err := New(keyed(Options{RetryDelay: -1}))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func FuzzRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, op, body string) {
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		req.Header.Set("X-Amz-Target", "secretsmanager."+op)
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=x")
+		sign(t, req, body, testKey, time.Now())
 		w := httptest.NewRecorder()
 		svc.ServeHTTP(w, req)
 		if w.Code != 200 && (w.Code < 400 || w.Code >= 500) {

@@ -2,15 +2,19 @@ package secretsmanager
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
@@ -55,7 +59,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	if opts.RetryDelay == 0 {
 		opts.RetryDelay = -1
 	}
-	svc, err := New(opts)
+	svc, err := New(keyed(opts))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -68,13 +72,24 @@ func newEnv(t *testing.T, opts Options) *env {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return &env{svc: svc, url: url, client: newClient(url), clock: clock}
+	return &env{svc: svc, url: url, client: newRegionClient(url, svc.opts.Region), clock: clock}
 }
 
-func newClient(url string) *sm.Client {
+// testKey is the access key the tests' services accept and their clients sign with.
+var testKey = AccessKey{ID: "AKIDSANDBOX", Secret: "sandbox-secret"}
+
+// keyed adds testKey to opts.
+func keyed(opts Options) Options {
+	opts.AccessKeys = append(opts.AccessKeys, testKey)
+	return opts
+}
+
+func newClient(url string) *sm.Client { return newRegionClient(url, DefaultRegion) }
+
+func newRegionClient(url, region string) *sm.Client {
 	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "sandbox-secret", ""),
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider(testKey.ID, testKey.Secret, ""),
 	}
 	return sm.NewFromConfig(cfg, func(o *sm.Options) {
 		o.BaseEndpoint = aws.String(url)
@@ -85,6 +100,17 @@ func newClient(url string) *sm.Client {
 			so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 		})
 	})
+}
+
+// sign signs req (whose body is body) with key, as an SDK would at signedAt.
+func sign(t testing.TB, req *http.Request, body string, key AccessKey, signedAt time.Time) {
+	t.Helper()
+	sum := sha256.Sum256([]byte(body))
+	creds := aws.Credentials{AccessKeyID: key.ID, SecretAccessKey: key.Secret}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]),
+		"secretsmanager", "us-east-1", signedAt); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // must returns v, failing the test on err: must(client.Op(ctx, in))(t).

@@ -38,7 +38,7 @@ func peerEnv(t *testing.T) []string {
 	return []string{
 		"PATH=/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"AWS_ACCESS_KEY_ID=AKIDINTEROP", "AWS_SECRET_ACCESS_KEY=interop-secret",
+		"AWS_ACCESS_KEY_ID=" + testKey.ID, "AWS_SECRET_ACCESS_KEY=" + testKey.Secret,
 		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true",
 	}
 }

@@ -23,7 +23,7 @@ type secret struct {
 	Created     time.Time           `json:"created"`
 	Changed     time.Time           `json:"changed"`
 	Accessed    time.Time           `json:"accessed,omitzero"`
-	Versions    map[string]*version `json:"versions"`
+	Versions    map[string]*version `json:"versions,omitempty"` // in the journal, versions are records of their own
 
 	// Deletion: Deleted is when DeleteSecret was called, Purge when the
 	// secret disappears for good.
@@ -43,6 +43,28 @@ type secret struct {
 	// RetryAfter holds scheduled retries of a failed rotation back, so a
 	// broken function is not hammered every scheduler tick.
 	RetryAfter time.Time `json:"retryAfter,omitzero"`
+	// Rotation is the rotation that has not finished: running, waiting for
+	// its next attempt, or failed for good. It is kept with the secret so that
+	// a restart resumes it.
+	Rotation *rotationState `json:"rotation,omitempty"`
+}
+
+// rotationState is where a rotation stands. Every attempt runs the
+// function's four steps with the same token.
+type rotationState struct {
+	Token    string `json:"token"`
+	Function string `json:"function"`
+	// TestOnly is RotateImmediately=false: only testSecret runs, once.
+	TestOnly bool      `json:"testOnly,omitempty"`
+	Started  time.Time `json:"started"`
+	// Attempts is how many attempts have failed; an attempt cut short by a
+	// crash or Close is not counted.
+	Attempts int `json:"attempts,omitempty"`
+	// NextAttempt is when the next attempt may start, after a failure.
+	NextAttempt time.Time `json:"nextAttempt,omitzero"`
+	// Failed says the attempts ran out; LastError is the last one's error.
+	Failed    bool   `json:"failed,omitempty"`
+	LastError string `json:"lastError,omitempty"`
 }
 
 // version is one version of a secret. A version created by RotateSecret has
@@ -69,6 +91,14 @@ type rotationRules struct {
 }
 
 func (v *version) hasValue() bool { return v.String != nil || v.Binary != nil }
+
+// size is the length of v's value.
+func (v *version) size() int64 {
+	if v.String != nil {
+		return int64(len(*v.String))
+	}
+	return int64(len(v.Binary))
+}
 
 func (v *version) hasStage(stage string) bool {
 	for _, s := range v.Stages {

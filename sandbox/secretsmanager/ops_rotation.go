@@ -19,7 +19,8 @@ var (
 	testOnly = []string{StepTest}
 )
 
-// rotationRun is one rotation in flight: all its attempts share the token.
+// rotationRun is the goroutine of a rotation in flight: one attempt, or
+// attempts back to back when retries do not wait.
 type rotationRun struct {
 	secretARN, token, function string
 	steps                      []string
@@ -60,14 +61,14 @@ func (s *Service) rotateSecret(body []byte) (any, *apiError) {
 	if s.opts.Invoker == nil || !s.opts.Invoker.HasFunction(fn) {
 		return nil, errorf(typeAccessDenied, msgCannotInvoke)
 	}
-	if run := s.running[sec.ARN]; run != nil {
-		if in.ClientRequestToken != nil && *in.ClientRequestToken == run.token {
+	if st := sec.Rotation; st != nil && !st.Failed {
+		if in.ClientRequestToken != nil && *in.ClientRequestToken == st.Token {
 			// The same request again (a client retry): same answer.
-			return arnNameVersion{ARN: sec.ARN, Name: sec.Name, VersionId: run.token}, nil
+			return arnNameVersion{ARN: sec.ARN, Name: sec.Name, VersionId: st.Token}, nil
 		}
 		return nil, errorf(typeInvalidRequest, msgRotationIncomplete)
 	}
-	if sec.pendingElsewhere() != nil {
+	if s.running[sec.ARN] != nil || sec.pendingElsewhere() != nil {
 		return nil, errorf(typeInvalidRequest, msgRotationIncomplete)
 	}
 	if in.ClientRequestToken == nil {
@@ -77,7 +78,7 @@ func (s *Service) rotateSecret(body []byte) (any, *apiError) {
 	if sec.Versions[tok] != nil {
 		return nil, errorf(typeResourceExists, msgTokenInUse, tok, sec.ARN)
 	}
-	if e := sec.canAddVersion(now); e != nil {
+	if e := s.canAddVersion(sec, 0, now); e != nil {
 		return nil, e
 	}
 
@@ -97,12 +98,7 @@ func (s *Service) rotateSecret(body []byte) (any, *apiError) {
 
 	// The new version has no value: createSecret's PutSecretValue fills it.
 	s.addVersion(sec, tok, nil, nil, []string{stagePending}, now)
-	steps := allSteps
-	if !immediately {
-		steps = testOnly
-	}
-	s.startRun(sec, tok, fn, steps)
-	s.changed()
+	s.startRun(sec, &rotationState{Token: tok, Function: fn, TestOnly: !immediately, Started: now})
 	return arnNameVersion{ARN: sec.ARN, Name: sec.Name, VersionId: tok}, nil
 }
 
@@ -122,12 +118,13 @@ func (s *Service) cancelRotateSecret(body []byte) (any, *apiError) {
 	// AWSPENDING version stays too, for the user to inspect and remove.
 	disabled := false
 	sec.RotationEnabled = &disabled
+	sec.Rotation = nil
 	s.stopRotation(sec)
 	out := arnNameVersion{ARN: sec.ARN, Name: sec.Name}
 	if p := sec.versionWithStage(stagePending); p != nil {
 		out.VersionId = p.ID
 	}
-	s.changed()
+	s.changed(sec)
 	return out, nil
 }
 
@@ -145,28 +142,39 @@ func (s *Service) stopRotation(sec *secret) {
 // for the schedule, as AWS counts a manual PutSecretValue. Call with s.mu
 // held.
 func (s *Service) currentMoved(sec *secret, v *version, now time.Time) {
-	if run := s.running[sec.ARN]; run != nil && run.token == v.ID {
+	if st := sec.Rotation; st != nil && st.Token == v.ID {
 		sec.LastRotated = now
 	}
 	sec.Anchor = now
 }
 
-// startRun starts a rotation's goroutine. Call with s.mu held.
-func (s *Service) startRun(sec *secret, token, fn string, steps []string) {
+// startRun records st as sec's rotation and starts its goroutine. Call with
+// s.mu held.
+func (s *Service) startRun(sec *secret, st *rotationState) {
+	sec.Rotation = st
+	s.changed(sec)
 	ctx, cancel := context.WithCancel(s.ctx)
-	run := &rotationRun{secretARN: sec.ARN, token: token, function: fn, steps: steps, cancel: cancel}
+	steps := allSteps
+	if st.TestOnly {
+		steps = testOnly
+	}
+	run := &rotationRun{secretARN: sec.ARN, token: st.Token, function: st.Function, steps: steps, cancel: cancel}
 	if len(s.running) == 0 {
 		s.idle = make(chan struct{})
 	}
 	s.running[sec.ARN] = run
 	s.wg.Add(1)
-	go s.rotate(ctx, run)
+	go s.rotate(ctx, run, st.Attempts)
 }
 
-// rotate invokes the function's steps in order, retrying the whole rotation
-// with the same token when a step fails, as Secrets Manager does; every
-// step of a well-written function is idempotent, so a retry is safe.
-func (s *Service) rotate(ctx context.Context, run *rotationRun) {
+// rotate invokes the function's steps in order, and retries the whole
+// rotation with the same token when a step fails, as Secrets Manager does;
+// every step of a well-written function is idempotent, so a retry is safe.
+// Retries follow Lambda's for an asynchronous invocation: two, after a
+// minute and then two (Options.RetryDelay). A retry that must wait ends this
+// goroutine; the scheduler starts the next attempt when it is due (RotateDue).
+// failed is how many attempts of this rotation have already failed.
+func (s *Service) rotate(ctx context.Context, run *rotationRun, failed int) {
 	defer s.wg.Done()
 	defer run.cancel()
 	res := RotationResult{SecretARN: run.secretARN, Token: run.token, FunctionARN: run.function, Started: s.clock.Now()}
@@ -174,25 +182,24 @@ func (s *Service) rotate(ctx context.Context, run *rotationRun) {
 	if len(run.steps) == 1 {
 		attempts = 1 // RotateImmediately=false is a test, not a rotation
 	}
-	for res.Attempts < attempts {
-		res.Attempts++
+	for {
+		res.Attempts = failed + 1
 		res.Err = s.attempt(ctx, run)
-		if res.Err == nil || ctx.Err() != nil || res.Attempts == attempts || !s.stillPending(run) {
+		if res.Err == nil || ctx.Err() != nil {
 			break
 		}
-		if s.opts.RetryDelay > 0 {
-			t := time.NewTimer(s.opts.RetryDelay)
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-			}
-			t.Stop()
-			if ctx.Err() != nil {
-				break
-			}
+		failed++
+		if failed >= attempts || !s.stillPending(run) {
+			break
 		}
+		if wait := s.opts.RetryDelay << (failed - 1); wait > 0 {
+			s.retryLater(run, failed, res.Err, wait)
+			return
+		}
+		s.retryNow(run, failed, res.Err)
 	}
-	if res.Err == nil && ctx.Err() != nil {
+	cancelled := ctx.Err() != nil
+	if cancelled && res.Err == nil {
 		res.Err = fmt.Errorf("rotation of %s cancelled: %w", run.secretARN, ctx.Err())
 	}
 	res.Finished = s.clock.Now()
@@ -201,7 +208,7 @@ func (s *Service) rotate(ctx context.Context, run *rotationRun) {
 	if s.opts.OnRotation != nil {
 		s.opts.OnRotation(res)
 	}
-	s.endRun(run, res)
+	s.endRun(run, res, cancelled)
 }
 
 func (s *Service) attempt(ctx context.Context, run *rotationRun) error {
@@ -222,49 +229,114 @@ func (s *Service) attempt(ctx context.Context, run *rotationRun) error {
 func (s *Service) stillPending(run *rotationRun) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec := s.byARN[run.secretARN]
+	return s.pendingOn(s.byARN[run.secretARN], run.token)
+}
+
+// pendingOn reports whether sec (alive) still has AWSPENDING on token. Call
+// with s.mu held.
+func (s *Service) pendingOn(sec *secret, token string) bool {
 	if sec == nil || sec.deleted() {
 		return false
 	}
-	v := sec.Versions[run.token]
+	v := sec.Versions[token]
 	return v != nil && v.hasStage(stagePending)
 }
 
-// endRun records the end of a rotation.
-func (s *Service) endRun(run *rotationRun, res RotationResult) {
+// ownState is sec's rotation state if it is still run's. Call with s.mu held.
+func ownState(sec *secret, run *rotationRun) *rotationState {
+	if sec == nil || sec.Rotation == nil || sec.Rotation.Token != run.token {
+		return nil
+	}
+	return sec.Rotation
+}
+
+// retryNow records a failed attempt before the next one starts at once, so
+// a crash in between does not forget it.
+func (s *Service) retryNow(run *rotationRun, failed int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.running[run.secretARN] == run {
-		delete(s.running, run.secretARN)
-	}
-	if len(s.running) == 0 {
-		close(s.idle)
-	}
 	sec := s.byARN[run.secretARN]
-	if sec == nil {
+	if st := ownState(sec, run); st != nil {
+		st.Attempts, st.LastError = failed, err.Error()
+		s.changed(sec)
+		s.enqueueLocked()
+	}
+	s.logf("secretsmanager: %v; attempt %d failed, trying again", err, failed)
+}
+
+// retryLater records a failed attempt and when the next may start, and ends
+// the run: the scheduler resumes it then.
+func (s *Service) retryLater(run *rotationRun, failed int, err error, wait time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropRun(run)
+	sec := s.byARN[run.secretARN]
+	st := ownState(sec, run)
+	if st == nil {
 		return
 	}
-	if len(run.steps) == 1 {
+	st.Attempts, st.LastError = failed, err.Error()
+	st.NextAttempt = s.clock.Now().Add(wait)
+	s.changed(sec)
+	s.enqueueLocked()
+	s.logf("secretsmanager: %v; attempt %d of %d failed, the next at %s", err, failed, s.opts.RotationAttempts,
+		st.NextAttempt.UTC().Format(time.RFC3339))
+}
+
+// dropRun forgets run as in flight. Call with s.mu held.
+func (s *Service) dropRun(run *rotationRun) {
+	if s.running[run.secretARN] == run {
+		delete(s.running, run.secretARN)
+		if len(s.running) == 0 {
+			close(s.idle)
+		}
+	}
+}
+
+// endRun records the end of a rotation. A rotation cancelled by Close keeps
+// its state, so that the next start resumes it; CancelRotateSecret has
+// already cleared it.
+func (s *Service) endRun(run *rotationRun, res RotationResult, cancelled bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropRun(run)
+	sec := s.byARN[run.secretARN]
+	st := ownState(sec, run)
+	if st == nil || cancelled {
+		return
+	}
+	switch {
+	case st.TestOnly:
 		// The test run's AWSPENDING version goes away again, as AWS's does.
 		if v := sec.Versions[run.token]; v != nil && !v.hasValue() {
-			delete(sec.Versions, run.token)
+			s.deleteVersion(sec, v)
 		} else if v != nil {
 			v.Stages = removeStage(v.Stages, stagePending)
 		}
-	} else if res.Err != nil {
+		sec.Rotation = nil
+	case res.Err != nil:
+		st.Failed, st.Attempts, st.LastError = true, res.Attempts, res.Err.Error()
 		sec.RetryAfter = res.Finished.Add(failedRetryAfter)
-	} else if sec.Anchor.Before(res.Started) {
-		// A function that succeeded without moving AWSCURRENT still
-		// counts as a rotation, or the schedule would fire again at once.
-		sec.Anchor = res.Finished
+		s.logf("secretsmanager: %v; the rotation failed after %d attempts and stays incomplete until it is retried (by its schedule, after %s) or cancelled",
+			res.Err, res.Attempts, sec.RetryAfter.UTC().Format(time.RFC3339))
+	default:
+		sec.Rotation = nil
+		if sec.Anchor.Before(res.Started) {
+			// A function that succeeded without moving AWSCURRENT still
+			// counts as a rotation, or the schedule would fire again at once.
+			sec.Anchor = res.Finished
+		}
 	}
-	s.changed()
+	s.changed(sec)
+	s.enqueueLocked()
 }
 
-// RotateDue starts every rotation whose schedule is due at Clock.Now() and
-// returns how many it started. A secret whose last rotation never finished
-// (AWSPENDING on another version than AWSCURRENT) has that rotation
-// reattempted with its token, as AWS's error message promises.
+// RotateDue starts every rotation that should run at Clock.Now() and returns
+// how many it started: a rotation in progress that is not running (its next
+// attempt is due, or a crash or Close cut it short), and a rotation whose
+// schedule is due. A secret whose last rotation never finished (AWSPENDING on
+// another version than AWSCURRENT) has that rotation reattempted with its
+// token, as AWS's error message promises.
 func (s *Service) RotateDue(ctx context.Context) int {
 	if ctx.Err() != nil {
 		return 0
@@ -280,31 +352,73 @@ func (s *Service) RotateDue(ctx context.Context) int {
 		if s.alive(sec, now) == nil || sec.deleted() || s.running[sec.ARN] != nil {
 			continue
 		}
+		if st := sec.Rotation; st != nil && !st.Failed {
+			if now.Before(st.NextAttempt) || !s.canInvoke(st.Function) {
+				continue
+			}
+			if !s.pendingOn(sec, st.Token) {
+				// Its version lost AWSPENDING meanwhile: nothing is left to finish.
+				sec.Rotation = nil
+				s.changed(sec)
+				continue
+			}
+			s.startRun(sec, st)
+			started++
+			continue
+		}
 		if sec.RotationEnabled == nil || !*sec.RotationEnabled || sec.RotationLambda == "" {
 			continue
 		}
 		next, ok := nextRotation(sec)
-		if !ok || now.Before(next) || now.Before(sec.RetryAfter) {
-			continue
-		}
-		if s.opts.Invoker == nil || !s.opts.Invoker.HasFunction(sec.RotationLambda) {
+		if !ok || now.Before(next) || now.Before(sec.RetryAfter) || !s.canInvoke(sec.RotationLambda) {
 			continue
 		}
 		tok := ""
 		if p := sec.pendingElsewhere(); p != nil {
 			tok = p.ID
 		} else {
-			if sec.canAddVersion(now) != nil {
+			if s.canAddVersion(sec, 0, now) != nil {
 				continue
 			}
 			tok = newToken()
 			s.addVersion(sec, tok, nil, nil, []string{stagePending}, now)
 		}
-		s.startRun(sec, tok, sec.RotationLambda, allSteps)
+		s.startRun(sec, &rotationState{Token: tok, Function: sec.RotationLambda, Started: now})
 		started++
 	}
-	if started > 0 {
-		s.changed()
-	}
+	s.enqueueLocked()
 	return started
+}
+
+func (s *Service) canInvoke(fn string) bool {
+	return s.opts.Invoker != nil && s.opts.Invoker.HasFunction(fn)
+}
+
+// RotationStatus is a rotation that has not finished: running now, waiting
+// for its next attempt, or failed for good (Failed), which stays visible here
+// until the rotation is retried or cancelled.
+type RotationStatus struct {
+	SecretARN, Token, FunctionARN string
+	Running                       bool
+	// Attempts is how many attempts have failed; NextAttempt is when the next
+	// may start (zero: at once).
+	Attempts    int
+	NextAttempt time.Time
+	Failed      bool
+	LastError   string
+}
+
+// Rotations lists the rotations that have not finished.
+func (s *Service) Rotations() []RotationStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []RotationStatus
+	for _, sec := range s.byARN {
+		if st := sec.Rotation; st != nil {
+			out = append(out, RotationStatus{SecretARN: sec.ARN, Token: st.Token, FunctionARN: st.Function,
+				Running: s.running[sec.ARN] != nil, Attempts: st.Attempts, NextAttempt: st.NextAttempt,
+				Failed: st.Failed, LastError: st.LastError})
+		}
+	}
+	return out
 }

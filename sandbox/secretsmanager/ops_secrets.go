@@ -52,6 +52,11 @@ func (s *Service) createSecret(body []byte) (any, *apiError) {
 		}
 		return nil, errorf(typeResourceExists, msgSecretExists, sec.Name)
 	}
+	if hasValue {
+		if e := s.roomForValue(valueSize(in.SecretString, in.SecretBinary)); e != nil {
+			return nil, e
+		}
+	}
 	sec := s.newSecret(*in.Name, now)
 	sec.Description = in.Description
 	sec.KmsKeyID = in.KmsKeyId
@@ -61,7 +66,7 @@ func (s *Service) createSecret(body []byte) (any, *apiError) {
 		v := s.addVersion(sec, *in.ClientRequestToken, in.SecretString, in.SecretBinary, []string{stageCurrent}, now)
 		out.VersionId = v.ID
 	}
-	s.changed()
+	s.changed(sec)
 	return out, nil
 }
 
@@ -115,7 +120,7 @@ func (s *Service) getSecretValue(body []byte) (any, *apiError) {
 	// Access dates have day precision, so this writes at most once a day.
 	if day := dayOf(now); !sec.Accessed.Equal(day) || !v.Accessed.Equal(day) {
 		sec.Accessed, v.Accessed = day, day
-		s.changed()
+		s.changed(sec)
 	}
 	return getSecretValueOutput{
 		ARN: sec.ARN, Name: sec.Name, VersionId: v.ID,
@@ -170,17 +175,15 @@ func (s *Service) putSecretValue(body []byte) (any, *apiError) {
 		if e := stageRoom(v, stages); e != nil {
 			return nil, e
 		}
-		if in.SecretString != nil {
-			c := *in.SecretString
-			v.String = &c
-		} else {
-			v.Binary = append([]byte{}, in.SecretBinary...)
+		if e := s.roomForValue(valueSize(in.SecretString, in.SecretBinary)); e != nil {
+			return nil, e
 		}
+		s.setValue(v, in.SecretString, in.SecretBinary)
 		for _, st := range stages {
 			sec.attachStage(st, v)
 		}
 	default:
-		if e := sec.canAddVersion(now); e != nil {
+		if e := s.canAddVersion(sec, valueSize(in.SecretString, in.SecretBinary), now); e != nil {
 			return nil, e
 		}
 		v = s.addVersion(sec, tok, in.SecretString, in.SecretBinary, stages, now)
@@ -189,8 +192,16 @@ func (s *Service) putSecretValue(body []byte) (any, *apiError) {
 	if slices.Contains(stages, stageCurrent) {
 		s.currentMoved(sec, v, now)
 	}
-	s.changed()
+	s.changed(sec)
 	return putSecretValueOutput{ARN: sec.ARN, Name: sec.Name, VersionId: v.ID, VersionStages: slices.Clone(v.Stages)}, nil
+}
+
+// valueSize is the length of a value from the wire.
+func valueSize(str *string, bin []byte) int64 {
+	if str != nil {
+		return int64(len(*str))
+	}
+	return int64(len(bin))
 }
 
 // stageRoom checks that adding stages keeps v within 20 labels.
@@ -252,7 +263,7 @@ func (s *Service) updateSecret(body []byte) (any, *apiError) {
 			}
 			out.VersionId = v.ID // a retried request
 		} else {
-			if e := sec.canAddVersion(now); e != nil {
+			if e := s.canAddVersion(sec, valueSize(in.SecretString, in.SecretBinary), now); e != nil {
 				return nil, e
 			}
 			newVersion = true
@@ -270,7 +281,7 @@ func (s *Service) updateSecret(body []byte) (any, *apiError) {
 		s.currentMoved(sec, v, now)
 	}
 	sec.Changed = now
-	s.changed()
+	s.changed(sec)
 	return out, nil
 }
 
@@ -335,7 +346,7 @@ func (s *Service) updateSecretVersionStage(body []byte) (any, *apiError) {
 		}
 	}
 	sec.Changed = now
-	s.changed()
+	s.changed(sec)
 	return out, nil
 }
 
@@ -455,7 +466,6 @@ func (s *Service) deleteSecret(body []byte) (any, *apiError) {
 	if force {
 		s.stopRotation(sec)
 		s.forget(sec)
-		s.changed()
 		return deleteSecretOutput{ARN: sec.ARN, Name: sec.Name, DeletionDate: epoch(now)}, nil
 	}
 	if sec.deleted() {
@@ -463,7 +473,7 @@ func (s *Service) deleteSecret(body []byte) (any, *apiError) {
 	}
 	sec.Deleted = now
 	sec.Purge = now.Add(time.Duration(days) * 24 * time.Hour)
-	s.changed()
+	s.changed(sec)
 	return deleteSecretOutput{ARN: sec.ARN, Name: sec.Name, DeletionDate: epoch(sec.Purge)}, nil
 }
 
@@ -495,7 +505,7 @@ func (s *Service) restoreSecret(body []byte) (any, *apiError) {
 	}
 	if sec.deleted() {
 		sec.Deleted, sec.Purge = time.Time{}, time.Time{}
-		s.changed()
+		s.changed(sec)
 	}
 	return arnName{ARN: sec.ARN, Name: sec.Name}, nil
 }
@@ -524,7 +534,7 @@ func (s *Service) tagResource(body []byte) (any, *apiError) {
 		return nil, errorf(typeLimitExceeded, "A secret can have at most %d tags.", maxTags)
 	}
 	sec.Tags = merged
-	s.changed()
+	s.changed(sec)
 	return empty{}, nil
 }
 
@@ -544,6 +554,6 @@ func (s *Service) untagResource(body []byte) (any, *apiError) {
 		return nil, e
 	}
 	sec.Tags = slices.DeleteFunc(slices.Clone(sec.Tags), func(t tag) bool { return slices.Contains(in.TagKeys, t.Key) })
-	s.changed()
+	s.changed(sec)
 	return empty{}, nil
 }

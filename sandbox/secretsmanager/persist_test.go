@@ -20,7 +20,7 @@ func TestPersistRestart(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
 	const value = `{"username":"appuser","password":"plain-text-would-be-bad"}`
 
-	svc, err := New(Options{StatePath: path, StateKey: key, RetryDelay: -1})
+	svc, err := New(keyed(Options{StatePath: path, StateKey: key, RetryDelay: -1}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,14 +62,14 @@ func TestPersistRestart(t *testing.T) {
 	}
 
 	// A wrong key is refused, not silently an empty state.
-	if _, err := New(Options{StatePath: path, StateKey: bytes.Repeat([]byte{8}, 32)}); err == nil || !strings.Contains(err.Error(), "decrypt") {
+	if _, err := New(keyed(Options{StatePath: path, StateKey: bytes.Repeat([]byte{8}, 32)})); err == nil || !strings.Contains(err.Error(), "decrypt") {
 		t.Fatalf("wrong key: %v", err)
 	}
-	if _, err := New(Options{StatePath: path}); err == nil {
+	if _, err := New(keyed(Options{StatePath: path})); err == nil {
 		t.Fatal("a state path without a key was accepted")
 	}
 
-	svc2, err := New(Options{StatePath: path, StateKey: key})
+	svc2, err := New(keyed(Options{StatePath: path, StateKey: key}))
 	if err != nil {
 		t.Fatal(err)
 	}

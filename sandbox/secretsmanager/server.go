@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"rotation-tutor/internal/netguard"
 )
 
 // maxRequestBytes bounds a request body: the largest valid request (a
@@ -61,6 +64,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	body, aerr := readRequest(w, r)
 	if aerr == nil {
+		if f := s.verifier.Verify(r, body); f != nil {
+			aerr = authError(f)
+		}
+	}
+	if aerr == nil {
 		var resp any
 		resp, aerr = s.handle(r.Header.Get("X-Amz-Target"), body)
 		if aerr == nil {
@@ -71,20 +79,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeError(w, reqID, aerr)
 }
 
-// readRequest checks the envelope (method, auth) and reads the body.
+// readRequest checks the method and reads the body (which the signature
+// covers, so it is read before the signature is checked).
 func readRequest(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	if r.Method != http.MethodPost {
 		return nil, &apiError{Type: typeMethodNotAllowed, Status: http.StatusMethodNotAllowed,
 			Message: "The " + r.Method + " method is not supported; the API takes POST /."}
-	}
-	// The signature is accepted without verification, but a request with no
-	// signature at all is refused like AWS refuses it.
-	auth := r.Header.Get("Authorization")
-	if auth == "" {
-		return nil, errorf(typeMissingAuth, "Missing Authentication Token")
-	}
-	if !strings.HasPrefix(auth, "AWS4-") {
-		return nil, errorf(typeIncompleteSig, "Authorization header requires an AWS Signature Version 4 signature.")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
 	if err != nil {
@@ -98,6 +98,14 @@ func readRequest(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	return body, nil
 }
 
+// readOnly are the operations that answer without waiting for the disk: they
+// change nothing a client asked for (GetSecretValue's access date is kept,
+// but need not be on disk before the answer).
+var readOnly = map[string]bool{
+	"GetSecretValue": true, "DescribeSecret": true, "ListSecrets": true,
+	"ListSecretVersionIds": true, "GetRandomPassword": true,
+}
+
 func (s *Service) handle(target string, body []byte) (any, *apiError) {
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	op := operations[name]
@@ -109,7 +117,15 @@ func (s *Service) handle(target string, body []byte) (any, *apiError) {
 			Message: "The service is shutting down."}
 	}
 	defer s.leave()
-	return op(s, body)
+	resp, aerr := op(s, body)
+	// A change is answered once it is on disk. So is a write that changed
+	// nothing (a retried request): what it confirms may still be on its way
+	// there from the first attempt.
+	if err := s.sync(aerr == nil && !readOnly[name]); err != nil {
+		return nil, &apiError{Type: typeInternal, Status: http.StatusInternalServerError,
+			Message: "An error occurred on the server side: " + err.Error() + "."}
+	}
+	return resp, aerr
 }
 
 // enter counts a request in, unless the service is closing.
@@ -191,6 +207,54 @@ func writeError(w http.ResponseWriter, reqID string, e *apiError) {
 		Type    string `json:"__type"`
 		Message string `json:"Message"`
 	}{e.Type, e.Message})
+}
+
+// The endpoint's timeouts. A client has 10 s to send a request's headers and
+// 30 s for the whole request (the largest is 256 KiB); an idle keep-alive
+// connection is closed after 2 minutes (the SDKs drop theirs after 90 s).
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+// NewHTTPServer returns the server for the endpoint, to serve on l: with
+// timeouts, and telling l which connections are busy with a request and which
+// wait for one (new, or idle between requests), so that when l is full it
+// closes a waiting one. Its error log goes to logf (nil: nowhere), never to
+// the terminal, where it would tear the walkthrough's screen.
+func NewHTTPServer(h http.Handler, l *netguard.Listener, logf func(string, ...any)) *http.Server {
+	out := io.Discard
+	if logf != nil {
+		out = logWriter(logf)
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          log.New(out, "", 0),
+		ConnState: func(c net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateActive:
+				l.Busy(c)
+			case http.StateIdle:
+				l.Waiting(c)
+			}
+		},
+	}
+}
+
+// logWriter passes each line written to it to logf.
+type logWriter func(string, ...any)
+
+func (f logWriter) Write(p []byte) (int, error) {
+	f("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 // floorAnswer is a GetSecretValue response of the same shape and size as

@@ -1,8 +1,10 @@
 // Package secretsmanager is the sandbox's AWS Secrets Manager: an
 // http.Handler speaking the AWS JSON 1.1 protocol that the real AWS SDKs,
-// the aws CLI and boto3 talk to exactly as they talk to AWS. It keeps its
-// secrets in memory (optionally persisted, encrypted, under a state path)
-// and runs rotations through a pluggable Invoker that stands in for Lambda.
+// the aws CLI and boto3 talk to exactly as they talk to AWS, verifying their
+// SigV4 signatures. It keeps its secrets in memory (optionally in a journal,
+// encrypted, under a state path; an answer to a change comes once the change
+// is on disk) and runs rotations through a pluggable Invoker that stands in
+// for Lambda.
 package secretsmanager
 
 import (
@@ -13,6 +15,9 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"rotation-tutor/internal/netguard"
+	"rotation-tutor/sandbox/sigv4"
 )
 
 // Clock tells the service what time it is; tests drive it to make
@@ -43,27 +48,40 @@ type RotationResult struct {
 	Started, Finished             time.Time
 }
 
-// Options configure a Service. The zero value is a usable in-memory service.
+// Options configure a Service.
 type Options struct {
 	Region, AccountID string
-	// StatePath "" keeps everything in memory; otherwise state is persisted
-	// there (0600, atomic: temp, fsync, rename) and reloaded by New.
+	// AccessKeys are the keys whose signatures the endpoint accepts; at least
+	// one is required.
+	AccessKeys []AccessKey
+	// StatePath "" keeps everything in memory; otherwise state is kept in a
+	// journal there (0600) and reloaded by New.
 	StatePath string
 	// StateKey (32 bytes) encrypts the state file with AES-256-GCM: the
 	// sandbox's stand-in for KMS, so no secret value ever reaches the disk
 	// in plain text. Required when StatePath != "".
 	StateKey []byte
-	Clock    Clock   // nil = real time
-	Invoker  Invoker // nil = no functions known
+	// Clock is the service's time: schedules, retries, dates (nil = real
+	// time). AuthClock is the wall clock that signing times are checked
+	// against (nil = real time): a client signs with the time on its wall,
+	// whatever the service's clock says.
+	Clock, AuthClock Clock
+	Invoker          Invoker // nil = no functions known
 	// RotationAttempts is how many times a whole rotation is attempted
-	// before it is given up (default 3); RetryDelay is the pause between
-	// attempts (default 1s; tests set a negative value for none).
+	// before it fails for good (default 3: one and two retries, as Lambda
+	// retries an asynchronous invocation). RetryDelay is the wait before the
+	// first retry, doubled before each next one (default 1 minute, as
+	// Lambda's); negative retries at once (tests).
 	RotationAttempts int
 	RetryDelay       time.Duration
-	// OnRotation, if set, is called when a rotation ends (success or final
-	// failure), from the rotation's goroutine, before WaitRotations sees the
-	// rotation as over (so it must not call WaitRotations).
+	// OnRotation, if set, is called when a rotation ends (success, final
+	// failure or cancellation), from the rotation's goroutine, before
+	// WaitRotations sees the rotation as over (so it must not call
+	// WaitRotations).
 	OnRotation func(RotationResult)
+	// Logf, when set, hears about failed rotation attempts, failed writes and
+	// accept errors. It never receives a secret value.
+	Logf func(format string, args ...any)
 }
 
 // Defaults that Options fall back to.
@@ -71,7 +89,7 @@ const (
 	DefaultRegion    = "us-east-1"
 	DefaultAccountID = "000000000000"
 	defaultAttempts  = 3
-	defaultRetry     = time.Second
+	defaultRetry     = time.Minute
 	schedulerEvery   = 2 * time.Second
 	// failedRetryAfter holds the scheduler back after a rotation failed for
 	// good, so a broken function is retried on a later pass, not in a loop.
@@ -80,15 +98,17 @@ const (
 
 // Service is the in-process Secrets Manager.
 type Service struct {
-	opts  Options
-	clock Clock
+	opts     Options
+	clock    Clock
+	verifier *sigv4.Verifier
 
 	mu      sync.Mutex
 	secrets map[string]*secret // by name, including those scheduled for deletion
 	byARN   map[string]*secret
 	seq     uint64
-	gen     uint64 // bumped on every change; the persister writes when it moves
 	closed  bool
+	// valueBytes is the size of every version's value together.
+	valueBytes int64
 
 	// Rotations in flight, by secret ARN; idle is closed whenever none is.
 	running map[string]*rotationRun
@@ -99,7 +119,13 @@ type Service struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // rotations and the scheduler
 
-	persist *persister
+	// The journal, and what it holds: secrets changed since their records
+	// were last queued, what the journal has of each secret's versions, and
+	// the sequence counter it has.
+	journal   *journal
+	dirty     map[*secret]struct{}
+	image     map[string]onDisk
+	seqOnDisk uint64
 
 	// Requests being handled; drained is closed when Close has begun and
 	// the last one has finished.
@@ -110,8 +136,12 @@ type Service struct {
 	serverDone chan struct{}
 }
 
-// New builds a Service; with a StatePath it reloads what was saved there.
+// New builds a Service; with a StatePath it reloads what was saved there. A
+// state path with no file yet starts empty.
 func New(opts Options) (*Service, error) {
+	if len(opts.AccessKeys) == 0 {
+		return nil, errors.New("secretsmanager: no access key: nothing could sign a request")
+	}
 	if opts.Region == "" {
 		opts.Region = DefaultRegion
 	}
@@ -127,32 +157,30 @@ func New(opts Options) (*Service, error) {
 	if opts.RetryDelay < 0 {
 		opts.RetryDelay = 0
 	}
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
+	}
+	if opts.AuthClock == nil {
+		opts.AuthClock = realClock{}
+	}
 	s := &Service{
-		opts:    opts,
-		clock:   opts.Clock,
-		secrets: map[string]*secret{},
-		byARN:   map[string]*secret{},
-		running: map[string]*rotationRun{},
-		idle:    closedChan(),
-		drained: make(chan struct{}),
-	}
-	if s.clock == nil {
-		s.clock = realClock{}
-	}
-	if opts.StatePath != "" {
-		p, err := newPersister(opts.StatePath, opts.StateKey)
-		if err != nil {
-			return nil, fmt.Errorf("secretsmanager: %w", err)
-		}
-		st, err := p.load()
-		if err != nil {
-			return nil, fmt.Errorf("secretsmanager: %w", err)
-		}
-		s.restore(st)
-		s.persist = p
-		p.start(s.snapshot)
+		opts:     opts,
+		clock:    opts.Clock,
+		verifier: newVerifier(opts.Region, opts.AccessKeys, opts.AuthClock),
+		secrets:  map[string]*secret{},
+		byARN:    map[string]*secret{},
+		running:  map[string]*rotationRun{},
+		idle:     closedChan(),
+		drained:  make(chan struct{}),
+		dirty:    map[*secret]struct{}{},
+		image:    map[string]onDisk{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if opts.StatePath != "" {
+		if err := s.open(opts.StatePath, opts.StateKey); err != nil {
+			return nil, fmt.Errorf("secretsmanager: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -162,14 +190,8 @@ func closedChan() chan struct{} {
 	return c
 }
 
-// changed records a mutation; call with s.mu held. The persister picks the
-// change up in the background, coalescing bursts into one write.
-func (s *Service) changed() {
-	s.gen++
-	if s.persist != nil {
-		s.persist.poke()
-	}
-}
+// maxEndpointConns bounds the connections Listen's server holds.
+const maxEndpointConns = 256
 
 // Listen serves the endpoint on addr (e.g. "127.0.0.1:0") and starts the
 // scheduler that rotates secrets when due. It returns the endpoint URL.
@@ -184,14 +206,15 @@ func (s *Service) Listen(addr string) (string, error) {
 		ln.Close()
 		return "", errors.New("secretsmanager: Listen called twice or after Close")
 	}
-	s.server = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	limited := netguard.Limit(ln, netguard.Options{MaxConns: maxEndpointConns, Logf: s.opts.Logf})
+	s.server = NewHTTPServer(s, limited, s.opts.Logf)
 	s.serverDone = make(chan struct{})
 	s.wg.Add(1)
 	s.mu.Unlock()
 
 	go func() {
 		defer close(s.serverDone)
-		_ = s.server.Serve(ln) // returns ErrServerClosed on Close
+		_ = s.server.Serve(limited) // returns ErrServerClosed on Close
 	}()
 	go s.schedule()
 	return "http://" + ln.Addr().String(), nil
@@ -213,9 +236,9 @@ func (s *Service) schedule() {
 }
 
 // Close stops the server and the scheduler, cancels and waits for rotations
-// in flight, lets requests being handled finish, and writes the state one
-// last time. A rotation cut short keeps its AWSPENDING version, as after a
-// crash on AWS; it is reattempted when the schedule next comes due.
+// in flight, lets requests being handled finish, and writes what is not yet
+// written. A rotation cut short keeps its state, as after a crash: the next
+// start resumes it (RotateDue).
 func (s *Service) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -242,15 +265,17 @@ func (s *Service) Close() error {
 		}
 		<-done
 	}
-	if s.persist != nil {
-		if err := s.persist.stop(); err != nil {
+	if s.journal != nil {
+		_ = s.sync(false)
+		if err := s.journal.stop(); err != nil {
 			errs = append(errs, fmt.Errorf("secretsmanager: %w", err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// WaitRotations blocks until no rotation is in flight (or ctx ends).
+// WaitRotations blocks until no rotation is in flight (or ctx ends). A
+// rotation waiting for its next attempt after a failure is not in flight.
 func (s *Service) WaitRotations(ctx context.Context) error {
 	for {
 		s.mu.Lock()
@@ -268,8 +293,8 @@ func (s *Service) WaitRotations(ctx context.Context) error {
 }
 
 // Seed creates the secret if it is missing (restoring it if it was
-// scheduled for deletion) and returns its ARN. The sandbox uses it for the
-// RDS-style admin secret.
+// scheduled for deletion) and returns its ARN once that is on disk. The
+// sandbox uses it for the RDS-style admin secret.
 func (s *Service) Seed(name, description, secretString string, tags map[string]string) (string, error) {
 	if e := validateName(name); e != nil {
 		return "", fmt.Errorf("secretsmanager: seed %q: %w", name, e)
@@ -277,15 +302,29 @@ func (s *Service) Seed(name, description, secretString string, tags map[string]s
 	if len(secretString) == 0 || len(secretString) > maxSecretBytes {
 		return "", fmt.Errorf("secretsmanager: seed %q: value must be 1-%d bytes", name, maxSecretBytes)
 	}
+	arn, err := s.seed(name, description, secretString, tags)
+	if err != nil {
+		return "", fmt.Errorf("secretsmanager: seed %q: %w", name, err)
+	}
+	if err := s.sync(true); err != nil {
+		return "", fmt.Errorf("secretsmanager: seed %q: %w", name, err)
+	}
+	return arn, nil
+}
+
+func (s *Service) seed(name, description, secretString string, tags map[string]string) (string, error) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sec := s.byName(name, now); sec != nil {
 		if sec.deleted() {
 			sec.Deleted, sec.Purge = time.Time{}, time.Time{}
-			s.changed()
+			s.changed(sec)
 		}
 		return sec.ARN, nil
+	}
+	if e := s.roomForValue(int64(len(secretString))); e != nil {
+		return "", e
 	}
 	var ts []tag
 	for k, v := range tags {
@@ -299,6 +338,20 @@ func (s *Service) Seed(name, description, secretString string, tags map[string]s
 	sec.Tags = ts
 	str := secretString
 	s.addVersion(sec, newToken(), &str, nil, []string{stageCurrent}, now)
-	s.changed()
 	return sec.ARN, nil
+}
+
+// BytesWritten is how many bytes the service has written to its state file
+// since New, snapshots included.
+func (s *Service) BytesWritten() int64 {
+	if s.journal == nil {
+		return 0
+	}
+	return s.journal.bytesWritten()
+}
+
+func (s *Service) logf(format string, args ...any) {
+	if s.opts.Logf != nil {
+		s.opts.Logf(format, args...)
+	}
 }

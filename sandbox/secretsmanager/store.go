@@ -82,23 +82,42 @@ func (s *Service) arnPrefix() string {
 func (s *Service) addVersion(sec *secret, id string, str *string, bin []byte, stages []string, now time.Time) *version {
 	s.seq++
 	v := &version{ID: id, Seq: s.seq, Created: now}
+	sec.Versions[id] = v
+	s.setValue(v, str, bin)
+	for _, st := range stages {
+		sec.attachStage(st, v)
+	}
+	s.prune(sec, now)
+	s.changed(sec)
+	return v
+}
+
+// setValue stores a version's value (a copy: the caller's may change). Call
+// with s.mu held, after roomForValue.
+func (s *Service) setValue(v *version, str *string, bin []byte) {
 	if str != nil {
 		c := *str
 		v.String = &c
 	} else if bin != nil {
 		v.Binary = append([]byte{}, bin...)
 	}
-	sec.Versions[id] = v
-	for _, st := range stages {
-		sec.attachStage(st, v)
-	}
-	sec.prune(now)
-	return v
+	s.valueBytes += v.size()
+}
+
+// deleteVersion removes a version; call with s.mu held.
+func (s *Service) deleteVersion(sec *secret, v *version) {
+	delete(sec.Versions, v.ID)
+	s.valueBytes -= v.size()
+	s.changed(sec)
 }
 
 func (s *Service) forget(sec *secret) {
 	delete(s.secrets, sec.Name)
 	delete(s.byARN, sec.ARN)
+	for _, v := range sec.Versions {
+		s.valueBytes -= v.size()
+	}
+	s.changed(sec)
 }
 
 // byName returns the secret called name, dropping it first if its recovery
@@ -110,7 +129,6 @@ func (s *Service) byName(name string, now time.Time) *secret {
 func (s *Service) alive(sec *secret, now time.Time) *secret {
 	if sec != nil && sec.deleted() && !now.Before(sec.Purge) {
 		s.forget(sec)
-		s.changed()
 		return nil
 	}
 	return sec

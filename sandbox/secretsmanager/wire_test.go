@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // raw sends a hand-made request, as a client other than the SDK might.
@@ -22,7 +23,7 @@ func raw(t *testing.T, url, target, body string, auth bool) (int, http.Header, m
 		req.Header.Set("X-Amz-Target", target)
 	}
 	if auth {
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260302/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=00")
+		sign(t, req, body, testKey, time.Now())
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -113,7 +114,7 @@ func TestErrorsDoNotEchoValues(t *testing.T) {
 
 // After Close the handler answers with AWS's server-fault shape, 500.
 func TestClosedServiceIsInternalError(t *testing.T) {
-	svc, err := New(Options{})
+	svc, err := New(keyed(Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestClosedServiceIsInternalError(t *testing.T) {
 	}
 	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{}`))
 	req.Header.Set("X-Amz-Target", "secretsmanager.ListSecrets")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=x")
+	sign(t, req, `{}`, testKey, time.Now())
 	w := httptest.NewRecorder()
 	svc.ServeHTTP(w, req)
 	if w.Code != http.StatusInternalServerError || w.Header().Get("X-Amzn-ErrorType") != typeInternal {

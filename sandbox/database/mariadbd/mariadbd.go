@@ -50,11 +50,20 @@ type Options struct {
 	// Args are more server options, after the ones Start sets (e.g.
 	// --ssl-cert=FILE, --require-secure-transport=ON).
 	Args []string
+	// SocketDir, if set, is where the Unix socket goes, and the server opens
+	// no TCP port at all (--skip-networking): only processes that can enter
+	// the directory reach it. Start makes it 0700. Empty means a free
+	// loopback port, and the socket in a short temporary directory.
+	SocketDir string
 }
+
+// maxSocketPath is the longest Unix socket path every system takes
+// (sun_path: 108 bytes on Linux, 104 on the BSDs and macOS, with its NUL).
+const maxSocketPath = 103
 
 // Process is a running mariadbd.
 type Process struct {
-	Addr    string // 127.0.0.1:port
+	Addr    string // 127.0.0.1:port; empty with Options.SocketDir
 	Socket  string
 	cmd     *exec.Cmd
 	exited  chan struct{}
@@ -80,8 +89,9 @@ func lookPath(name string) (string, error) {
 	return exec.LookPath(filepath.Join("/usr/sbin", name))
 }
 
-// Start initialises the data directory if needed, starts mariadbd on a free
-// loopback port and returns once root can log in with RootPassword over TCP.
+// Start initialises the data directory if needed, starts mariadbd (on a free
+// loopback port, or only on a Unix socket with Options.SocketDir) and returns
+// once root can log in with RootPassword.
 // ctx bounds the whole start; the process outlives ctx and stops with Close.
 func Start(ctx context.Context, o Options) (_ *Process, err error) {
 	if err := Installed(); err != nil {
@@ -98,34 +108,40 @@ func Start(ctx context.Context, o Options) (_ *Process, err error) {
 		}
 		fresh = true
 	}
-	// A Unix socket path must fit in 108 bytes; test temp dirs may not.
-	sockDir, err := os.MkdirTemp("", "mdb")
+	sockDir, err := socketDir(o.SocketDir)
 	if err != nil {
-		return nil, fmt.Errorf("mariadbd: socket dir: %w", err)
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
 			os.RemoveAll(sockDir)
 		}
 	}()
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	p := &Process{
-		Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		Socket:  filepath.Join(sockDir, "mysqld.sock"),
 		exited:  make(chan struct{}),
 		sockDir: sockDir,
 		logFile: filepath.Join(o.Dir, "mariadbd.log"),
 	}
+	if len(p.Socket) > maxSocketPath {
+		return nil, fmt.Errorf("mariadbd: the socket path %s is %d bytes, longer than a Unix socket path can be (%d); choose a shorter --state directory",
+			p.Socket, len(p.Socket), maxSocketPath)
+	}
+	network := []string{"--skip-networking"}
+	if o.SocketDir == "" {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		p.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		network = []string{"--port=" + strconv.Itoa(port), "--bind-address=127.0.0.1"}
+	}
 	server, _ := lookPath(ServerProgram)
 	args := append([]string{"--no-defaults"}, userArg()...)
+	args = append(args, network...)
 	args = append(args,
 		"--datadir="+datadir,
 		"--socket="+p.Socket,
-		"--port="+strconv.Itoa(port),
-		"--bind-address=127.0.0.1",
 		"--pid-file="+filepath.Join(sockDir, "mysqld.pid"),
 		"--log-error="+p.logFile,
 		"--skip-log-bin",
@@ -153,6 +169,27 @@ func Start(ctx context.Context, o Options) (_ *Process, err error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// socketDir makes the directory the socket goes in: dir itself (0700), or a
+// short temporary one, since a test's temporary directory may be too deep for
+// a socket path.
+func socketDir(dir string) (string, error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "mdb")
+		if err != nil {
+			return "", fmt.Errorf("mariadbd: socket dir: %w", err)
+		}
+		return d, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("mariadbd: socket dir: %w", err)
+	}
+	// MkdirAll keeps an existing directory's mode; the socket's privacy is this mode.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", fmt.Errorf("mariadbd: socket dir: %w", err)
+	}
+	return dir, nil
 }
 
 func userArg() []string {
@@ -313,6 +350,13 @@ func rootHosts(ctx context.Context, db *sql.DB) ([]string, error) {
 func (p *Process) Close() error {
 	p.stop()
 	return os.RemoveAll(p.sockDir)
+}
+
+// Dial connects to the server's Unix socket; network and address are
+// ignored, so it serves as a dbclient.DialFunc for any name.
+func (p *Process) Dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "unix", p.Socket)
 }
 
 func (p *Process) stop() {

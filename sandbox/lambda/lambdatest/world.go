@@ -63,9 +63,12 @@ type World struct {
 	Secrets  *sm.Client
 	RDS      *awsrds.Client // answers DescribeDBInstances for the database
 	// Dial resolves DBHost:DBPort to the database ("inside the VPC").
-	Dial   dbclient.DialFunc
-	CA     *dbclient.CABundle
-	DBAddr string // the database's loopback address
+	Dial dbclient.DialFunc
+	CA   *dbclient.CABundle
+	// DBRoute reaches the database itself, for a bastion's route to it.
+	DBRoute dbclient.DialFunc
+	// Key is the access key the endpoints accept and the clients sign with.
+	Key smsvc.AccessKey
 
 	AdminARN                 string
 	AdminUser, AdminPassword string
@@ -80,7 +83,7 @@ func New(t testing.TB, opts Options) *World {
 	w := &World{results: make(chan smsvc.RotationResult, 64), CA: opts.CA}
 
 	if opts.MariaDB != nil {
-		w.DBAddr, w.AdminUser, w.AdminPassword = opts.MariaDB.Addr, "root", opts.MariaDB.RootPassword
+		w.DBRoute, w.AdminUser, w.AdminPassword = lambda.TCPRoute(opts.MariaDB.Addr), "root", opts.MariaDB.RootPassword
 	} else {
 		w.AdminUser, w.AdminPassword = "admin", RandomPassword(t)
 		db, err := database.Start(ctx, database.Options{StateDir: t.TempDir(), AdminUser: w.AdminUser, AdminPassword: w.AdminPassword})
@@ -88,9 +91,11 @@ func New(t testing.TB, opts Options) *World {
 			t.Fatalf("start database: %v", err)
 		}
 		t.Cleanup(func() { db.Close() })
-		w.DBAddr = db.Addr()
+		w.DBRoute = db.Dial
 	}
-	w.Dial = lambda.VPCDialer(map[string]string{net.JoinHostPort(DBHost, strconv.Itoa(DBPort)): w.DBAddr})
+	routes := map[string]dbclient.DialFunc{net.JoinHostPort(DBHost, strconv.Itoa(DBPort)): w.DBRoute}
+	w.Dial = lambda.VPCDialer(routes)
+	w.Key = smsvc.AccessKey{ID: "AKIA" + strings.ToUpper(RandomPassword(t)[3:19]), Secret: RandomPassword(t)}
 	if opts.MariaDB != nil {
 		admin := w.Admin(t)
 		for _, stmt := range []string{
@@ -110,6 +115,7 @@ func New(t testing.TB, opts Options) *World {
 	w.Registry = lambda.NewRegistry(Region)
 	svc, err := smsvc.New(smsvc.Options{
 		Region: Region, Invoker: w.Registry, RotationAttempts: attempts, RetryDelay: -1,
+		AccessKeys: []smsvc.AccessKey{w.Key},
 		OnRotation: func(r smsvc.RotationResult) {
 			select {
 			case w.results <- r:
@@ -135,23 +141,24 @@ func New(t testing.TB, opts Options) *World {
 		t.Fatalf("seed admin secret: %v", err)
 	}
 	instance.MasterSecretARN = w.AdminARN
-	rdsServer := httptest.NewServer(rds.NewHandler(instance))
+	rdsServer := httptest.NewServer(rds.NewHandler(instance, func(id string) (string, bool) { return w.Key.Secret, id == w.Key.ID }))
 	t.Cleanup(rdsServer.Close)
 
 	if err := w.Registry.RegisterTutorial(lambda.Config{
 		EndpointURL:    w.URL,
 		RDSEndpointURL: rdsServer.URL,
-		Hosts:          map[string]string{net.JoinHostPort(DBHost, strconv.Itoa(DBPort)): w.DBAddr},
+		AccessKey:      w.Key,
+		Routes:         routes,
 		CA:             opts.CA,
 		Observe:        opts.Observe,
 	}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Registry.Close)
-	client, closeIdle := lambda.NewSecretsClient(Region, w.URL)
+	client, closeIdle := lambda.NewSecretsClient(Region, w.URL, w.Key)
 	t.Cleanup(closeIdle)
 	w.Secrets = client
-	rdsClient, closeRDS := lambda.NewRDSClient(Region, rdsServer.URL)
+	rdsClient, closeRDS := lambda.NewRDSClient(Region, rdsServer.URL, w.Key)
 	t.Cleanup(closeRDS)
 	w.RDS = rdsClient
 	return w
