@@ -107,8 +107,9 @@ type Service struct {
 	byARN   map[string]*secret
 	seq     uint64
 	closed  bool
-	// valueBytes is the size of every version's value together.
-	valueBytes int64
+	// valueBytes is the size of every version's value together, at most
+	// maxValueBytes.
+	valueBytes, maxValueBytes int64
 
 	// Rotations in flight, by secret ARN; idle is closed whenever none is.
 	running map[string]*rotationRun
@@ -174,6 +175,8 @@ func New(opts Options) (*Service, error) {
 		drained:  make(chan struct{}),
 		dirty:    map[*secret]struct{}{},
 		image:    map[string]onDisk{},
+
+		maxValueBytes: maxValueBytes,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if opts.StatePath != "" {

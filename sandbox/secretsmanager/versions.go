@@ -66,8 +66,8 @@ func (s *Service) canAddVersion(sec *secret, size int64, now time.Time) *apiErro
 // roomForValue reports LimitExceeded when size more bytes of values would
 // pass maxValueBytes. Call with s.mu held.
 func (s *Service) roomForValue(size int64) *apiError {
-	if s.valueBytes+size > maxValueBytes {
-		return errorf(typeLimitExceeded, msgValueQuota, maxValueBytes>>20)
+	if s.valueBytes+size > s.maxValueBytes {
+		return errorf(typeLimitExceeded, msgValueQuota, s.maxValueBytes>>20)
 	}
 	return nil
 }
