@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,11 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 
 	"rotation-tutor/awsclient"
 	"rotation-tutor/dbclient"
 	"rotation-tutor/sandbox"
 	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/secretsmanager"
 )
 
 func start(t *testing.T, dir string) *sandbox.Sandbox {
@@ -252,4 +255,93 @@ func TestOneSandboxPerStateDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, dir) // free again
+}
+
+// A state directory that has lost a data file is refused as clearly as a damaged one, with
+// the way to start over, instead of starting with secrets, identity or users quietly gone.
+// So is one written before manifests existed, for the files every start makes.
+func TestMissingStateFileSaysHowToRecover(t *testing.T) {
+	for _, f := range []string{"sandbox.json", "state.key", "secretsmanager.state", "id_ed25519",
+		filepath.Join("bastion", "bastion_host_ed25519_key"), filepath.Join("database", "database-users.bin")} {
+		for _, withManifest := range []bool{true, false} {
+			dir := t.TempDir()
+			if err := start(t, dir).Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(filepath.Join(dir, f)); err != nil {
+				t.Fatal(err)
+			}
+			if !withManifest {
+				if err := os.Remove(filepath.Join(dir, "manifest.json")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: dir})
+			if f == filepath.Join("database", "database-users.bin") && !withManifest {
+				// Not every engine makes it, so only the manifest knows it should be there.
+				if err != nil {
+					t.Errorf("without a manifest, no users file: %v", err)
+				} else {
+					sb.Close()
+				}
+				continue
+			}
+			if err == nil {
+				sb.Close()
+				t.Errorf("started without %s (manifest %v)", f, withManifest)
+				continue
+			}
+			if !strings.Contains(err.Error(), f+" is missing") || !strings.Contains(err.Error(), "--reset") {
+				t.Errorf("without %s: %v", f, err)
+			}
+		}
+	}
+}
+
+// The state directory is its owner's only: a start makes it 0700 and refuses a key file that
+// other users could have read.
+func TestStateDirectoryIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	if err := start(t, dir).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := start(t, dir).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
+		t.Errorf("state directory mode %v after a start, want 0700", fi.Mode().Perm())
+	}
+	key := filepath.Join(dir, "state.key")
+	if err := os.Chmod(key, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "chmod 600 "+key) || !strings.Contains(err.Error(), "--reset") {
+		t.Fatalf("a state key others can read: %v", err)
+	}
+}
+
+// Each state directory has its own access key, and the endpoint takes no other: a key from
+// another sandbox, or the old published constant, is refused with AWS's error.
+func TestAccessKeyIsTheStateDirectorysOwn(t *testing.T) {
+	ctx := context.Background()
+	a, b := start(t, t.TempDir()).Info(), start(t, t.TempDir()).Info()
+	if a.AccessKeyID == b.AccessKeyID || a.SecretAccessKey == b.SecretAccessKey || !strings.HasPrefix(a.AccessKeyID, "AKIA") || len(a.AccessKeyID) != 20 {
+		t.Fatalf("access keys %s and %s", a.AccessKeyID, b.AccessKeyID)
+	}
+	for _, key := range []secretsmanager.AccessKey{b.AccessKey(), {ID: "AKIASANDBOXROTATION", Secret: "sandbox-secret-access-key"}} {
+		c, closeIdle := lambda.NewSecretsClient(a.Region, a.SecretsManagerEndpoint, key)
+		_, err := c.ListSecrets(ctx, &sm.ListSecretsInput{})
+		closeIdle()
+		var api smithy.APIError
+		if !errors.As(err, &api) || api.ErrorCode() != "UnrecognizedClientException" {
+			t.Errorf("key %s: %v, want UnrecognizedClientException", key.ID, err)
+		}
+	}
+	if _, err := secretsClient(t, a).ListSecrets(ctx, &sm.ListSecretsInput{}); err != nil {
+		t.Errorf("its own key: %v", err)
+	}
 }
