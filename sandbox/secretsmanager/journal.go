@@ -29,8 +29,10 @@ import (
 // readers never wait for the disk.
 //
 // Each frame holds what changed, not the whole state. When the file has grown to twice what
-// a fresh copy of the state would take (and at least compactAt), the journal writes a fresh
-// copy (a snapshot: every secret and version once) beside it and renames it into place.
+// a fresh copy of the state would take (and at least compactAt), so that at least half of it
+// is changes since overtaken, the journal writes a fresh copy (a snapshot: every secret and
+// version once) beside it and renames it into place. A state that only grows is never
+// copied: its file is all live.
 const (
 	journalHeader = "rotation-tutor secretsmanager state v2\n"
 	// legacyHeader marks the format before the journal: the whole state in one sealed block.
@@ -49,23 +51,23 @@ type journal struct {
 	// mu held.
 	snapshot func() []record
 
-	mu       sync.Mutex
-	cond     *sync.Cond // signalled when written or failed moves, or a batch arrives
-	pending  []record   // queued, not yet written
-	queued   uint64     // ticket of the last queued batch
-	written  uint64     // every ticket up to this one is on disk
-	failed   uint64     // tickets up to this one were in a write that failed…
-	failErr  error      // …with this error
-	rewrite  bool       // the next round writes a snapshot: the file's end is not trusted
-	tried    uint64     // queued when a write last failed: retry when it moves
-	quit     bool
-	done     chan struct{}
-	file     *os.File
-	frames   uint64 // frames in the file, the next frame's position
-	size     int64  // bytes in the file
-	baseSize int64  // bytes of the last snapshot: compact at twice that
-	total    int64  // bytes written since the start, snapshots included
-	taken    uint64 // the ticket the last snapshot covers
+	mu      sync.Mutex
+	cond    *sync.Cond // signalled when written or failed moves, or a batch arrives
+	pending []record   // queued, not yet written
+	queued  uint64     // ticket of the last queued batch
+	written uint64     // every ticket up to this one is on disk
+	failed  uint64     // tickets up to this one were in a write that failed…
+	failErr error      // …with this error
+	rewrite bool       // the next round writes a snapshot: the file's end is not trusted
+	tried   uint64     // queued when a write last failed: retry when it moves
+	quit    bool
+	done    chan struct{}
+	file    *os.File
+	frames  uint64 // frames in the file, the next frame's position
+	size    int64  // bytes in the file
+	live    int64  // about what a fresh copy of the state would take: compact at twice that
+	total   int64  // bytes written since the start, snapshots included
+	taken   uint64 // the ticket the last snapshot covers
 }
 
 func newJournal(path string, key []byte) (*journal, error) {
@@ -129,7 +131,7 @@ func (j *journal) load() ([]record, error) {
 		rest = rest[n:]
 		j.frames++
 	}
-	j.size, j.baseSize = int64(len(raw)), int64(len(raw))
+	j.size = int64(len(raw))
 	return recs, nil
 }
 
@@ -207,10 +209,12 @@ func (j *journal) start() error {
 }
 
 // enqueue queues a batch and returns its ticket; the caller holds the service's lock, so
-// batches are queued in the order their changes were made.
-func (j *journal) enqueue(recs []record) uint64 {
+// batches are queued in the order their changes were made. live is about what a fresh copy
+// of the state would take now.
+func (j *journal) enqueue(recs []record, live int64) uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.live = live
 	if len(recs) > 0 {
 		j.pending = append(j.pending, recs...)
 		j.queued++
@@ -246,7 +250,7 @@ func (j *journal) loop() {
 		}
 		upTo := j.queued
 		var err error
-		if j.rewrite || j.size > max(compactAt, 2*j.baseSize) {
+		if j.rewrite || j.size > max(compactAt, 2*j.live) {
 			// The snapshot takes the queue: every change queued so far is in it.
 			j.mu.Unlock()
 			err = j.compact()
@@ -335,7 +339,7 @@ func (j *journal) compact() error {
 		j.file.Close()
 	}
 	j.file, j.frames, j.rewrite = f, 1, false
-	j.size, j.baseSize = int64(len(data)), int64(len(data))
+	j.size = int64(len(data))
 	j.total += int64(len(data))
 	j.written = max(j.written, upTo)
 	j.cond.Broadcast()

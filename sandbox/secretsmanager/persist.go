@@ -18,6 +18,7 @@ func (s *Service) open(path string, key []byte) error {
 	}
 	secrets, seq := replay(recs)
 	s.restore(secrets, seq)
+	j.live = s.liveEstimate()
 	j.snapshot = s.snapshot
 	s.journal = j
 	return j.start()
@@ -34,6 +35,7 @@ func (s *Service) restore(secrets map[string]*secret, seq uint64) {
 			v.ID = id
 			s.seq = max(s.seq, v.Seq)
 			s.valueBytes += v.size()
+			s.versionCount++
 		}
 		s.seq = max(s.seq, sec.Seq)
 		s.secrets[sec.Name] = sec
@@ -71,7 +73,14 @@ func (s *Service) enqueueLocked() uint64 {
 		recs = append(recs, r...)
 	}
 	clear(s.dirty)
-	return s.journal.enqueue(recs)
+	return s.journal.enqueue(recs, s.liveEstimate())
+}
+
+// liveEstimate is about what the journal's fresh copy of the state takes: the values
+// (binary ones base64-encoded, so a third more) and some hundreds of bytes of fields for
+// each version and secret. Call with s.mu held.
+func (s *Service) liveEstimate() int64 {
+	return s.valueBytes*4/3 + 300*s.versionCount + 1000*int64(len(s.byARN))
 }
 
 // errNotSaved is what a client hears when its change could not be written.

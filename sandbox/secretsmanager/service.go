@@ -108,8 +108,8 @@ type Service struct {
 	seq     uint64
 	closed  bool
 	// valueBytes is the size of every version's value together, at most
-	// maxValueBytes.
-	valueBytes, maxValueBytes int64
+	// maxValueBytes; versionCount is how many versions there are.
+	valueBytes, maxValueBytes, versionCount int64
 
 	// Rotations in flight, by secret ARN; idle is closed whenever none is.
 	running map[string]*rotationRun

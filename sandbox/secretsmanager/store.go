@@ -83,6 +83,7 @@ func (s *Service) addVersion(sec *secret, id string, str *string, bin []byte, st
 	s.seq++
 	v := &version{ID: id, Seq: s.seq, Created: now}
 	sec.Versions[id] = v
+	s.versionCount++
 	s.setValue(v, str, bin)
 	for _, st := range stages {
 		sec.attachStage(st, v)
@@ -108,6 +109,7 @@ func (s *Service) setValue(v *version, str *string, bin []byte) {
 func (s *Service) deleteVersion(sec *secret, v *version) {
 	delete(sec.Versions, v.ID)
 	s.valueBytes -= v.size()
+	s.versionCount--
 	s.changed(sec)
 }
 
@@ -116,6 +118,7 @@ func (s *Service) forget(sec *secret) {
 	delete(s.byARN, sec.ARN)
 	for _, v := range sec.Versions {
 		s.valueBytes -= v.size()
+		s.versionCount--
 	}
 	s.changed(sec)
 }
