@@ -19,13 +19,14 @@ import (
 //
 // maxValueBytes bounds the values of every version of every secret together,
 // so that no client can grow the process's memory (or the state file) without
-// bound: 256 MiB is a thousand full-size (64 KiB) versions four times over.
+// bound: 64 MiB holds a thousand full-size (64 KiB) versions, far more than a
+// tutorial makes.
 const (
 	keepVersions     = 100
 	keepYoungerThan  = 24 * time.Hour
 	maxVersions      = 1000
 	maxStagesPerVers = 20
-	maxValueBytes    = 256 << 20
+	maxValueBytes    = 64 << 20
 )
 
 // attachStage puts stage on v, taking it from whichever version had it: a
