@@ -120,6 +120,9 @@ func writeCredentials(dir string, k secretsmanager.AccessKey) (string, error) {
 	body := "# Written by rotation-tutor at each start of the sandbox in this directory: the access key\n" +
 		"# its endpoint accepts. Use: AWS_SHARED_CREDENTIALS_FILE=" + path + " aws --profile " + credentialsProfile + " ...\n" +
 		"[" + credentialsProfile + "]\naws_access_key_id = " + k.ID + "\naws_secret_access_key = " + k.Secret + "\n"
+	if b, err := os.ReadFile(path); err == nil && string(b) == body {
+		return path, nil // as written last time: no write, and no fsync, at start
+	}
 	if err := atomicfile.Write(path, []byte(body)); err != nil {
 		return "", fmt.Errorf("sandbox: aws-credentials: %w", err)
 	}
