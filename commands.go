@@ -126,7 +126,8 @@ func runSandbox(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		// when its owner does.
 		return printSandbox(in, o.json, stdout, stderr, "This is the sandbox another rotation-tutor runs on "+o.stateDir+"; it stops when that one does.")
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(o.stateDir), Engine: o.engine})
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(o.stateDir), Engine: o.engine,
+		Logf: func(format string, args ...any) { fmt.Fprintf(stderr, "rotation-tutor sandbox: "+format+"\n", args...) }})
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
 		return exitFailed
