@@ -29,6 +29,7 @@ type Options struct {
 	Clients, Rotations int
 	Engine             string // sandbox database engine
 	GetSecretCalls     int    // default 2000
+	PutCalls           int    // PutSecretValue calls of 60 KB for Writes; default 1000
 	// Executable is the rotation-tutor binary whose start-up is timed; "" skips that.
 	Executable string
 	// Progress, if set, hears what is being measured and how far along it is.
@@ -46,7 +47,8 @@ type Report struct {
 	FloorUS          struct {
 		P50 float64 `json:"p50"`
 	} `json:"floor_us"`
-	RSSMB float64 `json:"rss_mb"`
+	RSSMB  float64 `json:"rss_mb"`
+	Writes         // put_calls, put_value_kb, rss_after_puts_mb, bytes_written_per_put
 }
 
 // Micros is a distribution's median and 99th percentile in microseconds.
@@ -140,6 +142,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return rep, err
 	}
 	rep.RSSMB = residentMB()
+	if o.PutCalls <= 0 {
+		o.PutCalls = defaultPutCalls
+	}
+	if rep.Writes, err = measureWrites(ctx, sb, client, o.PutCalls, progress); err != nil {
+		return rep, err
+	}
 	return rep, nil
 }
 
@@ -263,6 +271,8 @@ func (r Report) WriteTable(w io.Writer) {
 	}
 	row("  same SDK call, canned loopback server p50", fmt.Sprintf("%.0f µs (ratio %.2f×)", r.FloorUS.P50, ratio), "≤ 1.5×")
 	row("resident memory (sandbox + probe)", fmt.Sprintf("%.0f MB", r.RSSMB), "< 150 MB")
+	row(fmt.Sprintf("  after %d PutSecretValue of %d KB", r.PutCalls, r.PutValueKB), fmt.Sprintf("%.0f MB", r.RSSAfterPutsMB), "")
+	row("bytes written to disk per PutSecretValue", fmt.Sprintf("%.0f (value %d)", r.BytesWrittenPerPut, r.PutValueKB*1024), "")
 }
 
 // TerminalProgress draws a one-line progress bar on w when w is a terminal, and stays

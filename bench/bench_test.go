@@ -12,7 +12,7 @@ import (
 func TestRunMeasuresBothStrategies(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, Options{Clients: 3, Rotations: 3, GetSecretCalls: 20})
+	rep, err := Run(ctx, Options{Clients: 3, Rotations: 3, GetSecretCalls: 20, PutCalls: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,5 +24,10 @@ func TestRunMeasuresBothStrategies(t *testing.T) {
 	}
 	if rep.SandboxStartMS <= 0 || rep.RotationMS.P50 <= 0 || rep.GetSecretValueUS.P50 <= 0 || rep.FloorUS.P50 <= 0 {
 		t.Errorf("missing figures: %+v", rep)
+	}
+	// Each put writes at least its value, and (the journal writing what changed) not the
+	// whole state, which holds ten such values by the end.
+	if rep.RSSAfterPutsMB <= 0 || rep.BytesWrittenPerPut < 60*1024 || rep.BytesWrittenPerPut > 2*60*1024 {
+		t.Errorf("write figures: %+v", rep.Writes)
 	}
 }
