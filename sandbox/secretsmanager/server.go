@@ -98,9 +98,11 @@ func readRequest(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	return body, nil
 }
 
-// readOnly are the operations that answer without waiting for the disk: they
-// change nothing a client asked for (GetSecretValue's access date is kept,
-// but need not be on disk before the answer).
+// readOnly are the operations that neither wait for the disk nor queue a
+// write: they change nothing a client asked for. What they may change on the
+// side (GetSecretValue's access date, with day precision; a secret whose
+// recovery window ran out, which a restart finds out again) goes to disk with
+// the next write.
 var readOnly = map[string]bool{
 	"GetSecretValue": true, "DescribeSecret": true, "ListSecrets": true,
 	"ListSecretVersionIds": true, "GetRandomPassword": true,
@@ -118,10 +120,13 @@ func (s *Service) handle(target string, body []byte) (any, *apiError) {
 	}
 	defer s.leave()
 	resp, aerr := op(s, body)
+	if readOnly[name] {
+		return resp, aerr
+	}
 	// A change is answered once it is on disk. So is a write that changed
 	// nothing (a retried request): what it confirms may still be on its way
 	// there from the first attempt.
-	if err := s.sync(aerr == nil && !readOnly[name]); err != nil {
+	if err := s.sync(aerr == nil); err != nil {
 		return nil, &apiError{Type: typeInternal, Status: http.StatusInternalServerError,
 			Message: "An error occurred on the server side: " + err.Error() + "."}
 	}

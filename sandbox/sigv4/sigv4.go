@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,6 +62,12 @@ type Verifier struct {
 	SecretKey func(accessKeyID string) (string, bool)
 	// Now is the wall clock that signing times are compared with.
 	Now func() time.Time
+
+	// The signing key depends only on the secret and the day: like the SDKs, keep the
+	// last one rather than derive it (four HMACs) for every request.
+	mu     sync.Mutex
+	cached struct{ secret, date string }
+	key    []byte
 }
 
 // Verify checks r, whose body the caller has already read into body.
@@ -109,7 +116,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) *Failure {
 	canonical := canonicalRequest(r, h.signedHeaders, body)
 	scope := strings.Join([]string{h.date, h.region, h.service, h.terminator}, "/")
 	toSign := algorithm + "\n" + amzDate + "\n" + scope + "\n" + hexSHA256([]byte(canonical))
-	want := hex.EncodeToString(hmacSHA256(signingKey(secret, h.date, h.region, h.service), toSign))
+	want := hex.EncodeToString(hmacSHA256(v.signingKey(secret, h.date), toSign))
 	if !hmac.Equal([]byte(want), []byte(strings.ToLower(h.signature))) {
 		// AWS shows what it computed, so a client author can find the difference; neither
 		// part holds the secret key or the body (only its hash).
@@ -228,11 +235,19 @@ func uriEncode(s string) string {
 	return b.String()
 }
 
-func signingKey(secret, date, region, service string) []byte {
-	k := hmacSHA256([]byte("AWS4"+secret), date)
-	k = hmacSHA256(k, region)
-	k = hmacSHA256(k, service)
-	return hmacSHA256(k, "aws4_request")
+// signingKey is SigV4's key for secret on date, in the verifier's region and service (the
+// scope has been checked to name them).
+func (v *Verifier) signingKey(secret, date string) []byte {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.key == nil || v.cached.secret != secret || v.cached.date != date {
+		k := hmacSHA256([]byte("AWS4"+secret), date)
+		k = hmacSHA256(k, v.Region)
+		k = hmacSHA256(k, v.Service)
+		v.key = hmacSHA256(k, "aws4_request")
+		v.cached.secret, v.cached.date = secret, date
+	}
+	return v.key
 }
 
 func hmacSHA256(key []byte, data string) []byte {
