@@ -16,8 +16,8 @@ import (
 // walkthrough runs (doctor, sandbox) attach to the running one instead: it
 // publishes what a client needs in a runtime file beside the lock, readable
 // only by its user and removed when it stops. It holds the sandbox's access
-// key, which every command the sandbox prints carries anyway, and only while
-// the sandbox runs. The file is not state: nothing
+// key, which aws-credentials beside it holds too (for the commands the
+// sandbox prints), and only while the sandbox runs. The file is not state: nothing
 // reads it at start, and a crash leaves it behind harmlessly (the lock is
 // gone, so Attach ignores it).
 const runtimeFile = "runtime.json"
