@@ -279,8 +279,9 @@ func (j *journal) loop() {
 	}
 }
 
-// append seals recs as one frame, appends it and fsyncs. On failure the file is cut back to
-// where it was, so the next frame starts clean.
+// append seals recs as one frame, appends it and fsyncs; only the writer's goroutine calls
+// it, without mu, which it takes only to count. On failure the file is cut back to where it
+// was, and the caller has the next round write a fresh copy in any case.
 func (j *journal) append(recs []record) error {
 	frame, err := j.seal(batch{Records: recs}, j.frames)
 	if err != nil {
@@ -293,6 +294,8 @@ func (j *journal) append(recs []record) error {
 		_ = j.file.Truncate(j.size)
 		return fmt.Errorf("write state %s: %w", j.path, err)
 	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.frames++
 	j.size += int64(len(frame))
 	j.total += int64(len(frame))
