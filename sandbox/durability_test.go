@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -207,4 +208,39 @@ func appSecret(t *testing.T, ctx context.Context, client *sm.Client, in sandbox.
 		t.Fatal(err)
 	}
 	return aws.ToString(out.ARN)
+}
+
+// A rotation that fails is not left stuck without a word: the sandbox shows it, with the
+// attempt's error and when the next attempt (Lambda's retry, a minute later) will run, and
+// RotateSecret says it will be reattempted.
+func TestFailedRotationIsVisible(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sb := start(t, t.TempDir())
+	in := sb.Info()
+	client := secretsClient(t, in)
+	// A secret for a user the database does not have: setSecret cannot log in with it.
+	value, _ := json.Marshal(map[string]any{"engine": "mysql", "host": in.Database.Host, "port": in.Database.Port,
+		"username": "nobody", "password": "Not-a-user-1", "dbname": in.Database.Name, "masterarn": in.Database.AdminSecretARN})
+	out, err := client.CreateSecret(ctx, &sm.CreateSecretInput{Name: aws.String("broken"), SecretString: aws.String(string(value))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	if _, err := client.RotateSecret(ctx, &sm.RotateSecretInput{SecretId: out.ARN,
+		RotationLambdaARN: aws.String(in.RotationFunctionARN)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.WaitRotations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rs := sb.Rotations()
+	if len(rs) != 1 || rs[0].SecretARN != aws.ToString(out.ARN) || rs[0].Running || rs[0].Failed || rs[0].Attempts != 1 ||
+		!strings.Contains(rs[0].LastError, "setSecret") || rs[0].NextAttempt.Before(before.Add(time.Minute)) {
+		t.Fatalf("rotations after a failed attempt: %+v", rs)
+	}
+	_, err = client.RotateSecret(ctx, &sm.RotateSecretInput{SecretId: out.ARN})
+	if err == nil || !strings.Contains(err.Error(), "A previous rotation isn't complete. That rotation will be reattempted.") {
+		t.Fatalf("RotateSecret while the retry waits: %v", err)
+	}
 }
