@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"rotation-tutor/sandbox"
 	"rotation-tutor/steps"
 	"rotation-tutor/world"
 )
@@ -30,20 +31,22 @@ func isolate(t *testing.T) {
 }
 
 // startSandbox starts the sandbox world, which stands for the account in real-mode tests,
-// until the test ends. Real-AWS mode then signs with the sandbox's own key, which it finds
-// as the aws CLI does: in the credentials file the sandbox writes.
+// until the test ends. Real-AWS mode then signs with the sandbox's own key, from the
+// environment, as a learner pointing --aws at the sandbox would give it.
 func startSandbox(t *testing.T) *steps.Env {
 	t.Helper()
 	dir := t.TempDir()
-	sandbox := world.Sandbox(world.SandboxOptions{StateDir: dir})
-	t.Cleanup(func() { _ = sandbox.Close() })
-	env, err := sandbox.Start(context.Background(), nil)
+	w := world.Sandbox(world.SandboxOptions{StateDir: dir})
+	t.Cleanup(func() { _ = w.Close() })
+	env, err := w.Start(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("sandbox Start: %v", err)
 	}
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "aws-credentials"))
-	t.Setenv("AWS_PROFILE", "rotation-tutor-sandbox")
+	in, ok, err := sandbox.Attach(dir)
+	if err != nil || !ok {
+		t.Fatalf("the running sandbox's facts: %v, %v", ok, err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", in.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", in.SecretAccessKey)
 	return env
 }

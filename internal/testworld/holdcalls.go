@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	smsvc "rotation-tutor/sandbox/secretsmanager"
 )
 
 // heldCalls is an HTTP transport below the SDK that makes chosen Secrets Manager
@@ -60,12 +62,12 @@ func (h *heldCalls) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// client is an SDK client for the endpoint at url whose calls go through h.
-func (h *heldCalls) client(region, url string) *sm.Client {
+// client is an SDK client for the endpoint at url, signing with key, whose calls go through h.
+func (h *heldCalls) client(region, url string, key smsvc.AccessKey) *sm.Client {
 	return sm.New(sm.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIASANDBOXROTATION", "sandbox", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(key.ID, key.Secret, ""),
 		HTTPClient:   &http.Client{Transport: h},
 	})
 }

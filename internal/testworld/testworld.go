@@ -136,7 +136,7 @@ func (w *World) Start(ctx context.Context, progress func(string)) (*steps.Env, e
 	}
 	if w.local {
 		env.RotationLambdaARN, env.SingleUserLambdaARN, env.StepEvents, env.WaitRotations = "", "", nil, nil
-		env.Secrets = w.calls.client(lambdatest.Region, w.LW.URL)
+		env.Secrets = w.calls.client(lambdatest.Region, w.LW.URL, w.LW.Key)
 	}
 	return env, nil
 }
