@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/shell"
 	"rotation-tutor/sandbox/bastion"
 	"rotation-tutor/sandbox/database"
 	"rotation-tutor/sandbox/lambda"
@@ -90,7 +91,7 @@ func newInfo(f infoFacts) Info {
 	// The commands name the credentials file and its profile rather than carry the secret
 	// key: it stays off the screen, out of shell history and out of ps. --profile (not
 	// AWS_PROFILE) makes the CLI ignore access keys already in the environment.
-	env := fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s", shellQuote(in.CredentialsFile))
+	env := fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s", shell.Quote(in.CredentialsFile))
 	aws := fmt.Sprintf("aws --profile %s --region %s --endpoint-url %s", in.CredentialsProfile, in.Region, in.SecretsManagerEndpoint)
 	in.Commands = Commands{
 		AWSEnv: fmt.Sprintf("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN; export %s AWS_PROFILE=%s AWS_DEFAULT_REGION=%s",
@@ -99,7 +100,7 @@ func newInfo(f infoFacts) Info {
 		AdminPassword: fmt.Sprintf("%s %s secretsmanager get-secret-value --secret-id '%s' --query SecretString --output text | jq -r .password",
 			env, aws, in.Database.AdminSecretARN),
 		SSHTunnel: fmt.Sprintf("ssh -F /dev/null -i %s -o IdentitiesOnly=yes -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes -N -L %d:%s:%d -p %d %s@%s",
-			shellQuote(in.Bastion.PrivateKeyFile), shellQuote(in.Bastion.KnownHostsFile), dbclient.LocalPort,
+			shell.Quote(in.Bastion.PrivateKeyFile), shell.Quote(in.Bastion.KnownHostsFile), dbclient.LocalPort,
 			in.Database.Host, in.Database.Port, in.Bastion.Port, in.Bastion.User, in.Bastion.Host),
 	}
 	in.Commands.MySQL = fmt.Sprintf("MYSQL_PWD=\"$(%s)\" mysql -h 127.0.0.1 -P %d -u %s %s",
@@ -143,14 +144,4 @@ func mask(s string) string {
 		return "****"
 	}
 	return s[:2] + strings.Repeat("*", 8)
-}
-
-// shellQuote quotes a path for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }

@@ -7,55 +7,34 @@ import (
 	"strings"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/shell"
 	"rotation-tutor/rotation"
 )
 
 // The commands a screen shows run as they are when pasted into a new shell
 // with nothing set (env -i PATH=/usr/bin:/bin bash): in the sandbox after the
-// one export line that carries its credentials, on AWS with the learner's
-// own credential chain. Secret values are never in them: a command that
-// needs one reads it with $(aws … get-secret-value …).
-
-// envLine is the sandbox's credentials and region as one export line, or ""
-// on AWS.
-func envLine(env *Env) string {
-	if env == nil || env.AccessKeyID == "" {
-		return ""
-	}
-	return "export AWS_ACCESS_KEY_ID=" + shellQuote(env.AccessKeyID) + " AWS_SECRET_ACCESS_KEY=" +
-		shellQuote(env.SecretAccessKey) + " AWS_DEFAULT_REGION=" + shellQuote(env.Region)
-}
+// one line that points the aws CLI at it (Env.ShellSetup), on AWS with the
+// learner's own credential chain. Secret values are never in them: a command
+// that needs one reads it with $(aws … get-secret-value …).
 
 // withEnvLine puts the export line first when any command calls aws, and
 // marks those commands as needing it.
 func withEnvLine(env *Env, cmds []Command) []Command {
-	line := envLine(env)
-	if line == "" {
+	if env == nil || env.ShellSetup == "" {
 		return cmds
 	}
 	needs := false
 	out := make([]Command, len(cmds))
 	for i, c := range cmds {
 		if strings.Contains(c.Text, "aws ") {
-			c.Needs, needs = line, true
+			c.Needs, needs = env.ShellSetup, true
 		}
 		out[i] = c
 	}
 	if !needs {
 		return out
 	}
-	return append([]Command{{Tool: "shell", Note: "once in a new shell: the sandbox's credentials and region", Text: line}}, out...)
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '=' || r == ',' ||
-			r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return append([]Command{{Tool: "shell", Note: "once in a new shell: the sandbox's credentials file, profile and region", Text: env.ShellSetup}}, out...)
 }
 
 // doubleQuoted is s inside double quotes, with what the shell would expand
@@ -82,7 +61,7 @@ func awsCmd(env *Env, service, op string, args ...string) string {
 			parts = append(parts, "--region", env.Region)
 		}
 		if env.Profile != "" {
-			parts = append(parts, "--profile", shellQuote(env.Profile))
+			parts = append(parts, "--profile", shell.Quote(env.Profile))
 		}
 		if env.SecretsEndpoint != "" && service == "secretsmanager" {
 			parts = append(parts, "--endpoint-url", env.SecretsEndpoint)
@@ -94,7 +73,7 @@ func awsCmd(env *Env, service, op string, args ...string) string {
 // secretValueCmd prints a version of a secret's value: by stage, or
 // AWSCURRENT when stage is "".
 func secretValueCmd(env *Env, secretID, stage string) string {
-	args := []string{"--secret-id", shellQuote(secretID)}
+	args := []string{"--secret-id", shell.Quote(secretID)}
 	if stage != "" {
 		args = append(args, "--version-stage", stage)
 	}
@@ -106,7 +85,7 @@ func secretValueCmd(env *Env, secretID, stage string) string {
 // the shell.
 func mysqlAs(env *Env, secretID, stage, quotedSQL string) string {
 	return fmt.Sprintf(`S="$(%s)" && MYSQL_PWD="$(printf '%%s' "$S" | jq -r .password)" mysql -h 127.0.0.1 -P %d -u "$(printf '%%s' "$S" | jq -r .username)" %s -e %s`,
-		secretValueCmd(env, secretID, stage), dbclient.LocalPort, shellQuote(dbName(env)), quotedSQL)
+		secretValueCmd(env, secretID, stage), dbclient.LocalPort, shell.Quote(dbName(env)), quotedSQL)
 }
 
 // passwordOf is a substitution that reads the password of a secret's version.
@@ -118,7 +97,7 @@ func passwordOf(env *Env, secretID, stage string) string {
 // rotation templates do.
 func randomPasswordCmd(env *Env) string {
 	return "$(" + awsCmd(env, "secretsmanager", "get-random-password", "--password-length", "32",
-		"--exclude-characters", shellQuote(excludeCharacters), "--output", "text") + ")"
+		"--exclude-characters", shell.Quote(excludeCharacters), "--output", "text") + ")"
 }
 
 func dbName(env *Env) string {
@@ -138,10 +117,10 @@ func sshTunnelCmd(env *Env) string {
 	}
 	parts := []string{"ssh", "-F", "/dev/null"}
 	if env.SSH.KeyFile != "" {
-		parts = append(parts, "-i", shellQuote(env.SSH.KeyFile), "-o", "IdentitiesOnly=yes")
+		parts = append(parts, "-i", shell.Quote(env.SSH.KeyFile), "-o", "IdentitiesOnly=yes")
 	}
 	if env.SSH.KnownHostsFile != "" {
-		parts = append(parts, "-o", "UserKnownHostsFile="+shellQuote(env.SSH.KnownHostsFile))
+		parts = append(parts, "-o", "UserKnownHostsFile="+shell.Quote(env.SSH.KnownHostsFile))
 	}
 	parts = append(parts, "-o", "StrictHostKeyChecking=yes", "-N", "-L",
 		fmt.Sprintf("%d:%s:%d", dbclient.LocalPort, env.DBHost, env.DBPort))
@@ -159,27 +138,27 @@ func selfCmd(s *Session, sub string, args ...string) string {
 	}
 	parts := []string{c, sub}
 	if s.opts.StateDir != "" {
-		parts = append(parts, "--state", shellQuote(s.opts.StateDir))
+		parts = append(parts, "--state", shell.Quote(s.opts.StateDir))
 	}
 	return strings.Join(append(parts, args...), " ")
 }
 
 // awsFlags are the flags that point a new rotation-tutor at the same account.
 func awsFlags(env *Env) []string {
-	f := []string{"--aws", "--region", env.Region, "--bastion", shellQuote(env.SSH.User + "@" + env.SSH.Addr),
-		"--db-host", env.DBHost, "--db-port", strconv.Itoa(env.DBPort), "--admin-secret", shellQuote(env.AdminSecretARN),
-		"--secret-name", shellQuote(env.SecretName)}
+	f := []string{"--aws", "--region", env.Region, "--bastion", shell.Quote(env.SSH.User + "@" + env.SSH.Addr),
+		"--db-host", env.DBHost, "--db-port", strconv.Itoa(env.DBPort), "--admin-secret", shell.Quote(env.AdminSecretARN),
+		"--secret-name", shell.Quote(env.SecretName)}
 	if env.Profile != "" {
-		f = append(f, "--profile", shellQuote(env.Profile))
+		f = append(f, "--profile", shell.Quote(env.Profile))
 	}
 	if env.SecretsEndpoint != "" {
 		f = append(f, "--endpoint-url", env.SecretsEndpoint)
 	}
 	if env.SSH.KeyFile != "" {
-		f = append(f, "--key", shellQuote(env.SSH.KeyFile))
+		f = append(f, "--key", shell.Quote(env.SSH.KeyFile))
 	}
 	if env.SSH.KnownHostsFile != "" {
-		f = append(f, "--known-hosts", shellQuote(env.SSH.KnownHostsFile))
+		f = append(f, "--known-hosts", shell.Quote(env.SSH.KnownHostsFile))
 	}
 	if env.RotationLambdaARN != "" {
 		f = append(f, "--rotation-lambda-arn", env.RotationLambdaARN)
@@ -219,7 +198,7 @@ func unfinishedCommands(env *Env, u *rotation.Unfinished, function string) []Com
 	var out []Command
 	if function != "" && !u.Stale {
 		payload := func(step string) string {
-			return shellQuote(fmt.Sprintf(`{"Step":"%s","SecretId":"%s","ClientRequestToken":"%s"}`, step, env.SecretName, u.Pending))
+			return shell.Quote(fmt.Sprintf(`{"Step":"%s","SecretId":"%s","ClientRequestToken":"%s"}`, step, env.SecretName, u.Pending))
 		}
 		var steps []string
 		for _, step := range rotation.Steps {
@@ -230,7 +209,7 @@ func unfinishedCommands(env *Env, u *rotation.Unfinished, function string) []Com
 			" (each one skips what is already done)", Text: strings.Join(steps, " &&\n")})
 	}
 	out = append(out, Command{Tool: "aws", Note: "cancel it: take AWSPENDING off version " + short(u.Pending),
-		Text: awsCmd(env, "secretsmanager", "update-secret-version-stage", "--secret-id", shellQuote(env.SecretName),
+		Text: awsCmd(env, "secretsmanager", "update-secret-version-stage", "--secret-id", shell.Quote(env.SecretName),
 			"--version-stage", rotation.StagePending, "--remove-from-version-id", u.Pending)})
 	return out
 }

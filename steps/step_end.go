@@ -13,6 +13,7 @@ import (
 
 	"rotation-tutor/dbclient"
 	"rotation-tutor/doctor"
+	"rotation-tutor/internal/shell"
 	"rotation-tutor/rotation"
 )
 
@@ -81,16 +82,16 @@ func cleanUpStep() Step {
 			if env == nil {
 				return nil
 			}
-			drop := shellQuote("DROP USER IF EXISTS " + sqlUser(AppUser) + "; DROP USER IF EXISTS " + sqlUser(CloneUser) + ";")
+			drop := shell.Quote("DROP USER IF EXISTS " + sqlUser(AppUser) + "; DROP USER IF EXISTS " + sqlUser(CloneUser) + ";")
 			cmds := []Command{
 				{Tool: "aws", Note: "schedule deletion with the shortest recovery window", Text: awsCmd(env, "secretsmanager", "delete-secret",
-					"--secret-id", shellQuote(env.SecretName), "--recovery-window-in-days", fmt.Sprint(RecoveryDays))},
+					"--secret-id", shell.Quote(env.SecretName), "--recovery-window-in-days", fmt.Sprint(RecoveryDays))},
 				{Tool: "mysql", Note: "as admin: drop both users", Text: mysqlAs(env, env.AdminSecretARN, "", drop)},
-				{Tool: "aws", Note: "changed your mind within the window", Text: awsCmd(env, "secretsmanager", "restore-secret", "--secret-id", shellQuote(env.SecretName))},
+				{Tool: "aws", Note: "changed your mind within the window", Text: awsCmd(env, "secretsmanager", "restore-secret", "--secret-id", shell.Quote(env.SecretName))},
 			}
 			if env.Kind == KindAWS {
 				cmds = append(cmds, Command{Tool: "aws", Note: "the database (not created by this app)", Text: awsCmd(env, "rds", "delete-db-instance",
-					"--db-instance-identifier", shellQuote(env.DBInstance), "--skip-final-snapshot")})
+					"--db-instance-identifier", shell.Quote(env.DBInstance), "--skip-final-snapshot")})
 			}
 			return cmds
 		},

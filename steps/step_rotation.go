@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
+	"rotation-tutor/internal/shell"
 	"rotation-tutor/rotation"
 )
 
@@ -54,13 +55,13 @@ func configureStep() Step {
 			}
 			c := s.Choices()
 			see := Command{Tool: "aws", Note: "see the rotation settings and the labels", Text: awsCmd(env, "secretsmanager", "describe-secret",
-				"--secret-id", shellQuote(env.SecretName), "--query", shellQuote("[RotationEnabled,RotationLambdaARN,RotationRules,VersionIdsToStages]"))}
+				"--secret-id", shell.Quote(env.SecretName), "--query", shell.Quote("[RotationEnabled,RotationLambdaARN,RotationRules,VersionIdsToStages]"))}
 			fn := functionFor(env, c.Strategy)
 			if fn == "" {
 				return []Command{see}
 			}
 			return []Command{{Tool: "aws", Note: "turn on rotation; it also rotates right away", Text: awsCmd(env, "secretsmanager", "rotate-secret",
-				"--secret-id", shellQuote(env.SecretName), "--rotation-lambda-arn", fn, "--rotation-rules", shellQuote(rulesJSON(c)))}, see}
+				"--secret-id", shell.Quote(env.SecretName), "--rotation-lambda-arn", fn, "--rotation-rules", shell.Quote(rulesJSON(c)))}, see}
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
 			env, err := s.requireEnv()
@@ -161,10 +162,10 @@ func watchStep() Step {
 			}
 			var out []Command
 			if functionFor(env, s.Choices().Strategy) != "" {
-				out = append(out, Command{Tool: "aws", Note: "rotate again now", Text: awsCmd(env, "secretsmanager", "rotate-secret", "--secret-id", shellQuote(env.SecretName))})
+				out = append(out, Command{Tool: "aws", Note: "rotate again now", Text: awsCmd(env, "secretsmanager", "rotate-secret", "--secret-id", shell.Quote(env.SecretName))})
 			}
 			return append(out, Command{Tool: "aws", Note: "see which version holds which label", Text: awsCmd(env, "secretsmanager", "describe-secret",
-				"--secret-id", shellQuote(env.SecretName), "--query", "VersionIdsToStages")})
+				"--secret-id", shell.Quote(env.SecretName), "--query", "VersionIdsToStages")})
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
 			r, err := s.Rotate(ctx, s.Choices().Strategy, nil)
@@ -183,8 +184,8 @@ func testRotatedStep() Step {
 				return nil
 			}
 			return []Command{
-				{Tool: "mysql", Note: "log in with the current version", Text: mysqlAs(env, env.SecretName, rotation.StageCurrent, shellQuote("SELECT CURRENT_USER()"))},
-				{Tool: "mysql", Note: "log in with the previous version", Text: mysqlAs(env, env.SecretName, rotation.StagePrevious, shellQuote("SELECT CURRENT_USER()"))},
+				{Tool: "mysql", Note: "log in with the current version", Text: mysqlAs(env, env.SecretName, rotation.StageCurrent, shell.Quote("SELECT CURRENT_USER()"))},
+				{Tool: "mysql", Note: "log in with the previous version", Text: mysqlAs(env, env.SecretName, rotation.StagePrevious, shell.Quote("SELECT CURRENT_USER()"))},
 			}
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {

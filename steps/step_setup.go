@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/shell"
 )
 
 func welcomeStep() Step {
@@ -43,12 +44,12 @@ func environmentStep() Step {
 				return []Command{
 					{Tool: "aws", Note: "who am I", Text: awsCmd(env, "sts", "get-caller-identity")},
 					{Tool: "aws", Note: "the database and its RDS-managed admin secret", Text: awsCmd(env, "rds", "describe-db-instances",
-						"--db-instance-identifier", shellQuote(env.DBInstance), "--query", shellQuote("DBInstances[0].[Endpoint.Address,MasterUserSecret.SecretArn]"))},
+						"--db-instance-identifier", shell.Quote(env.DBInstance), "--query", shell.Quote("DBInstances[0].[Endpoint.Address,MasterUserSecret.SecretArn]"))},
 				}
 			}
 			return []Command{
 				{Tool: "shell", Note: "everything a client needs to reach this sandbox, from another shell while it runs", Text: selfCmd(s, "sandbox")},
-				{Tool: "aws", Note: "the admin secret RDS would have made", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shellQuote(env.AdminSecretARN))},
+				{Tool: "aws", Note: "the admin secret RDS would have made", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(env.AdminSecretARN))},
 			}
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
@@ -113,7 +114,7 @@ func connectStep() Step {
 			return []Command{
 				{Tool: "ssh", Note: fmt.Sprintf("forward local port %d to the database through the bastion (leave it running)", dbclient.LocalPort), Text: sshTunnelCmd(env)},
 				{Tool: "aws", Note: "read the admin password from its secret", Text: secretValueCmd(env, env.AdminSecretARN, "") + " | jq -r .password"},
-				{Tool: "mysql", Note: "in another shell: log in as admin through the tunnel", Text: mysqlAs(env, env.AdminSecretARN, "", shellQuote("SELECT VERSION()"))},
+				{Tool: "mysql", Note: "in another shell: log in as admin through the tunnel", Text: mysqlAs(env, env.AdminSecretARN, "", shell.Quote("SELECT VERSION()"))},
 				{Tool: "workbench", Note: "the same connection in MySQL Workbench", Text: workbenchFields(env, adminName(s), "the admin secret's password (the aws command above)")},
 			}
 		},

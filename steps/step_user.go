@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/shell"
 	"rotation-tutor/rotation"
 )
 
@@ -205,13 +206,13 @@ func storeSecretStep() Step {
 			if env == nil {
 				return nil
 			}
-			value := `"$(jq -cn --arg pw "` + randomPasswordCmd(env) + `" ` + shellQuote(secretJQ(env, s.masterARN(env))) + `)"`
+			value := `"$(jq -cn --arg pw "` + randomPasswordCmd(env) + `" ` + shell.Quote(secretJQ(env, s.masterARN(env))) + `)"`
 			alter := doubleQuoted("ALTER USER "+sqlUser(AppUser)+" IDENTIFIED BY '", passwordOf(env, env.SecretName, ""), "';")
 			return []Command{
 				{Tool: "aws", Note: "store appuser's credentials, with a new random password", Text: awsCmd(env, "secretsmanager", "create-secret",
-					"--name", shellQuote(env.SecretName), "--description", shellQuote("appuser for the rotation tutorial"), "--secret-string", value)},
+					"--name", shell.Quote(env.SecretName), "--description", shell.Quote("appuser for the rotation tutorial"), "--secret-string", value)},
 				{Tool: "mysql", Note: "as admin: give appuser the password the secret now holds", Text: mysqlAs(env, env.AdminSecretARN, "", alter)},
-				{Tool: "aws", Note: "see the secret, its versions and labels", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shellQuote(env.SecretName))},
+				{Tool: "aws", Note: "see the secret, its versions and labels", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(env.SecretName))},
 			}
 		},
 		run:  runStoreSecret,
@@ -428,8 +429,8 @@ func validateStep() Step {
 				return nil
 			}
 			return []Command{
-				{Tool: "aws", Note: "read the secret as an application would", Text: awsCmd(env, "secretsmanager", "get-secret-value", "--secret-id", shellQuote(env.SecretName))},
-				{Tool: "mysql", Note: "log in with it through the tunnel", Text: mysqlAs(env, env.SecretName, "", shellQuote("SELECT CURRENT_USER()"))},
+				{Tool: "aws", Note: "read the secret as an application would", Text: awsCmd(env, "secretsmanager", "get-secret-value", "--secret-id", shell.Quote(env.SecretName))},
+				{Tool: "mysql", Note: "log in with it through the tunnel", Text: mysqlAs(env, env.SecretName, "", shell.Quote("SELECT CURRENT_USER()"))},
 			}
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {

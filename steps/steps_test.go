@@ -153,7 +153,7 @@ func TestCommandsRunInANewShell(t *testing.T) {
 	s, _ := NewSession(cannedWorld{}, Options{}, true)
 	defer s.Close()
 	s.env = &Env{Kind: KindSandbox, Region: "us-east-1", SecretsEndpoint: "http://127.0.0.1:1", DBHost: "db.internal", DBPort: 3306, DBName: "tutorial",
-		AccessKeyID: "AKIDSANDBOX", SecretAccessKey: "sandbox-key", SecretName: DefaultSecretName, AdminSecretARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-1",
+		ShellSetup: "export AWS_SHARED_CREDENTIALS_FILE=/s/aws-credentials AWS_PROFILE=rotation-tutor-sandbox AWS_DEFAULT_REGION=us-east-1", SecretName: DefaultSecretName, AdminSecretARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-1",
 		SSH: dbclient.SSHConfig{Addr: "127.0.0.1:2222", User: "ec2-user", KeyFile: "/k", KnownHostsFile: "/kh"}}
 	s.setAppPassword("Sup3r-s3cret%pw")
 	for _, st := range All() {
@@ -163,7 +163,7 @@ func TestCommandsRunInANewShell(t *testing.T) {
 			t.Errorf("%s: a command holds a secret, a mask or a placeholder:\n%s", st.ID, all)
 		}
 		for i, c := range cmds {
-			if strings.Contains(c.Text, "aws ") && (c.Needs != cmds[0].Text || !strings.HasPrefix(cmds[0].Text, "export AWS_ACCESS_KEY_ID=AKIDSANDBOX ")) {
+			if strings.Contains(c.Text, "aws ") && (c.Needs != cmds[0].Text || !strings.HasPrefix(cmds[0].Text, "export AWS_SHARED_CREDENTIALS_FILE=")) {
 				t.Errorf("%s: command %d does not come after the credentials line:\n%s", st.ID, i, all)
 			}
 			if strings.Contains(c.Text, "aws secretsmanager") && !strings.Contains(c.Text, "--endpoint-url http://127.0.0.1:1") {

@@ -29,10 +29,11 @@ type Env struct {
 	Region          string
 	Secrets         *secretsmanager.Client // SDK client: the sandbox endpoint or AWS
 	SecretsEndpoint string                 // shown in the equivalent aws CLI commands as --endpoint-url; "" on AWS
-	// AccessKeyID and SecretAccessKey are the sandbox's credentials, which
-	// the commands shown carry so that they run in a new shell; "" on AWS,
-	// where the learner's own credential chain applies.
-	AccessKeyID, SecretAccessKey string
+	// ShellSetup is the one line that points a new shell's aws CLI at this
+	// world (the sandbox's credentials file, profile and region), shown before
+	// the commands that need it; "" on AWS, where the learner's own credential
+	// chain applies. It names where the secret key is, never the key itself.
+	ShellSetup string
 	// Profile is the AWS profile given (--profile), repeated in the
 	// commands shown; "" when none was.
 	Profile    string

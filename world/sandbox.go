@@ -103,8 +103,7 @@ func (w *sandboxWorld) env(in sandbox.Info) *steps.Env {
 		Region:          in.Region,
 		Secrets:         secrets,
 		SecretsEndpoint: in.SecretsManagerEndpoint,
-		AccessKeyID:     in.AccessKeyID,
-		SecretAccessKey: in.SecretAccessKey,
+		ShellSetup:      in.Commands.AWSEnv,
 		SSH: dbclient.SSHConfig{
 			Addr:           net.JoinHostPort(in.Bastion.Host, strconv.Itoa(in.Bastion.Port)),
 			User:           in.Bastion.User,

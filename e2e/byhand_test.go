@@ -1,0 +1,185 @@
+package e2e
+
+import (
+	"context"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/testenv"
+	"rotation-tutor/steps"
+	"rotation-tutor/world"
+)
+
+// The tutorial done by hand: at every step, the commands the screen shows are pasted into a
+// new shell that has nothing set (env -i, Debian's tools on PATH, an empty HOME), instead of
+// pressing enter; then the step looks at the world and must find its effect in place. So a
+// command that does not run when pasted, or does not do what its screen says, fails here.
+// Only the tunnel's local port is changed, so that the test never collides with a listener
+// already on dbclient.LocalPort.
+func TestTheTutorialByHand(t *testing.T) {
+	for _, tool := range []string{"/usr/bin/ssh", "/usr/bin/aws", "/usr/bin/jq", "/usr/bin/mysql", "/usr/bin/env"} {
+		testenv.RequireTool(t, tool)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	s, err := steps.NewSession(world.Sandbox(world.SandboxOptions{StateDir: dir + "/sandbox"}),
+		steps.Options{StateDir: dir, SelfCommand: build(t)}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	env, err := s.Start(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := newShell(t, ctx)
+
+	sh.paste(stepCommands(t, s, steps.Environment))
+	sh.tunnel(stepCommands(t, s, steps.Connect, "shell", "aws", "mysql", "workbench")[0].Text)
+	if out := sh.paste(stepCommands(t, s, steps.Connect, "ssh", "workbench")); !strings.Contains(out, "8.0") {
+		t.Fatalf("the admin login by hand printed no server version:\n%s", out)
+	}
+
+	// The steps that change the world: by hand, then the step's own look must agree.
+	for _, id := range []steps.ID{steps.CreateUser, steps.StoreSecret, steps.Validate, steps.ConfigureRotation} {
+		out := sh.paste(stepCommands(t, s, id, "ssh", "workbench"))
+		if env.WaitRotations != nil {
+			if err := env.WaitRotations(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustHold(t, ctx, s, id, out)
+		if id == steps.Validate && !strings.Contains(out, "appuser@") {
+			t.Fatalf("validating by hand did not log in as appuser:\n%s", out)
+		}
+	}
+	if out := sh.paste(stepCommands(t, s, steps.Validate, "ssh", "workbench")); !strings.Contains(out, "appuser_clone@") {
+		t.Fatalf("after the first rotation, validating by hand should log in as appuser_clone:\n%s", out)
+	}
+
+	// Rotating by hand alternates the user; both versions then log in by hand.
+	sh.paste(stepCommands(t, s, steps.Watch, "ssh", "workbench"))
+	if err := env.WaitRotations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out := sh.paste(stepCommands(t, s, steps.TestRotated, "ssh", "workbench"))
+	if !strings.Contains(out, "appuser@") || !strings.Contains(out, "appuser_clone@") {
+		t.Fatalf("after two rotations by hand, the current and previous versions should log in as the two users:\n%s", out)
+	}
+	mustHold(t, ctx, s, steps.TestRotated, out)
+
+	if out := sh.paste(stepCommands(t, s, steps.Troubleshoot)); !strings.Contains(out, "passed") {
+		t.Fatalf("the doctor, run by hand while the walkthrough's sandbox runs, said:\n%s", out)
+	}
+
+	// Clean-up by hand, but not the restore that follows it on the screen.
+	cleanup := stepCommands(t, s, steps.CleanUp, "ssh", "workbench")
+	var keep []steps.Command
+	for _, c := range cleanup {
+		if !strings.Contains(c.Text, "restore-secret") {
+			keep = append(keep, c)
+		}
+	}
+	mustHold(t, ctx, s, steps.CleanUp, sh.paste(keep))
+}
+
+// stepCommands are a step's commands now, without the tools named in skip.
+func stepCommands(t *testing.T, s *steps.Session, id steps.ID, skip ...string) []steps.Command {
+	t.Helper()
+	st, ok := steps.ByID(id)
+	if !ok {
+		t.Fatalf("no step %s", id)
+	}
+	var out []steps.Command
+next:
+	for _, c := range st.Commands(s, nil) {
+		for _, tool := range skip {
+			if c.Tool == tool {
+				continue next
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func mustHold(t *testing.T, ctx context.Context, s *steps.Session, id steps.ID, pasted string) {
+	t.Helper()
+	st, _ := steps.ByID(id)
+	r, err := st.Look(ctx, s)
+	if err != nil || !r.Holds {
+		t.Fatalf("%s done by hand, but the step does not see it: %+v %v\nthe shell printed:\n%s", id, r, err, pasted)
+	}
+}
+
+// shell pastes commands into new shells with nothing set, as a learner would.
+type shell struct {
+	t    *testing.T
+	ctx  context.Context
+	home string
+	port int
+}
+
+func newShell(t *testing.T, ctx context.Context) *shell {
+	return &shell{t: t, ctx: ctx, home: t.TempDir(), port: testenv.FreePort(t)}
+}
+
+func (sh *shell) swapPort(cmd string) string {
+	local := strconv.Itoa(dbclient.LocalPort)
+	cmd = strings.ReplaceAll(cmd, "-L "+local+":", "-L "+strconv.Itoa(sh.port)+":")
+	return strings.ReplaceAll(cmd, "-P "+local+" ", "-P "+strconv.Itoa(sh.port)+" ")
+}
+
+func (sh *shell) command(script string) *exec.Cmd {
+	cmd := exec.CommandContext(sh.ctx, "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME="+sh.home, "/bin/bash", "-c", script)
+	cmd.Dir = sh.home
+	return cmd
+}
+
+// paste runs the commands one after another in one new shell, stopping at the first that
+// fails, and returns what they printed.
+func (sh *shell) paste(cmds []steps.Command) string {
+	sh.t.Helper()
+	var script strings.Builder
+	script.WriteString("set -e\n")
+	for _, c := range cmds {
+		script.WriteString(sh.swapPort(c.Text) + "\n")
+	}
+	out, err := sh.command(script.String()).CombinedOutput()
+	if err != nil {
+		sh.t.Fatalf("pasted into a new shell:\n%s\nit failed (%v):\n%s", script.String(), err, out)
+	}
+	return string(out)
+}
+
+// tunnel runs the ssh -L command in the background for the rest of the test.
+func (sh *shell) tunnel(cmd string) {
+	sh.t.Helper()
+	c := sh.command("exec " + sh.swapPort(cmd) + " -o ExitOnForwardFailure=yes -o BatchMode=yes")
+	var stderr testenv.Buffer
+	c.Stderr = &stderr
+	if err := c.Start(); err != nil {
+		sh.t.Fatal(err)
+	}
+	sh.t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sh.port))
+	// ssh says nothing when its forward is ready: a bounded poll of the port is the signal.
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		if conn, err := net.Dial("tcp", addr); err == nil {
+			conn.Close()
+			return
+		}
+		select {
+		case <-sh.ctx.Done():
+			sh.t.Fatalf("the pasted ssh -L never listened on %s: %s", addr, stderr.String())
+		case <-time.After(delay):
+		}
+	}
+}
+
