@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestQuitMidRotationTwentyTimes(t *testing.T) {
 				press(t, m, "f")
 			}
 			look(t, m)
-			if v := view(m); strings.Contains(v, "left unfinished") || strings.Contains(v, "✗") {
+			if v := view(m); strings.Contains(v, "left unfinished") || rotationFailed(v) {
 				t.Fatalf("round %d: the unfinished rotation is still there:\n%s", i, v)
 			}
 		} else if i > 0 && i%2 == 0 {
@@ -109,7 +110,7 @@ func TestQuitMidRotationTwentyTimes(t *testing.T) {
 	press(t, m, "r")
 	look(t, m)
 	requireContains(t, m, "USERNAME", "✓ finishSecret")
-	if v := view(m); strings.Contains(v, "✗") {
+	if v := view(m); rotationFailed(v) {
 		t.Fatalf("the last rotation failed:\n%s", v)
 	}
 	env := s.Env()
@@ -120,3 +121,11 @@ func TestQuitMidRotationTwentyTimes(t *testing.T) {
 	cancel()
 	s.Close()
 }
+
+// failedMark is ✗ before words: a rotation step that failed ("✗ finishSecret") or a problem
+// box. A simulated client that is down is a ✗ among the clients' marks, followed by another
+// mark or by spaces: with rotations cut short twenty times, clients holding the previous
+// version may be down for a moment, which is what alternating users does and no failure here.
+var failedMark = regexp.MustCompile(`✗ \pL`)
+
+func rotationFailed(view string) bool { return failedMark.MatchString(view) }
