@@ -17,6 +17,18 @@ import (
 // learner's own credential chain. Secret values are never in them: a command
 // that needs one reads it with $(aws … get-secret-value …).
 
+// adminSecretName is how the commands name the admin secret: by its name, which Secrets
+// Manager takes as a secret id as readily as the ARN, and which fits on a line of a narrow
+// screen (an RDS-managed secret's ARN does not, so it would be cut and no longer paste).
+func adminSecretName(env *Env) string {
+	arn := env.AdminSecretARN
+	i := strings.Index(arn, ":secret:")
+	if !strings.HasPrefix(arn, "arn:") || i < 0 || len(arn)-i-len(":secret:") <= 7 {
+		return arn
+	}
+	return arn[i+len(":secret:") : len(arn)-7] // ARNs end in "-" and six random characters
+}
+
 // withEnvLine puts the export line first when any command calls aws, and
 // marks those commands as needing it.
 func withEnvLine(env *Env, cmds []Command) []Command {

@@ -86,7 +86,7 @@ func cleanUpStep() Step {
 			cmds := []Command{
 				{Tool: "aws", Note: "schedule deletion with the shortest recovery window", Text: awsCmd(env, "secretsmanager", "delete-secret",
 					"--secret-id", shell.Quote(env.SecretName), "--recovery-window-in-days", fmt.Sprint(RecoveryDays))},
-				{Tool: "mysql", Note: "as admin: drop both users", Text: mysqlAs(env, env.AdminSecretARN, "", drop)},
+				{Tool: "mysql", Note: "as admin: drop both users", Text: mysqlAs(env, adminSecretName(env), "", drop)},
 				{Tool: "aws", Note: "changed your mind within the window", Text: awsCmd(env, "secretsmanager", "restore-secret", "--secret-id", shell.Quote(env.SecretName))},
 			}
 			if env.Kind == KindAWS {

@@ -49,7 +49,7 @@ func environmentStep() Step {
 			}
 			return []Command{
 				{Tool: "shell", Note: "everything a client needs to reach this sandbox, from another shell while it runs", Text: selfCmd(s, "sandbox")},
-				{Tool: "aws", Note: "the admin secret RDS would have made", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(env.AdminSecretARN))},
+				{Tool: "aws", Note: "the admin secret RDS would have made", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(adminSecretName(env)))},
 			}
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
@@ -113,8 +113,8 @@ func connectStep() Step {
 			}
 			return []Command{
 				{Tool: "ssh", Note: fmt.Sprintf("forward local port %d to the database through the bastion (leave it running)", dbclient.LocalPort), Text: sshTunnelCmd(env)},
-				{Tool: "aws", Note: "read the admin password from its secret", Text: secretValueCmd(env, env.AdminSecretARN, "") + " | jq -r .password"},
-				{Tool: "mysql", Note: "in another shell: log in as admin through the tunnel", Text: mysqlAs(env, env.AdminSecretARN, "", shell.Quote("SELECT VERSION()"))},
+				{Tool: "aws", Note: "read the admin password from its secret", Text: secretValueCmd(env, adminSecretName(env), "") + " | jq -r .password"},
+				{Tool: "mysql", Note: "in another shell: log in as admin through the tunnel", Text: mysqlAs(env, adminSecretName(env), "", shell.Quote("SELECT VERSION()"))},
 				{Tool: "workbench", Note: "the same connection in MySQL Workbench", Text: workbenchFields(env, adminName(s), "the admin secret's password (the aws command above)")},
 			}
 		},

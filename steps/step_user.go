@@ -29,7 +29,7 @@ func createUserStep() Step {
 			sql := doubleQuoted("CREATE USER "+sqlUser(AppUser)+" IDENTIFIED BY '", randomPasswordCmd(env),
 				"'; GRANT SELECT ON "+dbclient.QuoteIdent(env.DBName)+".* TO "+sqlUser(AppUser)+"; SHOW GRANTS FOR "+sqlUser(AppUser)+";")
 			return []Command{{Tool: "mysql", Note: "as admin, through the tunnel: the user, with a random password that the next step replaces with the one it stores",
-				Text: mysqlAs(env, env.AdminSecretARN, "", sql)}}
+				Text: mysqlAs(env, adminSecretName(env), "", sql)}}
 		},
 		run:  runCreateUser,
 		look: lookCreateUser}
@@ -211,7 +211,7 @@ func storeSecretStep() Step {
 			return []Command{
 				{Tool: "aws", Note: "store appuser's credentials, with a new random password", Text: awsCmd(env, "secretsmanager", "create-secret",
 					"--name", shell.Quote(env.SecretName), "--description", shell.Quote("appuser for the rotation tutorial"), "--secret-string", value)},
-				{Tool: "mysql", Note: "as admin: give appuser the password the secret now holds", Text: mysqlAs(env, env.AdminSecretARN, "", alter)},
+				{Tool: "mysql", Note: "as admin: give appuser the password the secret now holds", Text: mysqlAs(env, adminSecretName(env), "", alter)},
 				{Tool: "aws", Note: "see the secret, its versions and labels", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(env.SecretName))},
 			}
 		},

@@ -9,6 +9,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"rotation-tutor/doctor"
+	"rotation-tutor/internal/shell"
+	"rotation-tutor/internal/textwrap"
 	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
@@ -71,7 +73,7 @@ func renderFacts(st *Styles, facts []steps.Fact, reveal bool, width int) string 
 		}
 		// Values are ARNs, JSON and sentences: break at spaces, then after ':', '/' or ','
 		// (never inside "us-east-1"), and align the lines under the first.
-		val := strings.ReplaceAll(wrapCommand(v, width-lw-3), "\n  ", "\n")
+		val := strings.ReplaceAll(textwrap.Spaces(v, width-lw-3), "\n  ", "\n")
 		val = strings.ReplaceAll(val, "\n", "\n"+strings.Repeat(" ", lw+3))
 		b.WriteString("  " + st.Label.Render(fmt.Sprintf("%-*s", lw, label)) + " " + st.Value.Render(val))
 	}
@@ -105,7 +107,7 @@ func renderResult(st *Styles, r steps.Result, ranBefore, reveal bool, width int)
 		parts = append(parts, renderFacts(st, r.Facts, reveal, width))
 	}
 	if len(r.SQL) > 0 {
-		parts = append(parts, st.Code.Render(wrapCommand(strings.Join(r.SQL, "\n"), width-2)))
+		parts = append(parts, st.Code.Render(textwrap.Spaces(strings.Join(r.SQL, "\n"), width-2)))
 	}
 	return strings.Join(parts, "\n")
 }
@@ -146,64 +148,18 @@ func renderCommands(st *Styles, cmds []steps.Command, sel, width int) string {
 			head += st.CodeNote.Render(" — " + c.Note)
 		}
 		lines = append(lines, mark+indentWrap(head, width-2, 2))
-		lines = append(lines, "  "+st.Code.Render(strings.ReplaceAll(wrapCommand(c.Text, width-4), "\n", "\n  ")))
+		lines = append(lines, "  "+st.Code.Render(strings.ReplaceAll(commandText(c, width-4), "\n", "\n  ")))
 	}
 	return strings.Join(lines, "\n")
 }
 
-// wrapCommand breaks a command at spaces only, so that a flag such as --endpoint-url or a
-// name with hyphens is never split across lines (ansi.Wrap breaks at every hyphen), and
-// indents the lines that continue one. A token wider than a line is cut as a last resort.
-// The text stays readable, not pasteable as wrapped: c copies the command on one line.
-func wrapCommand(s string, width int) string {
-	const indent = "  "
-	width = max(width, 20)
-	var out []string
-	for _, src := range strings.Split(s, "\n") {
-		line, lead := "", ""
-		flush := func() {
-			out = append(out, line)
-			line, lead = "", indent
-		}
-		for _, tok := range strings.Split(src, " ") {
-			switch {
-			case line == "":
-				line = lead + tok
-			case ansi.StringWidth(line)+1+ansi.StringWidth(tok) <= width:
-				line += " " + tok
-			default:
-				flush()
-				line = lead + tok
-			}
-			for ansi.StringWidth(line) > width { // one token wider than a line
-				head, rest := cutToken(line, width, len(lead))
-				line = head
-				flush()
-				line = lead + rest
-			}
-		}
-		out = append(out, line)
+// commandText is a command laid out to be read whole and, for a shell, to paste as shown:
+// its lines end in " \\" where the shell reads on. Workbench fields are not a shell command.
+func commandText(c steps.Command, width int) string {
+	if c.Tool == "workbench" {
+		return textwrap.Spaces(c.Text, width)
 	}
-	return strings.Join(out, "\n")
-}
-
-// cutToken splits a line that is too wide, after the last ':' or '/' that fits (where an
-// ARN or a URL breaks naturally), or at the width when there is none past the indent.
-func cutToken(line string, width, indent int) (head, rest string) {
-	cut, w := -1, 0
-	for i, r := range line {
-		w += ansi.StringWidth(string(r))
-		if w > width {
-			break
-		}
-		if (r == ':' || r == '/' || r == ',') && i >= indent {
-			cut = i + len(string(r))
-		}
-	}
-	if cut < 0 {
-		return ansi.Truncate(line, width, ""), ansi.Cut(line, width, ansi.StringWidth(line))
-	}
-	return line[:cut], line[cut:]
+	return shell.Wrap(c.Text, width)
 }
 
 // renderDiagram draws the path a connection takes, you → bastion →

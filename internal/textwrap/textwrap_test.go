@@ -1,4 +1,4 @@
-package tui
+package textwrap
 
 import (
 	"strings"
@@ -7,12 +7,12 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-func TestWrapCommandBreaksOnlyAtSpaces(t *testing.T) {
+func TestSpacesBreaksOnlyAtSpaces(t *testing.T) {
 	cmd := "aws secretsmanager rotate-secret --secret-id SecretsManagerTutorialAppuser --rotation-lambda-arn " +
 		"arn:aws:lambda:us-east-1:000000000000:function:tutorial-alternating-users-rotation --rotation-rules " +
 		`'{"ScheduleExpression":"rate(2 days)","Duration":"2h"}' --region us-east-1 --endpoint-url http://127.0.0.1:35519`
 	const width = 76
-	got := wrapCommand(cmd, width)
+	got := Spaces(cmd, width)
 	lines := strings.Split(got, "\n")
 	for i, l := range lines {
 		if w := ansi.StringWidth(l); w > width {
@@ -36,9 +36,9 @@ func TestWrapCommandBreaksOnlyAtSpaces(t *testing.T) {
 	}
 }
 
-func TestWrapCommandCutsOnlyTokensWiderThanALine(t *testing.T) {
+func TestSpacesCutsOnlyWordsWiderThanALine(t *testing.T) {
 	long := strings.Repeat("x", 50)
-	got := wrapCommand("echo "+long, 24)
+	got := Spaces("echo "+long, 24)
 	for _, l := range strings.Split(got, "\n") {
 		if ansi.StringWidth(l) > 24 {
 			t.Fatalf("line over the width: %q", l)
