@@ -30,6 +30,14 @@ func rulesJSON(c Choices) string {
 	return `{"ScheduleExpression":"rate(2 days)","Duration":"2h"}`
 }
 
+// orNoneYet is a setting as the secret has it, or, when it has none, what this step sets.
+func orNoneYet(have, sets string) string {
+	if have != "" {
+		return have
+	}
+	return "none yet (this step sets " + sets + ")"
+}
+
 func describeRules(r *types.RotationRulesType) string {
 	if r == nil {
 		return ""
@@ -118,7 +126,8 @@ func lookConfigure(ctx context.Context, s *Session) (Result, error) {
 		return r, nil
 	}
 	on, fn, sched := aws.ToBool(d.RotationEnabled), aws.ToString(d.RotationLambdaARN), describeRules(d.RotationRules)
-	r.Facts = append(r.Facts, Fact{Label: "Function", Value: fn}, Fact{Label: "Schedule", Value: sched})
+	r.Facts = append(r.Facts, Fact{Label: "Function", Value: orNoneYet(fn, lastPart(want, ":"))},
+		Fact{Label: "Schedule", Value: orNoneYet(sched, describeRules(rulesFor(c)))})
 	if c.Strategy == rotation.AlternatingUsers {
 		r.Facts = append(r.Facts, Fact{Label: "masterarn", Value: env.AdminSecretARN})
 	}
