@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rotation-tutor/dbclient"
+	rtshell "rotation-tutor/internal/shell"
 	"rotation-tutor/internal/testenv"
 	"rotation-tutor/steps"
 	"rotation-tutor/world"
@@ -142,14 +143,22 @@ func (sh *shell) command(script string) *exec.Cmd {
 	return cmd
 }
 
+// commandColumns is what an 80-column terminal leaves a command on the walkthrough's screens.
+const commandColumns = 74
+
 // paste runs the commands one after another in one new shell, stopping at the first that
-// fails, and returns what they printed.
+// fails, and returns what they printed. Each is pasted as the screen shows it at 80 columns,
+// wrapped, unless the screen says it is too wide to paste as shown: then as c copies it.
 func (sh *shell) paste(cmds []steps.Command) string {
 	sh.t.Helper()
 	var script strings.Builder
 	script.WriteString("set -e\n")
 	for _, c := range cmds {
-		script.WriteString(sh.swapPort(c.Text) + "\n")
+		text := sh.swapPort(c.Text)
+		if wrapped, ok := rtshell.Wrap(text, commandColumns); ok {
+			text = wrapped
+		}
+		script.WriteString(text + "\n")
 	}
 	out, err := sh.command(script.String()).CombinedOutput()
 	if err != nil {

@@ -143,21 +143,25 @@ func renderCommands(st *Styles, cmds []steps.Command, sel, width int) string {
 		if i == sel {
 			mark = st.Selected.Render("▶ ")
 		}
+		text, pasteable := commandText(c, width-4)
 		head := st.Subtle.Render(fmt.Sprintf("%d/%d %s", i+1, len(cmds), c.Tool))
 		if c.Note != "" {
 			head += st.CodeNote.Render(" — " + c.Note)
 		}
+		if !pasteable {
+			head += st.Subtle.Render(" (too wide to paste as shown: c copies it whole)")
+		}
 		lines = append(lines, mark+indentWrap(head, width-2, 2))
-		lines = append(lines, "  "+st.Code.Render(strings.ReplaceAll(commandText(c, width-4), "\n", "\n  ")))
+		lines = append(lines, "  "+st.Code.Render(strings.ReplaceAll(text, "\n", "\n  ")))
 	}
 	return strings.Join(lines, "\n")
 }
 
-// commandText is a command laid out to be read whole and, for a shell, to paste as shown:
-// its lines end in " \\" where the shell reads on. Workbench fields are not a shell command.
-func commandText(c steps.Command, width int) string {
+// commandText is a command laid out to be read whole and, for a shell, to paste as shown
+// (pasteable says whether it still does). Workbench fields are not a shell command.
+func commandText(c steps.Command, width int) (text string, pasteable bool) {
 	if c.Tool == "workbench" {
-		return textwrap.Spaces(c.Text, width)
+		return textwrap.Spaces(c.Text, width), true
 	}
 	return shell.Wrap(c.Text, width)
 }

@@ -7,36 +7,66 @@ import (
 )
 
 // Wrap breaks a command into lines of at most width columns for a screen, so that the lines
-// still paste into a shell as the same command: a line breaks only at a space that the shell
-// reads as a word separator (never inside quotes), ends with " \" and the next is indented.
-// A word wider than a line cannot break that way; it is cut where it reads best, and that one
-// command no longer pastes as shown (copy it whole instead).
-func Wrap(cmd string, width int) string {
+// still paste into a shell as the same command. It breaks only at spaces, each the way the
+// shell reads it back:
+//   - between words: the line ends with " \" and the next is indented;
+//   - inside "…": the line ends with " \" (the space stays in the string, the backslash and
+//     the newline vanish) and the next starts at its first column;
+//   - inside '…', where a backslash is only a backslash: the quote is closed before the
+//     backslash and opened again on the next line, so the two pieces join into one word.
+//
+// A word with no space wider than a line is cut where it reads best, and the command no
+// longer pastes as shown: pasteable says so (copy it whole instead).
+func Wrap(cmd string, width int) (text string, pasteable bool) {
 	lines := strings.Split(cmd, "\n")
+	pasteable = true
 	for i, l := range lines {
-		lines[i] = textwrap.Lay(words(l), width, " \\")
+		var whole bool
+		lines[i], whole = textwrap.Lay(words(l), width)
+		pasteable = pasteable && whole
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "\n"), pasteable
 }
 
-// words splits a command at the spaces the shell reads as separators: not inside single or
-// double quotes, not escaped, at any depth of $( … ). Runs of such spaces count as one.
-func words(cmd string) []string {
+// How a line breaks at a space, by where the space is.
+var (
+	betweenWords = textwrap.Word{End: " \\", Start: textwrap.Indent}
+	inDouble     = textwrap.Word{End: " \\", Start: ""}
+	inSingle     = textwrap.Word{End: " '\\", Start: "'"}
+)
+
+// words splits a command at its spaces, each word knowing how a break before it is written:
+// states are tracked through single and double quotes, backslash escapes and $( … ) at any
+// depth (inside $( … ) the shell reads a command of its own, even within double quotes).
+// Runs of spaces between words count as one; inside quotes every space is kept.
+func words(cmd string) []textwrap.Word {
 	const (
 		bare   = iota // unquoted: the command itself, or inside $( … )
 		single        // inside '…'
 		double        // inside "…"
 	)
 	stack := []int{bare}
-	var out []string
-	start := 0
+	var out []textwrap.Word
+	start, gap := 0, betweenWords
+	emit := func(end int, next textwrap.Word) {
+		if end > start || next != betweenWords {
+			w := gap
+			w.Text = cmd[start:end]
+			out = append(out, w)
+			gap = next
+		}
+		start = end + 1
+	}
 	for i := 0; i < len(cmd); i++ {
 		top := stack[len(stack)-1]
 		c := cmd[i]
 		switch {
 		case top == single:
-			if c == '\'' {
+			switch c {
+			case '\'':
 				stack = stack[:len(stack)-1]
+			case ' ':
+				emit(i, inSingle)
 			}
 		case c == '\\':
 			i++ // the next byte is escaped
@@ -44,8 +74,11 @@ func words(cmd string) []string {
 			stack = append(stack, bare)
 			i++
 		case top == double:
-			if c == '"' {
+			switch c {
+			case '"':
 				stack = stack[:len(stack)-1]
+			case ' ':
+				emit(i, inDouble)
 			}
 		case c == '\'':
 			stack = append(stack, single)
@@ -54,14 +87,11 @@ func words(cmd string) []string {
 		case c == ')' && len(stack) > 1:
 			stack = stack[:len(stack)-1]
 		case c == ' ':
-			if i > start {
-				out = append(out, cmd[start:i])
-			}
-			start = i + 1
+			emit(i, betweenWords)
 		}
 	}
 	if start < len(cmd) {
-		out = append(out, cmd[start:])
+		emit(len(cmd), betweenWords)
 	}
 	return out
 }

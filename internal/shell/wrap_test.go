@@ -2,10 +2,13 @@ package shell
 
 import (
 	"os/exec"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"rotation-tutor/internal/textwrap"
 )
 
 // Commands of the shapes the screens show: quotes of both kinds, $( … ) inside double
@@ -18,15 +21,20 @@ var shown = []string{
 	`unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN; export AWS_SHARED_CREDENTIALS_FILE='/tmp/a b/aws-credentials' AWS_PROFILE=rotation-tutor-sandbox AWS_DEFAULT_REGION=us-east-1`,
 }
 
-// What bash makes of a command: it prints a function's body in a canonical form, so two
-// texts the shell reads as the same command print the same.
+// What bash makes of a command: every command it would run, with its arguments after
+// quoting, expansion and line continuations, as its xtrace prints them (sorted); the programs
+// are functions that do nothing, so nothing runs. Two texts the shell reads as the same
+// command trace the same.
 func parsed(t *testing.T, cmd string) string {
 	t.Helper()
-	out, err := exec.Command("bash", "-c", "f() {\n"+cmd+"\n}\ndeclare -f f").CombinedOutput()
+	stubs := "aws() { :; }; jq() { :; }; mysql() { :; }; ssh() { :; }\nset -x\n"
+	out, err := exec.Command("bash", "--norc", "-c", stubs+cmd).CombinedOutput()
 	if err != nil {
-		t.Fatalf("bash cannot read %q: %v\n%s", cmd, err, out)
+		t.Fatalf("bash cannot run %q: %v\n%s", cmd, err, out)
 	}
-	return string(out)
+	lines := strings.Split(string(out), "\n")
+	sort.Strings(lines) // the commands of a pipeline run, and trace, in any order
+	return strings.Join(lines, "\n")
 }
 
 // Wrapped at any width where every word fits, a command pastes as the same command.
@@ -38,10 +46,13 @@ func TestWrapPastesAsTheSameCommand(t *testing.T) {
 		want := parsed(t, cmd)
 		longest := 0
 		for _, w := range words(cmd) {
-			longest = max(longest, ansi.StringWidth(w))
+			longest = max(longest, ansi.StringWidth(w.Text))
 		}
-		for width := longest + 4; width <= 140; width += 7 {
-			got := Wrap(cmd, width)
+		for width := longest + len(textwrap.Indent) + len(inSingle.End); width <= 140; width += 7 {
+			got, pasteable := Wrap(cmd, width)
+			if !pasteable {
+				t.Errorf("width %d: every word fits, yet Wrap says the command does not paste:\n%s", width, got)
+			}
 			for _, l := range strings.Split(got, "\n") {
 				if ansi.StringWidth(l) > width {
 					t.Errorf("width %d: line %q is wider", width, l)
@@ -54,16 +65,20 @@ func TestWrapPastesAsTheSameCommand(t *testing.T) {
 	}
 }
 
-// Spaces inside quotes are not word breaks; spaces inside $( … ) are, even within double
-// quotes, since the command inside is read as a command of its own.
+// Every space is a place to break, each with the way the shell reads the break back.
 func TestWords(t *testing.T) {
-	for cmd, want := range map[string][]string{
-		`a 'b c' "d $(e 'f g') h" i\ j`: {`a`, `'b c'`, `"d $(e`, `'f g') h"`, `i\ j`},
-		`x=$(aws  get --id 'a b')`:      {`x=$(aws`, `get`, `--id`, `'a b')`},
-		`echo "it's" 'say "hi"'`:        {`echo`, `"it's"`, `'say "hi"'`},
+	for cmd, want := range map[string]string{
+		`a 'b c' "d $(e 'f g') h" i\ j`: `a|'b|<'>c'|"d|<">$(e|'f|<'>g')|<">h"|i\ j`,
+		`x=$(aws  get --id 'a  b')`:      `x=$(aws|get|--id|'a|<'>|<'>b')`,
+		`echo "it's" 'say "hi"'`:         `echo|"it's"|'say|<'>"hi"'`,
 	} {
-		if got := words(cmd); strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Errorf("words(%q) = %q; want %q", cmd, got, want)
+		var got []string
+		for _, w := range words(cmd) {
+			mark := map[textwrap.Word]string{inDouble: `<">`, inSingle: `<'>`}[textwrap.Word{End: w.End, Start: w.Start}]
+			got = append(got, mark+w.Text)
+		}
+		if g := strings.Join(got, "|"); g != want {
+			t.Errorf("words(%q) = %s; want %s", cmd, g, want)
 		}
 	}
 }
@@ -71,7 +86,10 @@ func TestWords(t *testing.T) {
 // A word wider than the line is cut where it reads best, and nothing is lost.
 func TestWrapCutsOnlyWordsWiderThanALine(t *testing.T) {
 	arn := "arn:aws:lambda:us-east-1:000000000000:function:tutorial-alternating-users-rotation"
-	got := Wrap("aws lambda get-function --function-name "+arn, 40)
+	got, pasteable := Wrap("aws lambda get-function --function-name "+arn, 40)
+	if pasteable {
+		t.Errorf("a cut word, yet Wrap says the command pastes as shown:\n%s", got)
+	}
 	for _, l := range strings.Split(got, "\n") {
 		if ansi.StringWidth(l) > 40 {
 			t.Fatalf("line over the width: %q", l)
