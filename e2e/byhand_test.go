@@ -191,4 +191,3 @@ func (sh *shell) tunnel(cmd string) {
 		}
 	}
 }
-

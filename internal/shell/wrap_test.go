@@ -69,8 +69,8 @@ func TestWrapPastesAsTheSameCommand(t *testing.T) {
 func TestWords(t *testing.T) {
 	for cmd, want := range map[string]string{
 		`a 'b c' "d $(e 'f g') h" i\ j`: `a|'b|<'>c'|"d|<">$(e|'f|<'>g')|<">h"|i\ j`,
-		`x=$(aws  get --id 'a  b')`:      `x=$(aws|get|--id|'a|<'>|<'>b')`,
-		`echo "it's" 'say "hi"'`:         `echo|"it's"|'say|<'>"hi"'`,
+		`x=$(aws  get --id 'a  b')`:     `x=$(aws|get|--id|'a|<'>|<'>b')`,
+		`echo "it's" 'say "hi"'`:        `echo|"it's"|'say|<'>"hi"'`,
 	} {
 		var got []string
 		for _, w := range words(cmd) {
