@@ -64,7 +64,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeFault(w, reqID, senderFault("MalformedQueryString", "The request body could not be read: "+err.Error()))
 		return
 	}
-	if f := h.verifier.Verify(r, body); f != nil {
+	if _, f := h.verifier.Verify(r, body); f != nil {
 		writeFault(w, reqID, authFault(f))
 		return
 	}

@@ -64,7 +64,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	body, aerr := readRequest(w, r)
 	if aerr == nil {
-		if f := s.verifier.Verify(r, body); f != nil {
+		if _, f := s.verifier.Verify(r, body); f != nil {
 			aerr = authError(f)
 		}
 	}

@@ -1,7 +1,8 @@
 // Package sigv4 checks AWS Signature Version 4 on requests to the sandbox's endpoint, as AWS
 // checks them: the access key must be known, the signature must match the one computed with
-// its secret key over the canonical request, the credential scope must name this region and
-// service, and the request must be signed within five minutes of now. Failures come back as
+// its secret key over the canonical request, the credential scope must name a Region the
+// endpoint answers for and its service, and the request must be signed within five minutes
+// of now. A verified request's key and scope say who signed it and for which Region. Failures come back as
 // the kinds AWS distinguishes, with AWS's texts; each protocol names them its own way.
 package sigv4
 
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,47 +57,91 @@ const (
 	msgMismatch   = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
 
-// Verifier checks requests for one service in one region.
+// Verifier checks requests for one service.
 type Verifier struct {
+	// Region is the one Region a credential scope may name; "" accepts any Region code,
+	// for an endpoint that answers for every Region (the scope then says which).
 	Region, Service string
 	// SecretKey returns the secret access key of an access key id.
 	SecretKey func(accessKeyID string) (string, bool)
 	// Now is the wall clock that signing times are compared with.
 	Now func() time.Time
 
-	// The signing key depends only on the secret and the day: like the SDKs, keep the
-	// last one rather than derive it (four HMACs) for every request.
-	mu     sync.Mutex
-	cached struct{ secret, date string }
-	key    []byte
+	// The signing key depends only on the secret, the day and the Region: like the SDKs,
+	// keep it rather than derive it (four HMACs) for every request.
+	mu   sync.Mutex
+	keys map[signingScope][]byte
 }
 
-// Verify checks r, whose body the caller has already read into body.
-func (v *Verifier) Verify(r *http.Request, body []byte) *Failure {
+type signingScope struct{ secret, date, region string }
+
+// maxCachedKeys bounds the signing keys kept: a few access keys, a few Regions, today's.
+const maxCachedKeys = 64
+
+// Signer is who signed a verified request, and for which Region.
+type Signer struct {
+	AccessKeyID, Region string
+}
+
+// regionCode is a Region code's form, as the service models spell it.
+var regionCode = regexp.MustCompile(`^([a-z]+-)+\d+$`)
+
+// IsRegion reports whether code has the form of a Region code (us-east-1, eu-west-2).
+func IsRegion(code string) bool { return regionCode.MatchString(code) }
+
+// Verify checks r, whose body the caller has already read into body, and says who signed it.
+func (v *Verifier) Verify(r *http.Request, body []byte) (Signer, *Failure) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return &Failure{Missing, msgMissing}
+		return Signer{}, &Failure{Missing, msgMissing}
 	}
 	h, f := parseAuthorization(auth)
 	if f != nil {
-		return f
+		return Signer{}, f
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
 	if amzDate == "" {
-		return &Failure{Incomplete, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=" + auth}
+		return Signer{}, &Failure{Incomplete, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=" + auth}
 	}
 	signed, err := time.Parse(timeFormat, amzDate)
 	if err != nil {
-		return &Failure{Incomplete, fmt.Sprintf("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", amzDate)}
+		return Signer{}, &Failure{Incomplete, fmt.Sprintf("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", amzDate)}
 	}
 	secret, ok := v.SecretKey(h.keyID)
 	if !ok {
-		return &Failure{UnknownKey, msgUnknownKey}
+		return Signer{}, &Failure{UnknownKey, msgUnknownKey}
 	}
+	if f := v.checkScope(h, signed); f != nil {
+		return Signer{}, f
+	}
+	now := v.Now().UTC()
+	if signed.Before(now.Add(-MaxSkew)) {
+		return Signer{}, &Failure{Mismatch, fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 5 min.)",
+			amzDate, now.Add(-MaxSkew).Format(timeFormat), now.Format(timeFormat))}
+	}
+	if signed.After(now.Add(MaxSkew)) {
+		return Signer{}, &Failure{Mismatch, fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + 5 min.)",
+			amzDate, now.Add(MaxSkew).Format(timeFormat), now.Format(timeFormat))}
+	}
+	canonical := canonicalRequest(r, h.signedHeaders, body)
+	scope := strings.Join([]string{h.date, h.region, h.service, h.terminator}, "/")
+	toSign := algorithm + "\n" + amzDate + "\n" + scope + "\n" + hexSHA256([]byte(canonical))
+	want := hex.EncodeToString(hmacSHA256(v.signingKey(signingScope{secret, h.date, h.region}), toSign))
+	if !hmac.Equal([]byte(want), []byte(strings.ToLower(h.signature))) {
+		// AWS shows what it computed, so a client author can find the difference; neither
+		// part holds the secret key or the body (only its hash).
+		return Signer{}, &Failure{Mismatch, msgMismatch + "\n\nThe Canonical String for this request should have been\n'" + canonical +
+			"'\n\nThe String-to-Sign should have been\n'" + toSign + "'\n"}
+	}
+	return Signer{AccessKeyID: h.keyID, Region: h.region}, nil
+}
+
+// checkScope checks the credential scope's date, Region, service and terminator.
+func (v *Verifier) checkScope(h authorization, signed time.Time) *Failure {
 	if h.date != signed.Format(dateFormat) {
 		return &Failure{Mismatch, fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from 'X-Amz-Date'.", h.date, signed.Format(dateFormat))}
 	}
-	if h.region != v.Region {
+	if (v.Region != "" && h.region != v.Region) || !IsRegion(h.region) {
 		return &Failure{Mismatch, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. ", h.region)}
 	}
 	if h.service != v.Service {
@@ -103,25 +149,6 @@ func (v *Verifier) Verify(r *http.Request, body []byte) *Failure {
 	}
 	if h.terminator != "aws4_request" {
 		return &Failure{Mismatch, fmt.Sprintf("Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", h.terminator)}
-	}
-	now := v.Now().UTC()
-	if signed.Before(now.Add(-MaxSkew)) {
-		return &Failure{Mismatch, fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 5 min.)",
-			amzDate, now.Add(-MaxSkew).Format(timeFormat), now.Format(timeFormat))}
-	}
-	if signed.After(now.Add(MaxSkew)) {
-		return &Failure{Mismatch, fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + 5 min.)",
-			amzDate, now.Add(MaxSkew).Format(timeFormat), now.Format(timeFormat))}
-	}
-	canonical := canonicalRequest(r, h.signedHeaders, body)
-	scope := strings.Join([]string{h.date, h.region, h.service, h.terminator}, "/")
-	toSign := algorithm + "\n" + amzDate + "\n" + scope + "\n" + hexSHA256([]byte(canonical))
-	want := hex.EncodeToString(hmacSHA256(v.signingKey(secret, h.date), toSign))
-	if !hmac.Equal([]byte(want), []byte(strings.ToLower(h.signature))) {
-		// AWS shows what it computed, so a client author can find the difference; neither
-		// part holds the secret key or the body (only its hash).
-		return &Failure{Mismatch, msgMismatch + "\n\nThe Canonical String for this request should have been\n'" + canonical +
-			"'\n\nThe String-to-Sign should have been\n'" + toSign + "'\n"}
 	}
 	return nil
 }
@@ -235,19 +262,23 @@ func uriEncode(s string) string {
 	return b.String()
 }
 
-// signingKey is SigV4's key for secret on date, in the verifier's region and service (the
-// scope has been checked to name them).
-func (v *Verifier) signingKey(secret, date string) []byte {
+// signingKey is SigV4's key for a secret, a day and a Region, in the verifier's service (the
+// scope has been checked to name it).
+func (v *Verifier) signingKey(sc signingScope) []byte {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.key == nil || v.cached.secret != secret || v.cached.date != date {
-		k := hmacSHA256([]byte("AWS4"+secret), date)
-		k = hmacSHA256(k, v.Region)
-		k = hmacSHA256(k, v.Service)
-		v.key = hmacSHA256(k, "aws4_request")
-		v.cached.secret, v.cached.date = secret, date
+	if k, ok := v.keys[sc]; ok {
+		return k
 	}
-	return v.key
+	if v.keys == nil || len(v.keys) >= maxCachedKeys {
+		v.keys = map[signingScope][]byte{} // yesterday's keys go with the rest
+	}
+	k := hmacSHA256([]byte("AWS4"+sc.secret), sc.date)
+	k = hmacSHA256(k, sc.region)
+	k = hmacSHA256(k, v.Service)
+	k = hmacSHA256(k, "aws4_request")
+	v.keys[sc] = k
+	return k
 }
 
 func hmacSHA256(key []byte, data string) []byte {

@@ -59,10 +59,12 @@ func TestVerify(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := signed(t, tc.method, tc.target, tc.body, tc.region, tc.service, tc.secret, tc.at, tc.header)
-			f := verifier().Verify(req, []byte(tc.body))
+			signer, f := verifier().Verify(req, []byte(tc.body))
 			switch {
 			case tc.kind == 0 && f != nil:
 				t.Fatalf("refused: %v", f.Message)
+			case tc.kind == 0 && signer != (Signer{AccessKeyID: "AKIDTEST", Region: tc.region}):
+				t.Fatalf("signer %+v", signer)
 			case tc.kind != 0 && (f == nil || f.Kind != tc.kind || !strings.HasPrefix(f.Message, tc.text)):
 				t.Fatalf("got %+v, want kind %d %q", f, tc.kind, tc.text)
 			}
@@ -89,9 +91,36 @@ func TestVerifyRefusesWhatIsNotASignature(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := good.Clone(context.Background())
 			tc.edit(r)
-			if f := verifier().Verify(r, []byte(tc.body)); f == nil || f.Kind != tc.kind {
+			if _, f := verifier().Verify(r, []byte(tc.body)); f == nil || f.Kind != tc.kind {
 				t.Fatalf("got %+v, want kind %d", f, tc.kind)
 			}
 		})
+	}
+}
+
+// A verifier without a Region answers for every Region: the scope names the request's,
+// which must be a Region code. The signing key is the scope Region's.
+func TestVerifyAnyRegion(t *testing.T) {
+	anyRegion := verifier()
+	anyRegion.Region = ""
+	for _, tc := range []struct {
+		region string
+		ok     bool
+	}{{"us-east-1", true}, {"eu-west-1", true}, {"ap-southeast-2", true}, {"us-gov-west-1", true},
+		{"mars", false}, {"EU-WEST-1", false}, {"eu west 1", false}, {"eu-west-1:x", false}} {
+		req := signed(t, "POST", "/", "{}", tc.region, "secretsmanager", "the-secret", now, nil)
+		signer, f := anyRegion.Verify(req, []byte("{}"))
+		switch {
+		case tc.ok && (f != nil || signer.Region != tc.region):
+			t.Errorf("%s: %+v %+v", tc.region, signer, f)
+		case !tc.ok && (f == nil || f.Kind != Mismatch || !strings.HasPrefix(f.Message, "Credential should be scoped to a valid region, not '"+tc.region+"'")):
+			t.Errorf("%s: got %+v, want the valid-region refusal", tc.region, f)
+		}
+	}
+	// A signature made for one Region does not pass as another's.
+	req := signed(t, "POST", "/", "{}", "eu-west-1", "secretsmanager", "the-secret", now, nil)
+	req.Header.Set("Authorization", strings.Replace(req.Header.Get("Authorization"), "/eu-west-1/", "/eu-west-2/", 1))
+	if _, f := anyRegion.Verify(req, []byte("{}")); f == nil || f.Kind != Mismatch {
+		t.Fatalf("a scope's Region changed after signing: %+v", f)
 	}
 }
