@@ -1,26 +1,54 @@
 package secretsmanager
 
 import (
+	"fmt"
 	"net/http"
 
+	"rotation-tutor/internal/iampolicy"
 	"rotation-tutor/sandbox/sigv4"
 )
 
-// AccessKey is an access key pair the endpoint accepts signatures from.
-type AccessKey struct{ ID, Secret string }
+// AccessKey is an access key pair the endpoint accepts signatures from, and who signs with
+// it: secrets' resource policies are evaluated against the principal of the key that signed
+// each request.
+type AccessKey struct {
+	ID, Secret string
+	// Principal is the identity's ARN, as AWS names it in a refusal: a user
+	// (arn:aws:iam::ACCOUNT:user/NAME), a role's session
+	// (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) or an account's root user
+	// (arn:aws:iam::ACCOUNT:root, also what "" stands for). Its account may be another than
+	// the service's: a principal of another account needs a secret's policy to allow it.
+	Principal string
+}
 
-// newVerifier checks signatures against keys, in the service's region. Signing times are
-// compared with clock, the wall clock: the service's own Clock may be a test's or a scaled
-// one, and a client signs with the time on its wall.
-func newVerifier(region string, keys []AccessKey, clock Clock) *sigv4.Verifier {
-	secrets := make(map[string]string, len(keys))
+// signingKey is an accepted key's secret and its principal, parsed.
+type signingKey struct {
+	secret    string
+	principal iampolicy.Principal
+}
+
+// newKeyring indexes keys by id; a key without a principal is the account's root user.
+func newKeyring(keys []AccessKey, account string) (map[string]signingKey, error) {
+	out := make(map[string]signingKey, len(keys))
 	for _, k := range keys {
-		secrets[k.ID] = k.Secret
+		p := iampolicy.AccountRoot(account)
+		if k.Principal != "" {
+			var err error
+			if p, err = iampolicy.ParsePrincipal(k.Principal); err != nil {
+				return nil, fmt.Errorf("access key %s: %w", k.ID, err)
+			}
+		}
+		out[k.ID] = signingKey{secret: k.Secret, principal: p}
 	}
-	return &sigv4.Verifier{
-		Region: region, Service: "secretsmanager", Now: clock.Now,
-		SecretKey: func(id string) (string, bool) { s, ok := secrets[id]; return s, ok },
-	}
+	return out, nil
+}
+
+// SecretKey returns the secret key of an access key the endpoint accepts: what signatures
+// are checked against, here and by the sandbox's other endpoints (RDS), which the same
+// identities call.
+func (s *Service) SecretKey(accessKeyID string) (string, bool) {
+	k, ok := s.keys[accessKeyID]
+	return k.secret, ok
 }
 
 // authError is a refused signature in the JSON protocol's words.

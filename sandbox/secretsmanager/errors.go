@@ -30,6 +30,8 @@ const (
 	typeInternal           = "InternalServiceError"
 	typeValidation         = "ValidationException"
 	typeAccessDenied       = "AccessDeniedException"
+	typeMalformedPolicy    = "MalformedPolicyDocumentException"
+	typePublicPolicy       = "PublicPolicyException"
 	typeInvalidNextToken   = "InvalidNextTokenException"
 	typeSerialization      = "SerializationException"
 	typeUnknownOperation   = "UnknownOperationException"

@@ -23,6 +23,11 @@ func FuzzRequest(f *testing.F) {
 		{"UpdateSecretVersionStage", `{"SecretId":"a","VersionStage":"AWSCURRENT","MoveToVersionId":"00000000-0000-0000-0000-000000000001"}`},
 		{"DeleteSecret", `{"SecretId":"a","RecoveryWindowInDays":7}`},
 		{"TagResource", `{"SecretId":"a","Tags":[{"Key":"k"}]}`},
+		{"PutResourcePolicy", `{"SecretId":"a","ResourcePolicy":"{\"Statement\":{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"ForAnyValue:StringLike\":{\"k\":[\"a*\",1,true]}}}}","BlockPublicPolicy":true}`},
+		{"ValidateResourcePolicy", `{"ResourcePolicy":"{\"Version\":\"2012-10-17\",\"Statement\":[]}"}`},
+		{"BatchGetSecretValue", `{"SecretIdList":["a","arn:aws:secretsmanager:us-east-1:000000000000:secret:a"]}`},
+		{"ReplicateSecretToRegions", `{"SecretId":"a","AddReplicaRegions":[{"Region":"us-west-2","KmsKeyId":"k"}],"ForceOverwriteReplicaSecret":true}`},
+		{"StopReplicationToReplica", `{"SecretId":"a"}`},
 		{"Nope", `{`},
 	} {
 		f.Add(seed.op, seed.body)

@@ -75,7 +75,8 @@ func newEnv(t *testing.T, opts Options) *env {
 	return &env{svc: svc, url: url, client: newRegionClient(url, svc.opts.Region), clock: clock}
 }
 
-// testKey is the access key the tests' services accept and their clients sign with.
+// testKey is the access key the tests' services accept and their clients sign with: the
+// account's root user.
 var testKey = AccessKey{ID: "AKIDSANDBOX", Secret: "sandbox-secret"}
 
 // keyed adds testKey to opts.
@@ -86,10 +87,16 @@ func keyed(opts Options) Options {
 
 func newClient(url string) *sm.Client { return newRegionClient(url, DefaultRegion) }
 
-func newRegionClient(url, region string) *sm.Client {
+// newRegionClient is a client for region (any: the endpoint serves every Region, and its
+// secrets live per Region), signing with testKey.
+func newRegionClient(url, region string) *sm.Client { return newKeyClient(url, region, testKey) }
+
+// newKeyClient is a client for region that signs with key: the key says which identity the
+// endpoint sees.
+func newKeyClient(url, region string, key AccessKey) *sm.Client {
 	cfg := aws.Config{
 		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider(testKey.ID, testKey.Secret, ""),
+		Credentials: credentials.NewStaticCredentialsProvider(key.ID, key.Secret, ""),
 	}
 	return sm.NewFromConfig(cfg, func(o *sm.Options) {
 		o.BaseEndpoint = aws.String(url)

@@ -132,17 +132,10 @@ func TestDamagedFrameIsRefused(t *testing.T) {
 // rewritten as a journal.
 func TestLegacyStateIsRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state")
-	key := bytes.Repeat([]byte{7}, 32)
 	plain := `{"seq":2,"secrets":[{"seq":1,"name":"old","arn":"arn:aws:secretsmanager:us-east-1:000000000000:secret:old-AbCdEf",` +
 		`"created":"2026-01-01T00:00:00Z","changed":"2026-01-01T00:00:00Z","versions":{"11111111-2222-3333-4444-555555555555":` +
 		`{"id":"11111111-2222-3333-4444-555555555555","seq":2,"string":"kept","stages":["AWSCURRENT"],"created":"2026-01-01T00:00:00Z"}}}]}`
-	block, _ := aes.NewCipher(key)
-	aead, _ := cipher.NewGCM(block)
-	nonce := make([]byte, aead.NonceSize())
-	sealed := aead.Seal(append([]byte(legacyHeader), nonce...), nonce, []byte(plain), []byte(legacyHeader))
-	if err := os.WriteFile(path, sealed, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeLegacyState(t, path, plain)
 	e := stateEnv(t, path)
 	g := must(e.client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String("old")}))(t)
 	if aws.ToString(g.SecretString) != "kept" {
@@ -151,6 +144,19 @@ func TestLegacyStateIsRead(t *testing.T) {
 	raw, _ := os.ReadFile(path)
 	if !bytes.HasPrefix(raw, []byte(journalHeader)) {
 		t.Fatal("the old file was not rewritten as a journal")
+	}
+}
+
+// writeLegacyState writes plain, a whole state as JSON, in the format before the journal,
+// sealed with stateEnv's key.
+func writeLegacyState(t *testing.T, path, plain string) {
+	t.Helper()
+	block, _ := aes.NewCipher(bytes.Repeat([]byte{7}, 32))
+	aead, _ := cipher.NewGCM(block)
+	nonce := make([]byte, aead.NonceSize())
+	sealed := aead.Seal(append([]byte(legacyHeader), nonce...), nonce, []byte(plain), []byte(legacyHeader))
+	if err := os.WriteFile(path, sealed, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const (
@@ -14,7 +15,7 @@ const (
 	maxFilterValues = 10
 )
 
-func (s *Service) listSecrets(body []byte) (any, *apiError) {
+func (s *Service) listSecrets(rq *request, body []byte) (any, *apiError) {
 	var in listSecretsInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -36,15 +37,7 @@ func (s *Service) listSecrets(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var matched []*secret
-	for _, sec := range s.secrets {
-		if s.alive(sec, now) == nil || (sec.deleted() && !includeDeleted) {
-			continue
-		}
-		if matchesAll(sec, filters) {
-			matched = append(matched, sec)
-		}
-	}
+	matched := s.listed(rq, filters, includeDeleted, now)
 	sort.Slice(matched, func(i, j int) bool { return less(matched[i], matched[j]) })
 	page, next, e := paginate(matched, in.NextToken, size)
 	if e != nil {
@@ -57,6 +50,37 @@ func (s *Service) listSecrets(body []byte) (any, *apiError) {
 		out.SecretList = append(out.SecretList, m)
 	}
 	return out, nil
+}
+
+// listed is what ListSecrets shows in the request's Region: the Region's own
+// secrets and the replicas there, that match every filter. A principal of
+// another account lists its own account's, which the service does not hold.
+// Call with s.mu held.
+func (s *Service) listed(rq *request, filters []filter, includeDeleted bool, now time.Time) []*secret {
+	if s.foreign(rq) {
+		return nil
+	}
+	var matched []*secret
+	for _, sec := range s.secrets {
+		if sec.region() != rq.region || s.alive(sec, now) == nil || (sec.deleted() && !includeDeleted) {
+			continue
+		}
+		if matchesAll(sec, filters) {
+			matched = append(matched, sec)
+		}
+	}
+	for key, p := range s.replicas {
+		region, _, _ := strings.Cut(key, " ")
+		if region != rq.region || s.alive(p, now) == nil {
+			continue
+		}
+		if rep, ok := p.replicaIn(region); ok {
+			if v := p.view(rep); matchesAll(v, filters) {
+				matched = append(matched, v)
+			}
+		}
+	}
+	return matched
 }
 
 func pageSize(max *int64) (int, *apiError) {
@@ -162,8 +186,10 @@ func matchFilter(sec *secret, key, v string) bool {
 				return true
 			}
 		}
-	case "primary-region", "owning-service":
-		return false // the sandbox has neither replication nor managed secrets
+	case "primary-region":
+		return sec.multiRegion() && strings.HasPrefix(sec.primaryRegion(), v)
+	case "owning-service":
+		return false // the sandbox has no secrets managed by another service
 	case "all":
 		lv := strings.ToLower(v)
 		fields := []string{sec.Name, desc}

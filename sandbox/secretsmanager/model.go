@@ -47,6 +47,15 @@ type secret struct {
 	// its next attempt, or failed for good. It is kept with the secret so that
 	// a restart resumes it.
 	Rotation *rotationState `json:"rotation,omitempty"`
+
+	// Policy is the resource policy, as it was put; Replicas are the copies in
+	// other Regions (replica.go). Both are replaced, never changed in place.
+	Policy   *string   `json:"policy,omitempty"`
+	Replicas []replica `json:"replicas,omitempty"`
+
+	// primary is set on a replica's view (replica.go): the secret it copies.
+	primary *secret
+	parsed  policyCache
 }
 
 // rotationState is where a rotation stands. Every attempt runs the

@@ -27,7 +27,7 @@ type rotationRun struct {
 	cancel                     context.CancelFunc
 }
 
-func (s *Service) rotateSecret(body []byte) (any, *apiError) {
+func (s *Service) rotateSecret(rq *request, body []byte) (any, *apiError) {
 	var in rotateSecretInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -46,7 +46,7 @@ func (s *Service) rotateSecret(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookupLive(in.SecretId, now)
+	sec, e := s.lookupLive(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}
@@ -102,7 +102,7 @@ func (s *Service) rotateSecret(body []byte) (any, *apiError) {
 	return arnNameVersion{ARN: sec.ARN, Name: sec.Name, VersionId: tok}, nil
 }
 
-func (s *Service) cancelRotateSecret(body []byte) (any, *apiError) {
+func (s *Service) cancelRotateSecret(rq *request, body []byte) (any, *apiError) {
 	var in secretIDInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -110,7 +110,7 @@ func (s *Service) cancelRotateSecret(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookupLive(in.SecretId, now)
+	sec, e := s.lookupLive(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}

@@ -2,10 +2,11 @@ package secretsmanager
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
-func (s *Service) createSecret(body []byte) (any, *apiError) {
+func (s *Service) createSecret(rq *request, body []byte) (any, *apiError) {
 	var in createSecretInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -33,16 +34,27 @@ func (s *Service) createSecret(body []byte) (any, *apiError) {
 	if hasValue && in.ClientRequestToken == nil {
 		return nil, errorf(typeInvalidRequest, msgTokenRequired)
 	}
+	if in.AddReplicaRegions != nil {
+		if e := validateReplicaRegions(in.AddReplicaRegions); e != nil {
+			return nil, e
+		}
+		if e := replicaRegionsError(*in.Name, rq.region, in.AddReplicaRegions); e != nil {
+			return nil, e
+		}
+	}
+	if s.foreign(rq) {
+		return nil, s.notInAccount(rq, *in.Name)
+	}
 
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sec := s.byName(*in.Name, now); sec != nil {
+	if sec := s.inRegion(rq.region, *in.Name, now); sec != nil {
 		if sec.deleted() {
 			return nil, errorf(typeInvalidRequest, msgNameScheduled)
 		}
 		// Same token and same value: a retried request, answered again.
-		if in.ClientRequestToken != nil {
+		if in.ClientRequestToken != nil && sec.primary == nil {
 			if v := sec.Versions[*in.ClientRequestToken]; v != nil {
 				if hasValue && v.sameValue(in.SecretString, in.SecretBinary) {
 					return arnNameVersion{ARN: sec.ARN, Name: sec.Name, VersionId: v.ID}, nil
@@ -57,20 +69,24 @@ func (s *Service) createSecret(body []byte) (any, *apiError) {
 			return nil, e
 		}
 	}
-	sec := s.newSecret(*in.Name, now)
+	sec := s.newSecret(rq.region, *in.Name, now)
 	sec.Description = in.Description
 	sec.KmsKeyID = in.KmsKeyId
 	sec.Tags = tags
-	out := arnNameVersion{ARN: sec.ARN, Name: sec.Name}
+	out := createSecretOutput{ARN: sec.ARN, Name: sec.Name}
 	if hasValue {
 		v := s.addVersion(sec, *in.ClientRequestToken, in.SecretString, in.SecretBinary, []string{stageCurrent}, now)
 		out.VersionId = v.ID
+	}
+	if in.AddReplicaRegions != nil {
+		_ = s.addReplicas(sec, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret != nil && *in.ForceOverwriteReplicaSecret, now) // checked above
+		out.ReplicationStatus = sec.replicationStatus()
 	}
 	s.changed(sec)
 	return out, nil
 }
 
-func (s *Service) getSecretValue(body []byte) (any, *apiError) {
+func (s *Service) getSecretValue(rq *request, body []byte) (any, *apiError) {
 	var in getSecretValueInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -81,47 +97,59 @@ func (s *Service) getSecretValue(body []byte) (any, *apiError) {
 	if in.VersionStage != nil && (*in.VersionStage == "" || len(*in.VersionStage) > maxStageLen) {
 		return nil, validationf("versionStage", "Member must have length between 1 and 256")
 	}
+	if in.VersionId != nil {
+		rq.with("secretsmanager:VersionId", *in.VersionId)
+	}
+	if in.VersionStage != nil {
+		rq.with("secretsmanager:VersionStage", *in.VersionStage)
+	}
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookupLive(in.SecretId, now)
+	sec, e := s.lookupLive(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}
+	out, e := s.readValue(sec, in.VersionId, in.VersionStage, now)
+	if e != nil {
+		return nil, e
+	}
+	return out, nil
+}
+
+// readValue reads a version of sec, by id or label (AWSCURRENT by default), and records
+// the read. Call with s.mu held.
+func (s *Service) readValue(sec *secret, versionID, stage *string, now time.Time) (getSecretValueOutput, *apiError) {
 	var v *version
 	notFound := func() *apiError {
-		if in.VersionId != nil {
-			return errorf(typeResourceNotFound, msgNoValueForVersion, *in.VersionId)
+		if versionID != nil {
+			return errorf(typeResourceNotFound, msgNoValueForVersion, *versionID)
 		}
-		return errorf(typeResourceNotFound, msgNoValueForStage, *in.VersionStage)
+		return errorf(typeResourceNotFound, msgNoValueForStage, *stage)
 	}
-	if in.VersionId != nil {
-		v = sec.Versions[*in.VersionId]
+	if versionID != nil {
+		v = sec.Versions[*versionID]
 		if v == nil {
-			return nil, notFound()
+			return getSecretValueOutput{}, notFound()
 		}
-		if in.VersionStage != nil && !v.hasStage(*in.VersionStage) {
-			return nil, errorf(typeInvalidRequest, msgStageVersionMismatch)
+		if stage != nil && !v.hasStage(*stage) {
+			return getSecretValueOutput{}, errorf(typeInvalidRequest, msgStageVersionMismatch)
 		}
 	} else {
-		if in.VersionStage == nil {
+		if stage == nil {
 			st := stageCurrent
-			in.VersionStage = &st
+			stage = &st
 		}
-		if v = sec.versionWithStage(*in.VersionStage); v == nil {
-			return nil, notFound()
+		if v = sec.versionWithStage(*stage); v == nil {
+			return getSecretValueOutput{}, notFound()
 		}
 	}
 	// A version RotateSecret created has no value until createSecret
 	// stores one: reading it is "not found", as on AWS.
 	if !v.hasValue() {
-		return nil, notFound()
+		return getSecretValueOutput{}, notFound()
 	}
-	// Access dates have day precision, so this writes at most once a day.
-	if day := dayOf(now); !sec.Accessed.Equal(day) || !v.Accessed.Equal(day) {
-		sec.Accessed, v.Accessed = day, day
-		s.changed(sec)
-	}
+	s.accessed(sec, v, now)
 	return getSecretValueOutput{
 		ARN: sec.ARN, Name: sec.Name, VersionId: v.ID,
 		SecretString: v.String, SecretBinary: v.Binary,
@@ -129,7 +157,7 @@ func (s *Service) getSecretValue(body []byte) (any, *apiError) {
 	}, nil
 }
 
-func (s *Service) putSecretValue(body []byte) (any, *apiError) {
+func (s *Service) putSecretValue(rq *request, body []byte) (any, *apiError) {
 	var in putSecretValueInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -155,7 +183,7 @@ func (s *Service) putSecretValue(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookupLive(in.SecretId, now)
+	sec, e := s.lookupLive(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}
@@ -228,7 +256,7 @@ func uniqueStages(stages []string) []string {
 	return out
 }
 
-func (s *Service) updateSecret(body []byte) (any, *apiError) {
+func (s *Service) updateSecret(rq *request, body []byte) (any, *apiError) {
 	var in updateSecretInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -247,7 +275,7 @@ func (s *Service) updateSecret(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookupLive(in.SecretId, now)
+	sec, e := s.lookupLive(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}
@@ -285,7 +313,7 @@ func (s *Service) updateSecret(body []byte) (any, *apiError) {
 	return out, nil
 }
 
-func (s *Service) updateSecretVersionStage(body []byte) (any, *apiError) {
+func (s *Service) updateSecretVersionStage(rq *request, body []byte) (any, *apiError) {
 	var in updateStageInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -303,7 +331,7 @@ func (s *Service) updateSecretVersionStage(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookupLive(in.SecretId, now)
+	sec, e := s.lookupLive(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}
@@ -350,7 +378,7 @@ func (s *Service) updateSecretVersionStage(body []byte) (any, *apiError) {
 	return out, nil
 }
 
-func (s *Service) describeSecret(body []byte) (any, *apiError) {
+func (s *Service) describeSecret(rq *request, body []byte) (any, *apiError) {
 	var in secretIDInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -358,12 +386,15 @@ func (s *Service) describeSecret(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookup(in.SecretId, now)
+	sec, e := s.lookup(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}
 	m := s.meta(sec)
 	m.VersionIdsToStages = sec.stagesMap()
+	if len(sec.Replicas) > 0 {
+		m.ReplicationStatus = sec.replicationStatus()
+	}
 	return m, nil
 }
 
@@ -384,6 +415,9 @@ func (s *Service) meta(sec *secret) secretMeta {
 		Tags:              slices.Clone(sec.Tags),
 		CreatedDate:       epoch(sec.Created),
 	}
+	if sec.multiRegion() {
+		m.PrimaryRegion = sec.primaryRegion()
+	}
 	if sec.Rules != nil {
 		r := *sec.Rules
 		m.RotationRules = &r
@@ -396,7 +430,7 @@ func (s *Service) meta(sec *secret) secretMeta {
 	return m
 }
 
-func (s *Service) listSecretVersionIds(body []byte) (any, *apiError) {
+func (s *Service) listSecretVersionIds(rq *request, body []byte) (any, *apiError) {
 	var in listVersionsInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -408,7 +442,7 @@ func (s *Service) listSecretVersionIds(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookup(in.SecretId, now)
+	sec, e := s.lookup(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}
@@ -435,7 +469,7 @@ func (s *Service) listSecretVersionIds(body []byte) (any, *apiError) {
 	return listVersionsOutput{ARN: sec.ARN, Name: sec.Name, Versions: page, NextToken: next}, nil
 }
 
-func (s *Service) deleteSecret(body []byte) (any, *apiError) {
+func (s *Service) deleteSecret(rq *request, body []byte) (any, *apiError) {
 	var in deleteSecretInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -454,7 +488,7 @@ func (s *Service) deleteSecret(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookup(in.SecretId, now)
+	sec, e := s.lookup(rq, in.SecretId, now)
 	if e != nil {
 		// Forcing the deletion of a secret that is not there succeeds on
 		// AWS, so scripts can clean up without checking first.
@@ -462,6 +496,13 @@ func (s *Service) deleteSecret(body []byte) (any, *apiError) {
 			return deleteSecretOutput{ARN: arnOrEmpty(*in.SecretId), Name: nameOrEmpty(*in.SecretId), DeletionDate: epoch(now)}, nil
 		}
 		return nil, e
+	}
+	if len(sec.Replicas) > 0 {
+		regions := make([]string, 0, len(sec.Replicas))
+		for _, r := range sec.Replicas {
+			regions = append(regions, r.Region)
+		}
+		return nil, errorf(typeInvalidParameter, msgDeleteWithReplicas, *in.SecretId, strings.Join(regions, ", "))
 	}
 	if force {
 		s.stopRotation(sec)
@@ -491,7 +532,7 @@ func nameOrEmpty(id string) string {
 	return id
 }
 
-func (s *Service) restoreSecret(body []byte) (any, *apiError) {
+func (s *Service) restoreSecret(rq *request, body []byte) (any, *apiError) {
 	var in secretIDInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -499,7 +540,7 @@ func (s *Service) restoreSecret(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookup(in.SecretId, now)
+	sec, e := s.lookup(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}
@@ -510,7 +551,7 @@ func (s *Service) restoreSecret(body []byte) (any, *apiError) {
 	return arnName{ARN: sec.ARN, Name: sec.Name}, nil
 }
 
-func (s *Service) tagResource(body []byte) (any, *apiError) {
+func (s *Service) tagResource(rq *request, body []byte) (any, *apiError) {
 	var in tagResourceInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -525,7 +566,7 @@ func (s *Service) tagResource(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookupLive(in.SecretId, now)
+	sec, e := s.lookupLive(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}
@@ -538,7 +579,7 @@ func (s *Service) tagResource(body []byte) (any, *apiError) {
 	return empty{}, nil
 }
 
-func (s *Service) untagResource(body []byte) (any, *apiError) {
+func (s *Service) untagResource(rq *request, body []byte) (any, *apiError) {
 	var in untagResourceInput
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -549,7 +590,7 @@ func (s *Service) untagResource(body []byte) (any, *apiError) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, e := s.lookupLive(in.SecretId, now)
+	sec, e := s.lookupLive(rq, in.SecretId, now)
 	if e != nil {
 		return nil, e
 	}

@@ -14,7 +14,7 @@ const (
 	maxPassLen       = 4096
 )
 
-func (s *Service) getRandomPassword(body []byte) (any, *apiError) {
+func (s *Service) getRandomPassword(rq *request, body []byte) (any, *apiError) {
 	var in randomPasswordInput
 	if e := decode(body, &in); e != nil {
 		return nil, e

@@ -28,7 +28,7 @@ func (s *Service) open(path string, key []byte) error {
 func (s *Service) restore(secrets map[string]*secret, seq uint64) {
 	s.seq, s.seqOnDisk = seq, seq
 	for arn, sec := range secrets {
-		if sec.Name == "" || arn == "" || s.secrets[sec.Name] != nil {
+		if sec.Name == "" || arn == "" || s.secrets[regionName(sec.region(), sec.Name)] != nil {
 			continue
 		}
 		for id, v := range sec.Versions {
@@ -38,8 +38,7 @@ func (s *Service) restore(secrets map[string]*secret, seq uint64) {
 			s.versionCount++
 		}
 		s.seq = max(s.seq, sec.Seq)
-		s.secrets[sec.Name] = sec
-		s.byARN[arn] = sec
+		s.register(sec)
 		s.image[arn] = imageOf(sec)
 	}
 }

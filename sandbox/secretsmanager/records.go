@@ -50,6 +50,8 @@ func secretOnly(sec *secret) *secret {
 	c := *sec
 	c.Versions = nil
 	c.Tags = slices.Clone(sec.Tags)
+	c.Replicas = slices.Clone(sec.Replicas)
+	c.parsed = policyCache{}
 	if sec.Rotation != nil {
 		r := *sec.Rotation
 		c.Rotation = &r

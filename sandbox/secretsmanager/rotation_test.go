@@ -418,7 +418,7 @@ func (s *Service) countStage(name, stage string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for _, v := range s.secrets[name].Versions {
+	for _, v := range s.secrets[regionName(s.opts.Region, name)].Versions {
 		if v.hasStage(stage) {
 			n++
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"rotation-tutor/internal/netguard"
+	"rotation-tutor/sandbox/sigv4"
 )
 
 // maxRequestBytes bounds a request body: the largest valid request (a
@@ -29,7 +30,7 @@ const (
 // operation decodes its own input from body and answers with a value to
 // encode, or an apiError. Operations validate everything before they
 // change anything, so a refused request leaves no trace.
-type operation func(s *Service, body []byte) (any, *apiError)
+type operation func(s *Service, rq *request, body []byte) (any, *apiError)
 
 // operations is the dispatch table, by X-Amz-Target suffix. It is never
 // written after initialisation.
@@ -49,6 +50,16 @@ var operations = map[string]operation{
 	"GetRandomPassword":        (*Service).getRandomPassword,
 	"TagResource":              (*Service).tagResource,
 	"UntagResource":            (*Service).untagResource,
+	"BatchGetSecretValue":      (*Service).batchGetSecretValue,
+
+	"PutResourcePolicy":      (*Service).putResourcePolicy,
+	"GetResourcePolicy":      (*Service).getResourcePolicy,
+	"DeleteResourcePolicy":   (*Service).deleteResourcePolicy,
+	"ValidateResourcePolicy": (*Service).validateResourcePolicy,
+
+	"ReplicateSecretToRegions":     (*Service).replicateSecretToRegions,
+	"RemoveRegionsFromReplication": (*Service).removeRegionsFromReplication,
+	"StopReplicationToReplica":     (*Service).stopReplicationToReplica,
 }
 
 // ServeHTTP answers one AWS JSON 1.1 request.
@@ -63,14 +74,16 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	body, aerr := readRequest(w, r)
+	var signer sigv4.Signer
 	if aerr == nil {
-		if _, f := s.verifier.Verify(r, body); f != nil {
+		var f *sigv4.Failure
+		if signer, f = s.verifier.Verify(r, body); f != nil {
 			aerr = authError(f)
 		}
 	}
 	if aerr == nil {
 		var resp any
-		resp, aerr = s.handle(r.Header.Get("X-Amz-Target"), body)
+		resp, aerr = s.handle(r, signer, body)
 		if aerr == nil {
 			writeJSON(w, reqID, http.StatusOK, resp)
 			return
@@ -104,11 +117,14 @@ func readRequest(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 // recovery window ran out, which a restart finds out again) goes to disk with
 // the next write.
 var readOnly = map[string]bool{
-	"GetSecretValue": true, "DescribeSecret": true, "ListSecrets": true,
-	"ListSecretVersionIds": true, "GetRandomPassword": true,
+	"GetSecretValue": true, "BatchGetSecretValue": true, "DescribeSecret": true, "ListSecrets": true,
+	"ListSecretVersionIds": true, "GetRandomPassword": true, "GetResourcePolicy": true,
+	"ValidateResourcePolicy": true,
 }
 
-func (s *Service) handle(target string, body []byte) (any, *apiError) {
+// handle runs the operation the request names, as the identity that signed it.
+func (s *Service) handle(r *http.Request, signer sigv4.Signer, body []byte) (any, *apiError) {
+	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	op := operations[name]
 	if !ok || op == nil {
@@ -119,7 +135,7 @@ func (s *Service) handle(target string, body []byte) (any, *apiError) {
 			Message: "The service is shutting down."}
 	}
 	defer s.leave()
-	resp, aerr := op(s, body)
+	resp, aerr := op(s, s.newRequest(name, signer, r), body)
 	if readOnly[name] {
 		return resp, aerr
 	}

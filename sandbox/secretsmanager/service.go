@@ -1,10 +1,12 @@
 // Package secretsmanager is the sandbox's AWS Secrets Manager: an
 // http.Handler speaking the AWS JSON 1.1 protocol that the real AWS SDKs,
 // the aws CLI and boto3 talk to exactly as they talk to AWS, verifying their
-// SigV4 signatures. It keeps its secrets in memory (optionally in a journal,
-// encrypted, under a state path; an answer to a change comes once the change
-// is on disk) and runs rotations through a pluggable Invoker that stands in
-// for Lambda.
+// SigV4 signatures. The verified key says who made a request (for secrets'
+// resource policies), its credential scope in which Region (secrets live per
+// Region, with replicas in others). It keeps its secrets in memory
+// (optionally in a journal, encrypted, under a state path; an answer to a
+// change comes once the change is on disk) and runs rotations through a
+// pluggable Invoker that stands in for Lambda.
 package secretsmanager
 
 import (
@@ -50,9 +52,11 @@ type RotationResult struct {
 
 // Options configure a Service.
 type Options struct {
+	// Region is the service's own, where Seed creates secrets; a request
+	// names its Region in its credential scope, and may name any.
 	Region, AccountID string
-	// AccessKeys are the keys whose signatures the endpoint accepts; at least
-	// one is required.
+	// AccessKeys are the keys whose signatures the endpoint accepts, each with
+	// the principal it stands for; at least one is required.
 	AccessKeys []AccessKey
 	// StatePath "" keeps everything in memory; otherwise state is kept in a
 	// journal there (0600) and reloaded by New.
@@ -101,15 +105,21 @@ type Service struct {
 	opts     Options
 	clock    Clock
 	verifier *sigv4.Verifier
+	keys     map[string]signingKey // the keys the endpoint accepts, by id (auth.go)
 
 	mu      sync.Mutex
-	secrets map[string]*secret // by name, including those scheduled for deletion
+	secrets map[string]*secret // by Region and name (regionName), including those scheduled for deletion
 	byARN   map[string]*secret
 	seq     uint64
 	closed  bool
 	// valueBytes is the size of every version's value together, at most
 	// maxValueBytes; versionCount is how many versions there are.
 	valueBytes, maxValueBytes, versionCount int64
+
+	// replicas holds, by the replica's Region and name, the primary of each
+	// replica in sync; refusals, the last requests secrets' policies refused.
+	replicas map[string]*secret
+	refusals []PolicyRefusal
 
 	// Rotations in flight, by secret ARN; idle is closed whenever none is.
 	running map[string]*rotationRun
@@ -164,12 +174,17 @@ func New(opts Options) (*Service, error) {
 	if opts.AuthClock == nil {
 		opts.AuthClock = realClock{}
 	}
+	keys, err := newKeyring(opts.AccessKeys, opts.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("secretsmanager: %w", err)
+	}
 	s := &Service{
 		opts:     opts,
 		clock:    opts.Clock,
-		verifier: newVerifier(opts.Region, opts.AccessKeys, opts.AuthClock),
+		keys:     keys,
 		secrets:  map[string]*secret{},
 		byARN:    map[string]*secret{},
+		replicas: map[string]*secret{},
 		running:  map[string]*rotationRun{},
 		idle:     closedChan(),
 		drained:  make(chan struct{}),
@@ -178,6 +193,7 @@ func New(opts Options) (*Service, error) {
 
 		maxValueBytes: maxValueBytes,
 	}
+	s.verifier = &sigv4.Verifier{Service: "secretsmanager", SecretKey: s.SecretKey, Now: opts.AuthClock.Now}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if opts.StatePath != "" {
 		if err := s.open(opts.StatePath, opts.StateKey); err != nil {
@@ -295,9 +311,9 @@ func (s *Service) WaitRotations(ctx context.Context) error {
 	}
 }
 
-// Seed creates the secret if it is missing (restoring it if it was
-// scheduled for deletion) and returns its ARN once that is on disk. The
-// sandbox uses it for the RDS-style admin secret.
+// Seed creates the secret in the service's Region if it is missing
+// (restoring it if it was scheduled for deletion) and returns its ARN once
+// that is on disk. The sandbox uses it for the RDS-style admin secret.
 func (s *Service) Seed(name, description, secretString string, tags map[string]string) (string, error) {
 	if e := validateName(name); e != nil {
 		return "", fmt.Errorf("secretsmanager: seed %q: %w", name, e)
@@ -319,7 +335,7 @@ func (s *Service) seed(name, description, secretString string, tags map[string]s
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sec := s.byName(name, now); sec != nil {
+	if sec := s.byName(s.opts.Region, name, now); sec != nil {
 		if sec.deleted() {
 			sec.Deleted, sec.Purge = time.Time{}, time.Time{}
 			s.changed(sec)
@@ -334,7 +350,7 @@ func (s *Service) seed(name, description, secretString string, tags map[string]s
 		ts = append(ts, tag{Key: k, Value: v})
 	}
 	sortTags(ts)
-	sec := s.newSecret(name, now)
+	sec := s.newSecret(s.opts.Region, name, now)
 	if description != "" {
 		sec.Description = &description
 	}

@@ -50,11 +50,11 @@ func randIndex(n int) int {
 	}
 }
 
-// newSecret registers a new, version-less secret; call with s.mu held.
-func (s *Service) newSecret(name string, now time.Time) *secret {
+// newSecret registers a new, version-less secret in region; call with s.mu held.
+func (s *Service) newSecret(region, name string, now time.Time) *secret {
 	var arn string
 	for {
-		arn = s.arnPrefix() + name + "-" + randomString(arnSuffixLen, arnSuffixCharacters)
+		arn = s.arnPrefix(region) + name + "-" + randomString(arnSuffixLen, arnSuffixCharacters)
 		if s.byARN[arn] == nil {
 			break
 		}
@@ -68,13 +68,23 @@ func (s *Service) newSecret(name string, now time.Time) *secret {
 		Changed:  now,
 		Versions: map[string]*version{},
 	}
-	s.secrets[name] = sec
-	s.byARN[arn] = sec
+	s.register(sec)
 	return sec
 }
 
-func (s *Service) arnPrefix() string {
-	return "arn:aws:secretsmanager:" + s.opts.Region + ":" + s.opts.AccountID + ":secret:"
+func (s *Service) arnPrefix(region string) string {
+	return "arn:aws:secretsmanager:" + region + ":" + s.opts.AccountID + ":secret:"
+}
+
+// register indexes a secret, and its replicas, by Region and name and by ARN.
+func (s *Service) register(sec *secret) {
+	s.secrets[regionName(sec.region(), sec.Name)] = sec
+	s.byARN[sec.ARN] = sec
+	for _, r := range sec.Replicas {
+		if r.Status == statusInSync {
+			s.replicas[regionName(r.Region, sec.Name)] = sec
+		}
+	}
 }
 
 // addVersion adds a version and puts the given labels on it; call with
@@ -114,8 +124,13 @@ func (s *Service) deleteVersion(sec *secret, v *version) {
 }
 
 func (s *Service) forget(sec *secret) {
-	delete(s.secrets, sec.Name)
+	delete(s.secrets, regionName(sec.region(), sec.Name))
 	delete(s.byARN, sec.ARN)
+	for _, r := range sec.Replicas {
+		if s.replicas[regionName(r.Region, sec.Name)] == sec {
+			delete(s.replicas, regionName(r.Region, sec.Name))
+		}
+	}
 	for _, v := range sec.Versions {
 		s.valueBytes -= v.size()
 		s.versionCount--
@@ -123,10 +138,10 @@ func (s *Service) forget(sec *secret) {
 	s.changed(sec)
 }
 
-// byName returns the secret called name, dropping it first if its recovery
-// window has run out. Call with s.mu held.
-func (s *Service) byName(name string, now time.Time) *secret {
-	return s.alive(s.secrets[name], now)
+// byName returns the secret of region called name, dropping it first if its
+// recovery window has run out. Call with s.mu held.
+func (s *Service) byName(region, name string, now time.Time) *secret {
+	return s.alive(s.secrets[regionName(region, name)], now)
 }
 
 func (s *Service) alive(sec *secret, now time.Time) *secret {
@@ -137,40 +152,63 @@ func (s *Service) alive(sec *secret, now time.Time) *secret {
 	return sec
 }
 
-// find resolves a SecretId: a name, a full ARN, or a partial ARN (the ARN
-// without its "-XXXXXX" suffix). Call with s.mu held.
-func (s *Service) find(id string, now time.Time) *secret {
+// find resolves a SecretId in the request's Region: a name, a full ARN, or a
+// partial ARN (the ARN without its "-XXXXXX" suffix); a replica there is found
+// as its view. A principal of another account names a secret by its ARN: a
+// name would be looked up in its own account, which the service does not hold.
+// Call with s.mu held.
+func (s *Service) find(rq *request, id string, now time.Time) *secret {
 	if !strings.HasPrefix(id, "arn:") {
-		return s.byName(id, now)
+		if s.foreign(rq) {
+			return nil
+		}
+		return s.inRegion(rq.region, id, now)
+	}
+	rest, ok := strings.CutPrefix(id, s.arnPrefix(rq.region))
+	if !ok {
+		return nil // another Region's or account's
 	}
 	if sec := s.byARN[id]; sec != nil {
 		return s.alive(sec, now)
 	}
-	rest, ok := strings.CutPrefix(id, s.arnPrefix())
-	if !ok {
-		return nil
+	if sec := s.inRegion(rq.region, rest, now); sec != nil {
+		return sec // a partial ARN
 	}
-	return s.byName(rest, now)
+	// A replica's full ARN: its name, then the primary's suffix.
+	if len(rest) > arnSuffixLen+1 {
+		if sec := s.inRegion(rq.region, rest[:len(rest)-arnSuffixLen-1], now); sec != nil && sec.ARN == id {
+			return sec
+		}
+	}
+	return nil
 }
 
-// lookup is find with AWS's answers for a missing id or secret.
-func (s *Service) lookup(id *string, now time.Time) (*secret, *apiError) {
+// lookup is find with AWS's answers for a missing id or secret, then the
+// secret's policy applied to the request, and a replica's refusal of anything
+// but reads.
+func (s *Service) lookup(rq *request, id *string, now time.Time) (*secret, *apiError) {
 	if id == nil || *id == "" {
 		return nil, validationf("secretId", "Member must not be null")
 	}
 	if len(*id) > 2048 {
 		return nil, validationf("secretId", "Member must have length less than or equal to 2048")
 	}
-	sec := s.find(*id, now)
+	sec := s.find(rq, *id, now)
 	if sec == nil {
 		return nil, errorf(typeResourceNotFound, msgSecretNotFound)
+	}
+	if e := s.authorize(rq, sec, *id, now); e != nil {
+		return nil, e
+	}
+	if sec.primary != nil && !readableOnReplica[rq.op] {
+		return nil, errorf(typeInvalidParameter, msgReplicaReadOnly)
 	}
 	return sec, nil
 }
 
 // lookupLive is lookup that refuses secrets scheduled for deletion.
-func (s *Service) lookupLive(id *string, now time.Time) (*secret, *apiError) {
-	sec, err := s.lookup(id, now)
+func (s *Service) lookupLive(rq *request, id *string, now time.Time) (*secret, *apiError) {
+	sec, err := s.lookup(rq, id, now)
 	if err != nil {
 		return nil, err
 	}

@@ -25,14 +25,23 @@ type tagJSON struct {
 }
 
 type createSecretInput struct {
-	Name               *string
-	ClientRequestToken *string
-	Description        *string
-	KmsKeyId           *string
-	SecretString       *string
-	SecretBinary       []byte
-	Tags               []tagJSON
-	Type               *string
+	Name                        *string
+	ClientRequestToken          *string
+	Description                 *string
+	KmsKeyId                    *string
+	SecretString                *string
+	SecretBinary                []byte
+	Tags                        []tagJSON
+	Type                        *string
+	AddReplicaRegions           []replicaRegionJSON
+	ForceOverwriteReplicaSecret *bool
+}
+
+type createSecretOutput struct {
+	ARN               string                  `json:"ARN"`
+	Name              string                  `json:"Name"`
+	VersionId         string                  `json:"VersionId,omitempty"`
+	ReplicationStatus []replicationStatusJSON `json:"ReplicationStatus,omitempty"`
 }
 
 type arnNameVersion struct {
@@ -118,6 +127,9 @@ type secretMeta struct {
 	VersionIdsToStages     map[string][]string `json:"VersionIdsToStages,omitempty"`
 	SecretVersionsToStages map[string][]string `json:"SecretVersionsToStages,omitempty"`
 	CreatedDate            epoch               `json:"CreatedDate,omitzero"`
+	PrimaryRegion          string              `json:"PrimaryRegion,omitempty"`
+	// ReplicationStatus is DescribeSecret's only.
+	ReplicationStatus []replicationStatusJSON `json:"ReplicationStatus,omitempty"`
 }
 
 type filterJSON struct {
