@@ -187,9 +187,11 @@ type deleteSecretInput struct {
 	ForceDeleteWithoutRecovery *bool
 }
 
+// deleteSecretOutput omits what it does not know: the ARN of a secret forced
+// away by name that was not there (the model has ARN at least 20 long).
 type deleteSecretOutput struct {
-	ARN          string `json:"ARN"`
-	Name         string `json:"Name"`
+	ARN          string `json:"ARN,omitempty"`
+	Name         string `json:"Name,omitempty"`
 	DeletionDate epoch  `json:"DeletionDate,omitzero"`
 }
 
