@@ -103,18 +103,18 @@ func TestSignatureWithTheAWSCLI(t *testing.T) {
 	requireTool(t, awsCLI, "awscli")
 	e := newEnv(t, Options{})
 	e.create(t, "app", "v")
-	withKey := func(id, secret string) cli {
-		env := append(peerEnv(t), "AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+secret, "AWS_MAX_ATTEMPTS=1")
+	signingWith := func(id, secret string) cli {
+		env := append(withKey(peerEnv(t), AccessKey{ID: id, Secret: secret}), "AWS_MAX_ATTEMPTS=1")
 		return cli{t: t, url: e.url, env: env}
 	}
-	withKey(testKey.ID, testKey.Secret).ok("get-secret-value", "--secret-id", "app")
+	signingWith(testKey.ID, testKey.Secret).ok("get-secret-value", "--secret-id", "app")
 	for _, tc := range []struct {
 		name, id, secret, typ, text string
 	}{
 		{"unknown key id", "AKIAUNKNOWNKEY000000", testKey.Secret, "UnrecognizedClientException", wantUnknownKey},
 		{"wrong secret key", testKey.ID, "not-the-secret", "InvalidSignatureException", wantMismatch},
 	} {
-		_, code, stderr := withKey(tc.id, tc.secret).run("get-secret-value", "--secret-id", "app")
+		_, code, stderr := signingWith(tc.id, tc.secret).run("get-secret-value", "--secret-id", "app")
 		if code != 254 || !strings.Contains(stderr, "("+tc.typ+")") || !strings.Contains(stderr, tc.text) {
 			t.Errorf("%s: exit %d: %s", tc.name, code, stderr)
 		}
