@@ -133,7 +133,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	// Secrets Manager first: the admin secret is the source of truth for the admin password.
 	s.lambdas = lambda.NewRegistry(o.Region)
 	s.sm, err = secretsmanager.New(secretsmanager.Options{
-		Region: o.Region, AccountID: AccountID, AccessKeys: []secretsmanager.AccessKey{id.accessKey},
+		Region: o.Region, AccountID: AccountID, AccessKeys: id.accessKeys(),
 		StatePath: filepath.Join(o.StateDir, secretsFile), StateKey: id.stateKey,
 		Invoker: s.lambdas, RetryDelay: o.RetryDelay, Logf: o.Logf,
 	})
@@ -161,10 +161,10 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 	s.routes = map[string]dbclient.DialFunc{internalAddr: s.db.Dial}
 	if err := s.lambdas.RegisterTutorial(lambda.Config{
-		EndpointURL: endpoint,
-		AccessKey:   id.accessKey,
-		Routes:      s.routes,
-		Observe:     o.Observe,
+		EndpointURL:  endpoint,
+		FunctionKeys: id.functionKeys,
+		Routes:       s.routes,
+		Observe:      o.Observe,
 	}); err != nil {
 		return nil, fmt.Errorf("sandbox: rotation functions: %w", err)
 	}
@@ -225,7 +225,7 @@ func (s *Sandbox) adminSecret(ctx context.Context, name string, o Options, endpo
 		return "", "", fmt.Errorf("sandbox: admin secret: %w", err)
 	}
 	s.serve(l, rds.Instance{Identifier: InstanceID, Address: dbHost, Port: dbPort, Region: region, AccountID: AccountID,
-		MasterUsername: AdminUser, MasterSecretARN: arn}, key, o.Logf)
+		MasterUsername: AdminUser, MasterSecretARN: arn}, o.Logf)
 
 	client, closeIdle := lambda.NewSecretsClient(region, endpoint, key)
 	defer closeIdle()
@@ -242,10 +242,11 @@ func (s *Sandbox) adminSecret(ctx context.Context, name string, o Options, endpo
 
 // serve answers both APIs on one listener, as a VPC endpoint would: JSON 1.1 requests
 // (X-Amz-Target) go to Secrets Manager, Query-protocol form posts (Action=…) to RDS. Both
-// check the signature against key. The listener holds at most a share of the process's
-// descriptors; when full, it makes room by closing the connection idle longest.
-func (s *Sandbox) serve(l net.Listener, inst rds.Instance, key secretsmanager.AccessKey, logf func(string, ...any)) {
-	rdsHandler := rds.NewHandler(inst, func(id string) (string, bool) { return key.Secret, id == key.ID })
+// check signatures against the keys the endpoint accepts (the learner's and the rotation
+// functions'). The listener holds at most a share of the process's descriptors; when
+// full, it makes room by closing the connection idle longest.
+func (s *Sandbox) serve(l net.Listener, inst rds.Instance, logf func(string, ...any)) {
+	rdsHandler := rds.NewHandler(inst, s.sm.SecretKey)
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Amz-Target") == "" && r.Method == http.MethodPost &&
 			r.Header.Get("Content-Type") != "" && isForm(r.Header.Get("Content-Type")) {

@@ -17,12 +17,13 @@ import (
 
 	"rotation-tutor/internal/atomicfile"
 	"rotation-tutor/sandbox/bastion"
+	"rotation-tutor/sandbox/lambda"
 	"rotation-tutor/sandbox/secretsmanager"
 )
 
 // identity is what makes one sandbox recognisably the same across restarts: the names RDS
 // would have generated, the key that encrypts the endpoint's state at rest, and the access
-// key the endpoint accepts.
+// keys the endpoints accept (the learner's, and each rotation function's).
 //
 // Where the keys live, and why. The state key (state.key) sits in the state directory,
 // beside the file it encrypts, with the same owner-only permissions (0600, in a 0700
@@ -35,12 +36,15 @@ import (
 // key is not stored at all: it is derived from the state key (HKDF-SHA256), so it is this
 // state directory's own and changes with --reset. Its only copy on disk is aws-credentials,
 // written at each start for the aws CLI (0600), which gives access to what the endpoint
-// holds and nothing more: the state key cannot be derived back from it.
+// holds and nothing more: the state key cannot be derived back from it. The rotation
+// functions' keys are derived the same way, each with a purpose of its own, and are never
+// written anywhere: only the functions, in this process, sign with them.
 type identity struct {
 	InstanceSuffix  string `json:"instance_suffix"`   // as in secretsmanagertutorial.<suffix>.us-east-1.rds…
 	AdminSecretUUID string `json:"admin_secret_uuid"` // as in rds!db-<uuid>
 	stateKey        []byte
-	accessKey       secretsmanager.AccessKey
+	accessKey       secretsmanager.AccessKey            // the learner's
+	functionKeys    map[string]secretsmanager.AccessKey // by function name
 }
 
 func loadIdentity(dir string) (identity, error) {
@@ -73,20 +77,30 @@ func loadIdentity(dir string) (identity, error) {
 		return id, fmt.Errorf("sandbox: %s is damaged; start over with --reset", filepath.Join(dir, stateKeyFile))
 	}
 	id.accessKey = deriveAccessKey(id.stateKey)
+	id.functionKeys = lambda.FunctionKeys(func(name string) string {
+		return base64.RawURLEncoding.EncodeToString(deriveKey(id.stateKey, "rotation-tutor sandbox rotation function "+name, 30))
+	})
 	return id, nil
 }
 
-// deriveAccessKey makes the sandbox's access key from its state key: an id shaped like
+// deriveAccessKey makes the learner's access key from the state key: an id shaped like
 // AWS's (AKIA and 16 base32 characters) and a 40-character secret.
 func deriveAccessKey(stateKey []byte) secretsmanager.AccessKey {
-	b, err := hkdf.Key(sha256.New, stateKey, nil, "rotation-tutor sandbox access key", 40)
-	if err != nil {
-		panic("sandbox: hkdf of 40 bytes cannot fail: " + err.Error())
-	}
+	b := deriveKey(stateKey, "rotation-tutor sandbox access key", 40)
 	return secretsmanager.AccessKey{
-		ID:     "AKIA" + base32.StdEncoding.EncodeToString(b[:10]),
-		Secret: base64.RawURLEncoding.EncodeToString(b[10:]),
+		ID:        "AKIA" + base32.StdEncoding.EncodeToString(b[:10]),
+		Secret:    base64.RawURLEncoding.EncodeToString(b[10:]),
+		Principal: LearnerARN,
 	}
+}
+
+// deriveKey is n bytes of key material for purpose, from the state key (HKDF-SHA256).
+func deriveKey(stateKey []byte, purpose string, n int) []byte {
+	b, err := hkdf.Key(sha256.New, stateKey, nil, purpose, n)
+	if err != nil {
+		panic("sandbox: hkdf of a few bytes cannot fail: " + err.Error())
+	}
+	return b
 }
 
 // keepPrivate makes the state directory its owner's only (0700: a directory made by hand may

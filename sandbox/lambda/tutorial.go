@@ -29,9 +29,9 @@ type Config struct {
 	// Routes maps the database's internal address ("host:port", as in the
 	// secret) to how a function inside the VPC reaches it.
 	Routes map[string]dbclient.DialFunc
-	// AccessKey signs the functions' requests to the endpoints (a Lambda's
-	// execution role, in AWS).
-	AccessKey smsvc.AccessKey
+	// FunctionKeys sign each function's requests to the endpoints, by function
+	// name (FunctionKeys): in AWS, a Lambda's execution role.
+	FunctionKeys map[string]smsvc.AccessKey
 	// CA verifies the database's TLS certificate; nil leaves it unverified.
 	CA *dbclient.CABundle
 	// Password and UsernameLimit are the functions' settings (the
@@ -43,30 +43,42 @@ type Config struct {
 }
 
 // RegisterTutorial registers the alternating-users and single-user functions
-// under AlternatingARN and SingleUserARN. Each reaches Secrets Manager
-// through its own SDK client; Close releases their connections.
+// under AlternatingARN and SingleUserARN. Each reaches Secrets Manager and RDS
+// through SDK clients of its own, signing with its own key; Close releases
+// their connections.
 func (r *Registry) RegisterTutorial(cfg Config) error {
 	if cfg.EndpointURL == "" {
 		return errors.New("lambda: EndpointURL is required")
 	}
-	client, closeIdle := NewSecretsClient(r.region, cfg.EndpointURL, cfg.AccessKey)
+	strategies := map[string]rotation.Strategy{
+		AlternatingName: rotation.AlternatingUsers,
+		SingleUserName:  rotation.SingleUser,
+	}
+	for name := range strategies {
+		if _, ok := cfg.FunctionKeys[name]; !ok {
+			return fmt.Errorf("lambda: no access key for %s", name)
+		}
+	}
 	rdsURL := cfg.RDSEndpointURL
 	if rdsURL == "" {
 		rdsURL = cfg.EndpointURL
 	}
-	rdsClient, closeRDS := NewRDSClient(r.region, rdsURL, cfg.AccessKey)
+	var closers []func()
 	dial := VPCDialer(cfg.Routes)
-	for arn, strategy := range map[string]rotation.Strategy{
-		AlternatingARN(r.region): rotation.AlternatingUsers,
-		SingleUserARN(r.region):  rotation.SingleUser,
-	} {
-		r.Register(arn, &rotation.Function{
+	for name, strategy := range strategies {
+		// Each function signs as its own session of the rotation role, as a Lambda
+		// function runs with its execution role: a secret's policy sees that principal.
+		key := cfg.FunctionKeys[name]
+		client, closeIdle := NewSecretsClient(r.region, cfg.EndpointURL, key)
+		rdsClient, closeRDS := NewRDSClient(r.region, rdsURL, key)
+		closers = append(closers, closeIdle, closeRDS)
+		r.Register(FunctionARN(r.region, name), &rotation.Function{
 			Secrets: client, RDS: rdsClient, Dial: dial, CA: cfg.CA, Strategy: strategy,
 			Password: cfg.Password, UsernameLimit: cfg.UsernameLimit, Observe: cfg.Observe,
 		})
 	}
 	r.mu.Lock()
-	r.closers = append(r.closers, closeIdle, closeRDS)
+	r.closers = append(r.closers, closers...)
 	r.mu.Unlock()
 	return nil
 }

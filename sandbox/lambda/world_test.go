@@ -4,8 +4,12 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/internal/testenv"
 	"rotation-tutor/rotation"
@@ -65,5 +69,32 @@ func TestAWSCLIRotateSecret(t *testing.T) {
 	}
 	if cur := w.Check(t, arn, rotation.AlternatingUsers); cur.Username != "appuser_clone" {
 		t.Fatalf("user %s", cur.Username)
+	}
+}
+
+// The functions sign as sessions of their role: a secret's policy that denies the role
+// what rotation needs makes the rotation fail with AWS's refusal, and the endpoint names
+// the statement that refused.
+func TestSecretPolicyLocksTheFunctionOut(t *testing.T) {
+	w := lambdatest.New(t, lambdatest.Options{RotationAttempts: 1})
+	arn := w.AppSecret(t, "locked", "lockeduser", lambdatest.RandomPassword(t))
+	ctx := context.Background()
+	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"NoRotationWrites","Effect":"Deny",
+	  "Principal":{"AWS":"` + lambda.RoleARN() + `"},"Action":"secretsmanager:PutSecretValue","Resource":"*"}]}`
+	if _, err := w.Secrets.PutResourcePolicy(ctx, &sm.PutResourcePolicyInput{SecretId: aws.String(arn), ResourcePolicy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	r := w.Rotate(t, arn, lambda.AlternatingARN(lambdatest.Region))
+	session := lambda.SessionARN(lambda.AlternatingName)
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "User: "+session+" is not authorized to perform: secretsmanager:PutSecretValue") {
+		t.Fatalf("rotation under a denying policy: %v", r.Err)
+	}
+	refusals := w.Service.PolicyRefusals()
+	if len(refusals) != 1 || refusals[0].Principal != session || refusals[0].Sid != "NoRotationWrites" || refusals[0].SecretARN != arn {
+		t.Fatalf("refusals %+v", refusals)
+	}
+	// The learner's own reads are not the role's: the secret still answers them.
+	if _, err := w.Secrets.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(arn)}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http/httptest"
 	"slices"
@@ -67,7 +68,8 @@ type World struct {
 	CA   *dbclient.CABundle
 	// DBRoute reaches the database itself, for a bastion's route to it.
 	DBRoute dbclient.DialFunc
-	// Key is the access key the endpoints accept and the clients sign with.
+	// Key is the access key the clients sign with (the account's root user);
+	// the endpoints accept it and the functions' own keys.
 	Key smsvc.AccessKey
 
 	AdminARN                 string
@@ -96,6 +98,7 @@ func New(t testing.TB, opts Options) *World {
 	routes := map[string]dbclient.DialFunc{net.JoinHostPort(DBHost, strconv.Itoa(DBPort)): w.DBRoute}
 	w.Dial = lambda.VPCDialer(routes)
 	w.Key = smsvc.AccessKey{ID: "AKIA" + strings.ToUpper(RandomPassword(t)[3:19]), Secret: RandomPassword(t)}
+	functionKeys := lambda.FunctionKeys(func(string) string { return RandomPassword(t) })
 	if opts.MariaDB != nil {
 		admin := w.Admin(t)
 		for _, stmt := range []string{
@@ -115,7 +118,7 @@ func New(t testing.TB, opts Options) *World {
 	w.Registry = lambda.NewRegistry(Region)
 	svc, err := smsvc.New(smsvc.Options{
 		Region: Region, Invoker: w.Registry, RotationAttempts: attempts, RetryDelay: -1,
-		AccessKeys: []smsvc.AccessKey{w.Key},
+		AccessKeys: append([]smsvc.AccessKey{w.Key}, slices.Collect(maps.Values(functionKeys))...),
 		OnRotation: func(r smsvc.RotationResult) {
 			select {
 			case w.results <- r:
@@ -141,13 +144,13 @@ func New(t testing.TB, opts Options) *World {
 		t.Fatalf("seed admin secret: %v", err)
 	}
 	instance.MasterSecretARN = w.AdminARN
-	rdsServer := httptest.NewServer(rds.NewHandler(instance, func(id string) (string, bool) { return w.Key.Secret, id == w.Key.ID }))
+	rdsServer := httptest.NewServer(rds.NewHandler(instance, svc.SecretKey))
 	t.Cleanup(rdsServer.Close)
 
 	if err := w.Registry.RegisterTutorial(lambda.Config{
 		EndpointURL:    w.URL,
 		RDSEndpointURL: rdsServer.URL,
-		AccessKey:      w.Key,
+		FunctionKeys:   functionKeys,
 		Routes:         routes,
 		CA:             opts.CA,
 		Observe:        opts.Observe,
