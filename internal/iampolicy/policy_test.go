@@ -314,3 +314,25 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEvaluate measures one decision on a policy of three statements with conditions:
+// what the sandbox's endpoint adds to a call on a secret that has a policy.
+func BenchmarkEvaluate(b *testing.B) {
+	p, findings := Parse(`{"Version":"2012-10-17","Statement":[
+	  {"Sid":"PartnerReadsCurrent","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*",
+	   "Condition":{"ForAnyValue:StringEquals":{"secretsmanager:VersionStage":"AWSCURRENT"}}},
+	  {"Sid":"NoRotationWrites","Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:role/rotation-role"},"Action":["secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage"],"Resource":"*"},
+	  {"Sid":"OnlyFromTheVPC","Effect":"Deny","Principal":"*","Action":"secretsmanager:*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","127.0.0.0/8"]}}}]}`)
+	if p == nil {
+		b.Fatal(findings)
+	}
+	who, _ := ParsePrincipal("arn:aws:sts::111122223333:assumed-role/rotation-role/rotate-fn")
+	r := Request{Principal: who, Action: "secretsmanager:GetSecretValue", Resource: secretARN,
+		Context: map[string][]string{"aws:SourceIp": {"127.0.0.1"}, "secretsmanager:VersionStage": {"AWSCURRENT"}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if d := p.Evaluate(r); d.Effect != "" {
+			b.Fatal(d)
+		}
+	}
+}
