@@ -34,8 +34,8 @@ var commands = map[string]command{
 	"sandbox": {
 		name:    "sandbox",
 		summary: "run the sandbox headless and print its endpoints, credentials and commands",
-		usage:   "rotation-tutor sandbox [--json] [--state DIR]",
-		groups:  groupState | groupOutput | groupEngine,
+		usage:   "rotation-tutor sandbox [--json] [--state DIR] [--master-password]",
+		groups:  groupState | groupOutput | groupEngine | groupMasterPassword,
 		run:     runSandbox,
 	},
 	"run": {
@@ -112,6 +112,16 @@ func runTUI(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 }
 
 func runSandbox(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	if o.masterPassword {
+		// Only for a shell's $(…): the walkthrough's commands read it this way, never pasted.
+		pw, err := sandbox.MasterPassword(sandboxDir(o.stateDir))
+		if err != nil {
+			fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintln(stdout, pw)
+		return exitOK
+	}
 	if o.reset {
 		if err := os.RemoveAll(sandboxDir(o.stateDir)); err != nil {
 			fmt.Fprintf(stderr, "rotation-tutor sandbox: could not reset: %v\n", err)

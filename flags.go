@@ -46,6 +46,8 @@ type options struct {
 
 	clients   int
 	rotations int
+
+	masterPassword bool // sandbox: print the older tutorial's master password and exit
 }
 
 type flagGroup int
@@ -58,6 +60,7 @@ const (
 	groupBench
 	groupYes
 	groupEngine
+	groupMasterPassword
 )
 
 func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
@@ -107,6 +110,9 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 		fs.StringVar(&o.strategy, "strategy", "", "rotation strategy: alternating (users) or single (user); default: the saved choice, else alternating")
 		fs.StringVar(&o.flavour, "tutorial", "", "which tutorial to follow: current (2-day schedule) or classic (30 days, rotate twice); default: the saved choice, else current")
 	}
+	if cmd.groups&groupMasterPassword != 0 {
+		fs.BoolVar(&o.masterPassword, "master-password", false, "print the master password of the older tutorial's instance (MyTestDatabaseInstance), the one you would have chosen when creating it, and exit")
+	}
 	if cmd.groups&groupBench != 0 {
 		fs.IntVar(&o.clients, "clients", 50, "simulated application clients")
 		fs.IntVar(&o.rotations, "rotations", 100, "rotations per strategy")
@@ -148,6 +154,9 @@ func (o *options) validate(cmd command) error {
 		default:
 			return fmt.Errorf("--tutorial must be current or classic, not %q", o.flavour)
 		}
+	}
+	if o.masterPassword && (o.reset || o.json) {
+		return errors.New("--master-password only prints the password: it takes neither --reset nor --json")
 	}
 	if cmd.groups&groupBench != 0 && (o.clients < 1 || o.rotations < 1) {
 		return errors.New("--clients and --rotations must be at least 1")

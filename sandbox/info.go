@@ -14,6 +14,7 @@ import (
 	"rotation-tutor/sandbox/bastion"
 	"rotation-tutor/sandbox/database"
 	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/rds"
 	"rotation-tutor/sandbox/secretsmanager"
 )
 
@@ -27,9 +28,12 @@ type Info struct {
 	SecretAccessKey        string `json:"secret_access_key"`
 	// CredentialsFile holds the access key in the aws CLI's format, under the
 	// profile CredentialsProfile; the printed commands read it from there.
-	CredentialsFile       string       `json:"credentials_file"`
-	CredentialsProfile    string       `json:"credentials_profile"`
-	Database              DatabaseInfo `json:"database"`
+	CredentialsFile    string       `json:"credentials_file"`
+	CredentialsProfile string       `json:"credentials_profile"`
+	Database           DatabaseInfo `json:"database"`
+	// ClassicDatabase is the older tutorial's instance: no RDS-managed secret; its master
+	// password is the learner's to keep (MasterPassword tells it).
+	ClassicDatabase       DatabaseInfo `json:"classic_database"`
 	Bastion               BastionInfo  `json:"bastion"`
 	RotationFunctionARN   string       `json:"rotation_function_arn"`
 	SingleUserFunctionARN string       `json:"single_user_function_arn"`
@@ -44,7 +48,8 @@ type DatabaseInfo struct {
 	Port           int    `json:"port"`
 	Name           string `json:"name"`
 	Engine         string `json:"engine"`
-	AdminSecretARN string `json:"admin_secret_arn"`
+	MasterUser     string `json:"master_user"`
+	AdminSecretARN string `json:"admin_secret_arn,omitempty"` // the RDS-managed one, if RDS manages it
 }
 
 // BastionInfo is what an EC2 console would show for the bastion, plus the files ssh needs.
@@ -72,6 +77,7 @@ type infoFacts struct {
 	credentialsFile                          string
 	bastion                                  *bastion.Bastion
 	keyFile, knownHosts, engine              string
+	classic                                  rds.Instance
 }
 
 func newInfo(f infoFacts) Info {
@@ -82,7 +88,9 @@ func newInfo(f infoFacts) Info {
 		AccessKeyID: f.accessKey.ID, SecretAccessKey: f.accessKey.Secret,
 		CredentialsFile: f.credentialsFile, CredentialsProfile: credentialsProfile,
 		Database: DatabaseInfo{Instance: InstanceID, Host: f.internalHost, Port: dbPort,
-			Name: database.DBName, Engine: f.engine, AdminSecretARN: f.adminARN},
+			Name: database.DBName, Engine: f.engine, MasterUser: AdminUser, AdminSecretARN: f.adminARN},
+		ClassicDatabase: DatabaseInfo{Instance: ClassicInstanceID, Host: f.classic.Address, Port: f.classic.Port,
+			Name: ClassicDBName, Engine: f.engine, MasterUser: f.classic.MasterUsername},
 		Bastion: BastionInfo{Host: bHost, Port: bPort, User: BastionUser, PrivateKeyFile: f.keyFile,
 			KnownHostsFile: f.knownHosts, HostKeyFingerprint: ssh.FingerprintSHA256(f.bastion.HostKey())},
 		RotationFunctionARN:   lambda.AlternatingARN(f.region),
@@ -123,6 +131,11 @@ func (in Info) WriteSummary(w io.Writer) {
 	p("host:port", net.JoinHostPort(in.Database.Host, strconv.Itoa(in.Database.Port)))
 	p("database / engine", in.Database.Name+" / "+in.Database.Engine)
 	p("admin secret", in.Database.AdminSecretARN)
+	fmt.Fprintln(w, "\nThe older tutorial's database (reachable only through the bastion)")
+	p("instance", in.ClassicDatabase.Instance)
+	p("host:port", net.JoinHostPort(in.ClassicDatabase.Host, strconv.Itoa(in.ClassicDatabase.Port)))
+	p("database / master user", in.ClassicDatabase.Name+" / "+in.ClassicDatabase.MasterUser)
+	p("master password", "yours to keep in a secret; --master-password prints it")
 	fmt.Fprintln(w, "\nBastion")
 	p("address", fmt.Sprintf("%s@%s:%d", in.Bastion.User, in.Bastion.Host, in.Bastion.Port))
 	p("host key", in.Bastion.HostKeyFingerprint)

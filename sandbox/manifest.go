@@ -32,8 +32,10 @@ var (
 	hostKeyFile = filepath.Join("bastion", bastion.HostKeyFile)
 	usersFile   = filepath.Join("database", database.UsersFile)
 	// dataFiles are every file the manifest may list; the first five exist after any start
-	// (the database's users file only with the embedded engine).
-	dataFiles = []string{identityFile, stateKeyFile, secretsFile, clientKey, hostKeyFile, usersFile}
+	// (the databases' users files only with the embedded engine, the older tutorial's once
+	// its instance was first used).
+	dataFiles = []string{identityFile, stateKeyFile, secretsFile, clientKey, hostKeyFile, usersFile,
+		filepath.Join(classicDataDir, database.UsersFile)}
 )
 
 type manifest struct {
@@ -84,6 +86,25 @@ func saveManifest(dir string) error {
 			files = append(files, f)
 		}
 	}
+	return writeManifest(dir, m, files)
+}
+
+// unlistFromManifest forgets a data file that was removed on purpose (a deleted DB
+// instance's), so that the next start does not refuse the directory for lacking it.
+func unlistFromManifest(dir, file string) error {
+	var m manifest
+	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil || json.Unmarshal(b, &m) != nil {
+		return fmt.Errorf("sandbox: manifest: cannot read %s to forget %s", manifestFile, file)
+	}
+	return writeManifest(dir, m, slices.DeleteFunc(slices.Clone(m.Files), func(f string) bool { return f == file }))
+}
+
+// writeManifest writes files as the manifest, unless it already says exactly that.
+func writeManifest(dir string, m manifest, files []string) error {
 	if slices.Equal(files, m.Files) {
 		return nil
 	}

@@ -1,7 +1,9 @@
 // Package sandbox is "a VPC in a process": it starts and wires together the pieces that stand
-// in for AWS — a Secrets Manager endpoint (with RDS's DescribeDBInstances beside it), an SSH
-// bastion, a MySQL-compatible database that only the bastion and the rotation functions can
-// reach, the RDS-managed admin secret, and a Lambda registry holding the rotation functions.
+// in for AWS — a Secrets Manager endpoint (with RDS's DescribeDBInstances and
+// DeleteDBInstance beside it), an SSH bastion, two MySQL-compatible database instances that
+// only the bastion and the rotation functions can reach (the current tutorial's, with its
+// RDS-managed admin secret, and the older tutorial's MyTestDatabaseInstance), and a Lambda
+// registry holding the rotation functions.
 //
 // Nothing above this package knows it is talking to a sandbox: it gets an endpoint URL,
 // static credentials, a bastion address with a host key, and an admin secret ARN, exactly the
@@ -22,7 +24,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -75,7 +76,8 @@ type Sandbox struct {
 	info      Info
 	sm        *secretsmanager.Service
 	http      *http.Server
-	db        *database.Server
+	current   *dbInstance // the current tutorial's, with the RDS-managed admin secret
+	classic   *dbInstance // the older tutorial's MyTestDatabaseInstance
 	bastion   *bastion.Bastion
 	lambdas   *lambda.Registry
 	routes    map[string]dbclient.DialFunc // the VPC's private network: internal name -> how to reach it
@@ -124,7 +126,9 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		return nil, err
 	}
 	internalHost := fmt.Sprintf("%s.%s.%s.rds.sandbox.internal", InstanceID, id.InstanceSuffix, o.Region)
-	internalAddr := net.JoinHostPort(internalHost, strconv.Itoa(dbPort))
+	var manifestMu sync.Mutex
+	s.current = newInstance(o.StateDir, "database", internalHost, o.Region, database.Options{Engine: o.Engine}, InstanceID, AdminUser, &manifestMu)
+	s.classic = newClassicInstance(o, id, &manifestMu)
 	credentialsFile, err := writeCredentials(o.StateDir, id.accessKey)
 	if err != nil {
 		return nil, err
@@ -148,18 +152,17 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	endpoint := "http://" + l.Addr().String()
 
 	adminName := "rds!db-" + id.AdminSecretUUID
-	adminARN, adminPassword, err := s.adminSecret(ctx, adminName, o, endpoint, internalHost, id.accessKey, l)
+	adminARN, adminPassword, err := s.adminSecret(ctx, adminName, o, endpoint, id.accessKey, l)
 	if err != nil {
 		return nil, err
 	}
 
-	if s.db, err = database.Start(ctx, database.Options{
-		StateDir: filepath.Join(o.StateDir, "database"), AdminUser: AdminUser,
-		AdminPassword: adminPassword, Engine: o.Engine,
-	}); err != nil {
+	s.current.opts.AdminPassword = adminPassword
+	s.current.onDelete = deleteManagedSecret(adminARN, o.Region, endpoint, id.accessKey)
+	if err := s.current.start(ctx); err != nil {
 		return nil, fmt.Errorf("sandbox: database: %w", err)
 	}
-	s.routes = map[string]dbclient.DialFunc{internalAddr: s.db.Dial}
+	s.routes = routes(s.current, s.classic)
 	if err := s.lambdas.RegisterTutorial(lambda.Config{
 		EndpointURL:  endpoint,
 		FunctionKeys: id.functionKeys,
@@ -194,7 +197,8 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	s.info = newInfo(infoFacts{
 		region: o.Region, endpoint: endpoint, internalHost: internalHost, adminARN: adminARN,
 		accessKey: id.accessKey, credentialsFile: credentialsFile,
-		bastion: s.bastion, keyFile: keyFile, knownHosts: knownHosts, engine: s.db.Engine(),
+		bastion: s.bastion, keyFile: keyFile, knownHosts: knownHosts, engine: s.current.db.Engine(),
+		classic: s.classic.desc,
 	})
 	if err := (ports{Endpoint: loopback.Port(l.Addr()), Bastion: s.info.Bastion.Port}).save(o.StateDir); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
@@ -209,7 +213,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 // rds!db-<uuid>, describes it with the instance's ARN and tags it as owned by RDS), starts
 // serving the endpoint, and reads the secret back through the SDK the way any client would:
 // on later starts the password the database must accept is the one stored there.
-func (s *Sandbox) adminSecret(ctx context.Context, name string, o Options, endpoint, dbHost string, key secretsmanager.AccessKey, l net.Listener) (arn, password string, err error) {
+func (s *Sandbox) adminSecret(ctx context.Context, name string, o Options, endpoint string, key secretsmanager.AccessKey, l net.Listener) (arn, password string, err error) {
 	region := o.Region
 	instanceARN := rds.Instance{Identifier: InstanceID, Region: region, AccountID: AccountID}.ARN()
 	fresh, err := json.Marshal(map[string]string{"username": AdminUser, "password": randomPassword(32)})
@@ -224,8 +228,8 @@ func (s *Sandbox) adminSecret(ctx context.Context, name string, o Options, endpo
 		l.Close() // not served yet, so Close would not reach it
 		return "", "", fmt.Errorf("sandbox: admin secret: %w", err)
 	}
-	s.serve(l, rds.Instance{Identifier: InstanceID, Address: dbHost, Port: dbPort, Region: region, AccountID: AccountID,
-		MasterUsername: AdminUser, MasterSecretARN: arn}, o.Logf)
+	s.current.desc.MasterSecretARN = arn
+	s.serve(l, s.current.rdsInstance(), o.Logf)
 
 	client, closeIdle := lambda.NewSecretsClient(region, endpoint, key)
 	defer closeIdle()
@@ -247,6 +251,7 @@ func (s *Sandbox) adminSecret(ctx context.Context, name string, o Options, endpo
 // full, it makes room by closing the connection idle longest.
 func (s *Sandbox) serve(l net.Listener, inst rds.Instance, logf func(string, ...any)) {
 	rdsHandler := rds.NewHandler(inst, s.sm.SecretKey)
+	rdsHandler.Add(s.classic.rdsInstance())
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Amz-Target") == "" && r.Method == http.MethodPost &&
 			r.Header.Get("Content-Type") != "" && isForm(r.Header.Get("Content-Type")) {
@@ -334,8 +339,10 @@ func (s *Sandbox) Close() error {
 		if s.lambdas != nil {
 			s.lambdas.Close()
 		}
-		if s.db != nil {
-			errs = append(errs, s.db.Close())
+		for _, i := range []*dbInstance{s.current, s.classic} {
+			if i != nil {
+				errs = append(errs, i.close())
+			}
 		}
 		if s.unlock != nil {
 			s.unlock()

@@ -13,7 +13,8 @@ const (
 	EngineMariaDB = "mariadb"
 )
 
-// DBName is the database every engine creates, with the sample table.
+// DBName is the database an engine creates, with the sample table, when
+// Options.DBName is empty: the current tutorial's.
 const DBName = "tutorial"
 
 // Options configure Start.
@@ -28,6 +29,8 @@ type Options struct {
 	AdminUser, AdminPassword string
 	// Engine is "" or "gms" (in-process) or "mariadb" (a mariadbd child).
 	Engine string
+	// DBName is the database made with the sample table; "" means DBName.
+	DBName string
 }
 
 // Server is a running database. It has no address: nothing outside this
@@ -43,6 +46,9 @@ type Server struct {
 func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.AdminUser == "" || o.AdminPassword == "" {
 		return nil, errors.New("database: admin user and password are required")
+	}
+	if o.DBName == "" {
+		o.DBName = DBName
 	}
 	switch o.Engine {
 	case "", EngineGMS:

@@ -27,7 +27,7 @@ func startGMS(ctx context.Context, o Options) (*Server, error) {
 	sctx := gsql.NewContext(ctx, gsql.WithSession(memory.NewSession(gsql.NewBaseSession(), pro)))
 
 	// The privilege system is still off here, so the schema needs no user.
-	for _, q := range sampleSchema {
+	for _, q := range sampleSchema(o.DBName) {
 		if err := runInternal(sctx, engine, q); err != nil {
 			closeEngine(engine)
 			return nil, fmt.Errorf("database: create the tutorial schema: %w", err)

@@ -34,7 +34,7 @@ func startMariaDB(ctx context.Context, o Options) (*Server, error) {
 		sockDir = filepath.Join(o.StateDir, "mariadb-socket")
 	}
 	p, err := mariadbd.Start(ctx, mariadbd.Options{
-		Dir: dir, RootPassword: rand.Text(), Setup: append(setup, sampleSchema...), SocketDir: sockDir,
+		Dir: dir, RootPassword: rand.Text(), Setup: append(setup, sampleSchema(o.DBName)...), SocketDir: sockDir,
 	})
 	if err != nil {
 		os.RemoveAll(dir)

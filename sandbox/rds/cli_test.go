@@ -71,3 +71,35 @@ func TestAWSCLI(t *testing.T) {
 		t.Errorf("missing instance: err = %v, stderr = %s; want DBInstanceNotFound", err, stderr)
 	}
 }
+
+// The older tutorial's clean-up, by the CLI: delete-db-instance answers the instance as
+// deleting, and the CLI's own waiter then finds it gone.
+func TestAWSCLIDelete(t *testing.T) {
+	if _, err := os.Stat(awsCLI); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required in CI (apt-get install awscli): %v", awsCLI, err)
+		}
+		t.Skipf("%s not installed", awsCLI)
+	}
+	deleted := 0
+	_, base := serve(t, tutorialInstance(), classicInstance(&deleted))
+	cli := func(args ...string) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, awsCLI, append([]string{"rds", "--endpoint-url", base, "--output", "json"}, args...)...)
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDSANDBOX", "AWS_SECRET_ACCESS_KEY=sandbox-secret",
+			"AWS_DEFAULT_REGION=eu-west-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+		return cmd.CombinedOutput()
+	}
+	out, err := cli("delete-db-instance", "--db-instance-identifier", "MyTestDatabaseInstance", "--skip-final-snapshot", "--delete-automated-backups")
+	var got struct {
+		DBInstance struct{ DBInstanceIdentifier, DBInstanceStatus string }
+	}
+	if err != nil || json.Unmarshal(out, &got) != nil || got.DBInstance.DBInstanceStatus != "deleting" ||
+		got.DBInstance.DBInstanceIdentifier != "mytestdatabaseinstance" || deleted != 1 {
+		t.Fatalf("aws rds delete-db-instance: %v (deleted %d)\n%s", err, deleted, out)
+	}
+	if out, err := cli("wait", "db-instance-deleted", "--db-instance-identifier", "MyTestDatabaseInstance"); err != nil {
+		t.Fatalf("aws rds wait db-instance-deleted: %v\n%s", err, out)
+	}
+}

@@ -46,14 +46,14 @@ func parseFilters(form url.Values) ([]filter, *fault) {
 
 // matches reports whether the instance passes one filter. The sandbox has no
 // cluster and no directory domain, so those filters never match.
-func (h *handler) matches(f filter) bool {
+func (in *instance) matches(f filter) bool {
 	switch f.name {
 	case "db-instance-id":
-		return slices.ContainsFunc(f.values, h.isInstance)
+		return slices.ContainsFunc(f.values, in.is)
 	case "engine":
-		return slices.Contains(f.values, h.in.Engine)
+		return slices.Contains(f.values, in.Engine)
 	case "dbi-resource-id":
-		return slices.Contains(f.values, h.in.resourceID())
+		return slices.Contains(f.values, in.resourceID())
 	}
 	return false
 }

@@ -1,5 +1,7 @@
-// Package rds answers the one RDS call the tutorial's discovery makes,
-// DescribeDBInstances, for the sandbox's single database instance.
+// Package rds answers the RDS calls the tutorials make of the sandbox's
+// database instances: DescribeDBInstances (discovery, and the rotation
+// function finding an RDS-managed admin secret's database) and
+// DeleteDBInstance (the clean-up).
 //
 // It speaks the AWS Query protocol the way RDS does: a form-encoded request
 // (Action=DescribeDBInstances&Version=2014-10-31) and an XML response in the
@@ -9,8 +11,10 @@
 package rds
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
+	"strings"
 )
 
 // APIVersion is the only RDS API version the handler accepts.
@@ -28,6 +32,11 @@ type Instance struct {
 	MasterSecretARN string // the RDS-managed admin secret (MasterUserSecret.SecretArn); empty: none
 	Region          string
 	AccountID       string
+	// Delete is what deleting the instance does in the world that holds it
+	// (closing its database, removing its data, and the managed secret with
+	// it, as RDS does). Nil: the instance cannot be deleted, and reports
+	// deletion protection, which is why DeleteDBInstance refuses it.
+	Delete func(ctx context.Context) error
 }
 
 // withDefaults fills what the caller left empty with the tutorial's values,
@@ -57,6 +66,8 @@ func (in Instance) withDefaults() Instance {
 	if in.Address == "" {
 		in.Address = in.Identifier + ".sandbox.internal"
 	}
+	// RDS keeps identifiers in lower case, whatever case they were given in.
+	in.Identifier = strings.ToLower(in.Identifier)
 	return in
 }
 

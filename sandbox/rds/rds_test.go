@@ -42,11 +42,15 @@ func tutorialInstance() rds.Instance {
 
 // serve starts the handler on a real loopback socket and returns an SDK
 // client pointed at it, as the real-AWS world builds one with --endpoint-url.
-func serve(t *testing.T, in rds.Instance) (*awsrds.Client, string) {
+func serve(t *testing.T, in rds.Instance, more ...rds.Instance) (*awsrds.Client, string) {
 	t.Helper()
-	srv := httptest.NewServer(rds.NewHandler(in, func(id string) (string, bool) {
+	h := rds.NewHandler(in, func(id string) (string, bool) {
 		return "sandbox-secret", id == "AKIDSANDBOX"
-	}))
+	})
+	for _, m := range more {
+		h.Add(m)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{
 		Region:      "eu-west-1",
@@ -181,7 +185,8 @@ func TestRawProtocol(t *testing.T) {
 		code   string
 	}{
 		{"unsigned", url.Values{"Action": {"DescribeDBInstances"}, "Version": {"2014-10-31"}}, false, 403, "MissingAuthenticationToken"},
-		{"other action", url.Values{"Action": {"DeleteDBInstance"}, "Version": {"2014-10-31"}}, true, 400, "InvalidAction"},
+		{"other action", url.Values{"Action": {"CreateDBInstance"}, "Version": {"2014-10-31"}}, true, 400, "InvalidAction"},
+		{"delete without an instance", url.Values{"Action": {"DeleteDBInstance"}, "Version": {"2014-10-31"}}, true, 400, "MissingParameter"},
 		{"no action", url.Values{"Version": {"2014-10-31"}}, true, 400, "MissingAction"},
 		{"old version", url.Values{"Action": {"DescribeDBInstances"}, "Version": {"2013-09-09"}}, true, 400, "NoSuchVersion"},
 		{"no version", url.Values{"Action": {"DescribeDBInstances"}}, true, 400, "MissingParameter"},
@@ -225,5 +230,87 @@ func TestRawProtocol(t *testing.T) {
 				t.Errorf("header request id %q != body %q", resp.Header.Get("x-amzn-RequestId"), e.RequestID)
 			}
 		})
+	}
+}
+
+// classicInstance is the older tutorial's instance: no managed secret, and
+// deletable; deleted counts its deletions.
+func classicInstance(deleted *int) rds.Instance {
+	return rds.Instance{
+		Identifier: "MyTestDatabaseInstance", Address: "mytestdatabaseinstance.sandbox.internal", Port: 3306,
+		MasterUsername: "adminuser", Region: "eu-west-1", AccountID: "000000000000",
+		Delete: func(context.Context) error { *deleted++; return nil },
+	}
+}
+
+// Two instances answer side by side; deleting one (by any case of its name) answers it as
+// deleting, runs its Delete once, and then only the other is described.
+func TestDeleteWithSDK(t *testing.T) {
+	deleted := 0
+	client, _ := serve(t, tutorialInstance(), classicInstance(&deleted))
+	ctx := context.Background()
+	out, err := client.DescribeDBInstances(ctx, &awsrds.DescribeDBInstancesInput{})
+	if err != nil || len(out.DBInstances) != 2 {
+		t.Fatalf("both instances: %+v %v", out, err)
+	}
+	if c := out.DBInstances[1]; aws.ToString(c.DBInstanceIdentifier) != "mytestdatabaseinstance" || c.MasterUserSecret != nil ||
+		aws.ToBool(c.DeletionProtection) || !aws.ToBool(out.DBInstances[0].DeletionProtection) {
+		t.Fatalf("the classic instance as described: %+v (and the first's deletion protection %v)", c, out.DBInstances[0].DeletionProtection)
+	}
+
+	_, err = client.DeleteDBInstance(ctx, &awsrds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("MyTestDatabaseInstance")})
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "InvalidParameterCombination" || deleted != 0 {
+		t.Fatalf("a delete without SkipFinalSnapshot: %v (deleted %d)", err, deleted)
+	}
+	_, err = client.DeleteDBInstance(ctx, &awsrds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("secretsmanagertutorial"), SkipFinalSnapshot: aws.Bool(true)})
+	if !errors.As(err, &api) || api.ErrorCode() != "InvalidParameterCombination" || !strings.Contains(api.ErrorMessage(), "deletion protection") {
+		t.Fatalf("deleting the protected instance: %v", err)
+	}
+
+	del, err := client.DeleteDBInstance(ctx, &awsrds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("MYTESTDATABASEINSTANCE"), SkipFinalSnapshot: aws.Bool(true)})
+	if err != nil || aws.ToString(del.DBInstance.DBInstanceStatus) != "deleting" || deleted != 1 {
+		t.Fatalf("delete: %+v %v (deleted %d)", del, err, deleted)
+	}
+	_, err = client.DescribeDBInstances(ctx, &awsrds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("mytestdatabaseinstance")})
+	var nf *types.DBInstanceNotFoundFault
+	if !errors.As(err, &nf) {
+		t.Fatalf("after the delete: %v, want DBInstanceNotFound", err)
+	}
+	if out, err := client.DescribeDBInstances(ctx, &awsrds.DescribeDBInstancesInput{}); err != nil || len(out.DBInstances) != 1 {
+		t.Fatalf("the other instance stays: %+v %v", out, err)
+	}
+	if _, err := client.DeleteDBInstance(ctx, &awsrds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("mytestdatabaseinstance"), SkipFinalSnapshot: aws.Bool(true)}); !errors.As(err, &nf) || deleted != 1 {
+		t.Fatalf("deleting it again: %v (deleted %d)", err, deleted)
+	}
+}
+
+// While an instance's Delete runs, DescribeDBInstances reports it deleting; a Delete that
+// fails leaves it available.
+func TestDeletingThenGoneOrBack(t *testing.T) {
+	inDelete, release := make(chan struct{}), make(chan error)
+	in := classicInstance(new(int))
+	in.Delete = func(context.Context) error { close(inDelete); return <-release }
+	client, _ := serve(t, tutorialInstance(), in)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		// One attempt: the SDK would retry the 500 a failed Delete answers.
+		_, err := client.DeleteDBInstance(ctx, &awsrds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("mytestdatabaseinstance"), SkipFinalSnapshot: aws.Bool(true)},
+			func(o *awsrds.Options) { o.Retryer = aws.NopRetryer{} })
+		done <- err
+	}()
+	<-inDelete
+	out, err := client.DescribeDBInstances(ctx, &awsrds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("mytestdatabaseinstance")})
+	if err != nil || aws.ToString(out.DBInstances[0].DBInstanceStatus) != "deleting" {
+		t.Fatalf("during the delete: %+v %v", out, err)
+	}
+	release <- errors.New("disk on fire")
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("a failed delete answered %v", err)
+	}
+	out, err = client.DescribeDBInstances(ctx, &awsrds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("mytestdatabaseinstance")})
+	if err != nil || aws.ToString(out.DBInstances[0].DBInstanceStatus) != "available" {
+		t.Fatalf("after a failed delete: %+v %v", out, err)
 	}
 }

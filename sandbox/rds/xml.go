@@ -9,6 +9,9 @@ import (
 // namespace is the XML namespace of every RDS 2014-10-31 response.
 const namespace = "http://rds.amazonaws.com/doc/2014-10-31/"
 
+// response is an action's answer; stamp fills what every answer carries.
+type response interface{ stamp(requestID string) }
+
 type describeResponse struct {
 	XMLName xml.Name `xml:"DescribeDBInstancesResponse"`
 	Xmlns   string   `xml:"xmlns,attr"`
@@ -21,6 +24,19 @@ type describeResponse struct {
 	} `xml:"DescribeDBInstancesResult"`
 	RequestID string `xml:"ResponseMetadata>RequestId"`
 }
+
+func (r *describeResponse) stamp(id string) { r.Xmlns, r.RequestID = namespace, id }
+
+type deleteResponse struct {
+	XMLName xml.Name `xml:"DeleteDBInstanceResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Result  struct {
+		DBInstance dbInstance
+	} `xml:"DeleteDBInstanceResult"`
+	RequestID string `xml:"ResponseMetadata>RequestId"`
+}
+
+func (r *deleteResponse) stamp(id string) { r.Xmlns, r.RequestID = namespace, id }
 
 type dbInstance struct {
 	DBInstanceIdentifier             string
@@ -71,14 +87,15 @@ type errorResponse struct {
 	RequestID string `xml:"RequestId"`
 }
 
-// describe renders the instance the way RDS reports an available, private,
-// single-AZ MySQL instance with an RDS-managed master secret.
-func (in Instance) describe(created time.Time) dbInstance {
+// describe renders the instance the way RDS reports a private, single-AZ
+// MySQL instance (with an RDS-managed master secret when it has one) in the
+// given status.
+func (in Instance) describe(created time.Time, status string) dbInstance {
 	d := dbInstance{
 		DBInstanceIdentifier:    in.Identifier,
 		DBInstanceClass:         "db.t3.micro",
 		Engine:                  in.Engine,
-		DBInstanceStatus:        "available",
+		DBInstanceStatus:        status,
 		MasterUsername:          in.MasterUsername,
 		Endpoint:                endpoint{Address: in.Address, Port: in.Port, HostedZoneId: "Z2R2ITUGPM61AM"},
 		AllocatedStorage:        20,
@@ -93,6 +110,7 @@ func (in Instance) describe(created time.Time) dbInstance {
 		DbiResourceId:           in.resourceID(),
 		CACertificateIdentifier: "rds-ca-rsa2048-g1",
 		DBInstanceArn:           in.ARN(),
+		DeletionProtection:      in.Delete == nil,
 	}
 	if in.MasterSecretARN != "" {
 		d.MasterUserSecret = &masterUserSecret{
