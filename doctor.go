@@ -14,12 +14,16 @@ import (
 )
 
 func runDoctor(ctx context.Context, o *options, stdout, stderr io.Writer) int {
-	// A strategy given wins; otherwise the walkthrough's saved choice, so that the doctor
-	// judges the world by the strategy that made it.
+	// A strategy or tutorial given wins; otherwise the walkthrough's saved choice, so that
+	// the doctor judges the world by the strategy and the tutorial that made it.
 	strategy, _ := rotation.ParseStrategy(o.strategy)
-	if o.strategy == "" {
-		if p, ok, _ := steps.LoadProgress(o.stateDir); ok {
+	flavour := o.flavour
+	if p, ok, _ := steps.LoadProgress(o.stateDir); ok {
+		if o.strategy == "" {
 			strategy = p.Strategy
+		}
+		if flavour == "" {
+			flavour = p.Flavour
 		}
 	}
 	w := newWorld(o, true)
@@ -33,7 +37,7 @@ func runDoctor(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rotation-tutor doctor: %v\n", steps.Explain(err))
 		return exitFailed
 	}
-	t := steps.DoctorTarget(env, strategy)
+	t := steps.DoctorTarget(steps.TutorialEnv(env, flavour), strategy)
 	if o.secretName != "" {
 		t.SecretID = o.secretName
 	}

@@ -99,10 +99,10 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 		fs.StringVar(&o.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
 		fs.StringVar(&o.dbHost, "db-host", "", "database endpoint as the bastion sees it (default: discovered from RDS)")
 		fs.IntVar(&o.dbPort, "db-port", 0, "database port (default: discovered from RDS, or 3306)")
-		fs.StringVar(&o.dbInstance, "db-instance", "secretsmanagertutorial", "RDS DB instance identifier, for discovery")
+		fs.StringVar(&o.dbInstance, "db-instance", "", "RDS DB instance identifier, for discovery (default: secretsmanagertutorial, or MyTestDatabaseInstance with --tutorial classic)")
 		fs.StringVar(&o.dbCABundle, "db-ca-bundle", "", "RDS's CA bundle (global-bundle.pem) that verifies the database's TLS certificate (default: TLS unverified)")
 		fs.StringVar(&o.adminSecret, "admin-secret", "", "ARN of the admin secret (default: the instance's RDS-managed secret)")
-		fs.StringVar(&o.secretName, "secret-name", "SecretsManagerTutorialAppuser", "name of the application user's secret")
+		fs.StringVar(&o.secretName, "secret-name", "", "name of the application user's secret (default: the tutorial's, SecretsManagerTutorialAppuser or MyTestDatabaseUserSecret)")
 		fs.StringVar(&o.lambdaARN, "rotation-lambda-arn", "", "rotation function ARN (default on AWS: rotate locally through the tunnel)")
 		fs.StringVar(&o.trustHost, "trust-host-key", "", "trust a bastion not yet in known_hosts if its key has this fingerprint (SHA256:…), and record it")
 	}
@@ -189,10 +189,14 @@ func printCommands(w io.Writer) {
 // awsOptions are the real-AWS settings the flags give; the world completes them with what an
 // earlier run in the same environment remembered (never secrets).
 func (o *options) awsOptions() world.AWSOptions {
+	instance := o.dbInstance
+	if instance == "" {
+		instance = steps.TutorialFor(o.flavour).Instance
+	}
 	given := world.AWSOptions{
 		Profile: o.profile, Region: o.region, EndpointURL: o.endpointURL, Bastion: o.bastion,
 		KeyFile: o.keyFile, KnownHostsFile: o.knownHosts, DBHost: o.dbHost, DBPort: o.dbPort, DBCABundle: o.dbCABundle,
-		DBInstance: o.dbInstance, AdminSecretARN: o.adminSecret, SecretName: o.secretName,
+		DBInstance: instance, AdminSecretARN: o.adminSecret, SecretName: o.secretName,
 		RotationLambdaARN: o.lambdaARN,
 	}
 	if o.trustHost != "" {

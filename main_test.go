@@ -162,3 +162,64 @@ func TestRunHeadlessOnBothEngines(t *testing.T) {
 		})
 	}
 }
+
+// The older tutorial, headless, whole: its own master secret, mytestuser with SELECT on
+// *.*, two rotations that bring the name back, and the clean-up that deletes both secrets
+// and MyTestDatabaseInstance; run again on the same state (the instance made again at the
+// next start, the secrets restored), it passes again. On both engines.
+func TestRunHeadlessOlderTutorial(t *testing.T) {
+	for _, engine := range []string{"gms", "mariadb"} {
+		t.Run(engine, func(t *testing.T) {
+			if engine == "mariadb" {
+				testenv.RequireTool(t, "/usr/sbin/mariadbd")
+			}
+			state := t.TempDir()
+			for round := 1; round <= 2; round++ {
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+				var out, errOut bytes.Buffer
+				code := run(ctx, []string{"run", "--yes", "--json", "--tutorial", "classic", "--db", engine, "--state", state}, &out, &errOut)
+				cancel()
+				if code != exitOK {
+					t.Fatalf("round %d: run exited %d\nstdout:\n%s\nstderr:\n%s", round, code, out.String(), errOut.String())
+				}
+				details := map[string][]string{}
+				var order []string
+				dec := json.NewDecoder(&out)
+				for dec.More() {
+					var line struct {
+						Step, Detail string
+						OK           bool
+					}
+					if err := dec.Decode(&line); err != nil {
+						t.Fatal(err)
+					}
+					if !line.OK {
+						t.Errorf("round %d: step %s failed: %s", round, line.Step, line.Detail)
+					}
+					details[line.Step] = append(details[line.Step], line.Detail)
+					order = append(order, line.Step)
+				}
+				for step, want := range map[string]string{
+					"store-master-secret": "MyTestDatabaseMasterSecret is stored: adminuser's credentials",
+					"connect":             "adminuser",
+					"create-user":         "mytestuser exists and can read every database",
+					"store-secret":        "MyTestDatabaseUserSecret is stored",
+					"validate":            "CURRENT_USER() is mytestuser@",
+					"configure-rotation":  "the first rotation made mytestuser_clone current",
+					"clean-up":            "both secrets are scheduled for deletion, and MyTestDatabaseInstance is deleted",
+				} {
+					if d := details[step]; len(d) == 0 || !strings.Contains(d[len(d)-1], want) {
+						t.Errorf("round %d: %s said %q, want %q", round, step, d, want)
+					}
+				}
+				twice := details["rotate-twice"]
+				if len(twice) == 0 || !strings.Contains(twice[len(twice)-1], "the name came back to mytestuser") {
+					t.Errorf("round %d: rotate-twice said %q", round, twice)
+				}
+				if order[len(order)-1] != "clean-up" {
+					t.Errorf("round %d: the run ended with %s, not the clean-up: %v", round, order[len(order)-1], order)
+				}
+			}
+		})
+	}
+}

@@ -46,6 +46,13 @@ func GrantSelect(ctx context.Context, q Queryer, database, user string) error {
 	return sqlError("grant SELECT on "+database+" to "+user, err)
 }
 
+// GrantSelectOnAll lets user@'%' read every table of every database: the older tutorial's
+// GRANT SELECT ON *.*.
+func GrantSelectOnAll(ctx context.Context, q Queryer, user string) error {
+	_, err := q.ExecContext(ctx, "GRANT SELECT ON *.* TO "+Account(user))
+	return sqlError("grant SELECT on *.* to "+user, err)
+}
+
 // ShowGrants returns the GRANT statements of user@'%' as the server prints them.
 func ShowGrants(ctx context.Context, q Queryer, user string) ([]string, error) {
 	rows, err := q.QueryContext(ctx, "SHOW GRANTS FOR "+Account(user))

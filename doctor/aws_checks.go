@@ -199,7 +199,7 @@ func checkAdminSecret(ctx context.Context, s *state) outcome {
 	}
 	s.admin = &d
 	detail := where + ": user " + d.Username
-	if s.t.AdminSecretARN != "" && s.app != nil && s.app.MasterARN != "" && s.t.AdminSecretARN != s.app.MasterARN {
+	if s.t.AdminSecretARN != "" && s.app != nil && s.app.MasterARN != "" && !sameSecret(s.t.AdminSecretARN, s.app.MasterARN) {
 		detail += "; note: the admin secret given (" + shortARN(s.t.AdminSecretARN) + ") differs, and rotation uses masterarn"
 	}
 	return pass(detail)
@@ -219,6 +219,16 @@ func short(id string) string {
 }
 
 // shortARN shows a secret ARN by its name part, which is what people recognise.
+// sameSecret says whether given (an ARN, or a secret's name) names the secret whose ARN is
+// arn: an ARN ends in the name, a hyphen and six random characters.
+func sameSecret(given, arn string) bool {
+	if given == arn {
+		return true
+	}
+	name := shortARN(arn)
+	return !strings.HasPrefix(given, "arn:") && len(name) == len(given)+7 && strings.HasPrefix(name, given+"-")
+}
+
 func shortARN(arn string) string {
 	if i := strings.Index(arn, ":secret:"); i >= 0 {
 		return arn[i+len(":secret:"):]

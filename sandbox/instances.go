@@ -30,30 +30,34 @@ const (
 	ClassicInstanceID = "MyTestDatabaseInstance"
 	ClassicDBName     = "MyTestDatabase"
 	ClassicMasterUser = "adminuser"
-	classicDataDir    = "database-classic"
+	classicDataDir    = "classicdb" // short: a mariadbd's socket goes under it, and socket paths are short
 )
 
 // dbInstance is one of the sandbox's RDS instances: what RDS says about it, the database
-// behind it, and whether it was deleted. Its database starts with the sandbox, or, when
-// lazy, the first time something reaches for it (the older tutorial's costs nothing until
-// it is used). A deleted instance stays gone while the sandbox runs; the next start makes
-// it again, empty, as the tutorials' prerequisites would.
+// behind it, and whether it was deleted. Its database starts with the sandbox, or, for the
+// older tutorial's, beside it in the background (startBehind): a real mariadbd takes
+// seconds to start, and nothing should wait for it before it is used. A deleted instance
+// stays gone while the sandbox runs; the next start makes it again, empty, as the
+// tutorials' prerequisites would.
 type dbInstance struct {
 	desc     rds.Instance
 	opts     database.Options // StateDir is the instance's own data directory
 	stateDir string           // the sandbox's, whose manifest lists the instance's data
 	dataFile string           // the instance's data file, as the manifest names it
 	// manifestMu is shared by the sandbox's instances: each may change the manifest
-	// (a lazy start lists its file, a deletion forgets it) while another does.
+	// (a start in the background lists its file, a deletion forgets it) while another does.
 	manifestMu *sync.Mutex
-	lazy       bool
 	// onDelete is what RDS deletes with the instance besides its data: the secret it
 	// manages for it.
 	onDelete func(ctx context.Context) error
+	logf     func(format string, args ...any) // hears a start in the background failing; nil is silent
 
-	mu      sync.Mutex
-	db      *database.Server
-	deleted bool
+	mu       sync.Mutex
+	db       *database.Server
+	deleted  bool
+	starting chan struct{}      // closed when the start in the background ends; nil when none runs
+	startErr error              // why the last start failed
+	stop     context.CancelFunc // ends the start in the background
 }
 
 // newInstance describes an instance whose data lives in dir (under stateDir) and which
@@ -73,9 +77,7 @@ func newInstance(stateDir, dir, host, region string, opts database.Options, id, 
 func newClassicInstance(o Options, id identity, manifestMu *sync.Mutex) *dbInstance {
 	host := fmt.Sprintf("%s.%s.%s.rds.sandbox.internal", strings.ToLower(ClassicInstanceID), id.InstanceSuffix, o.Region)
 	opts := database.Options{Engine: o.Engine, DBName: ClassicDBName, AdminPassword: derivePassword(id.stateKey, classicPasswordPurpose)}
-	i := newInstance(o.StateDir, classicDataDir, host, o.Region, opts, ClassicInstanceID, ClassicMasterUser, manifestMu)
-	i.lazy = true
-	return i
+	return newInstance(o.StateDir, classicDataDir, host, o.Region, opts, ClassicInstanceID, ClassicMasterUser, manifestMu)
 }
 
 // addr is the instance's internal host:port, the key of its route.
@@ -88,44 +90,86 @@ func (i *dbInstance) rdsInstance() rds.Instance {
 	return d
 }
 
-// start starts the database unless it runs (or the instance was deleted).
+// start starts the database and returns once it accepts logins.
 func (i *dbInstance) start(ctx context.Context) error {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	return i.startLocked(ctx)
-}
-
-func (i *dbInstance) startLocked(ctx context.Context) error {
-	if i.db != nil || i.deleted {
-		return nil
-	}
 	db, err := database.Start(ctx, i.opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", i.desc.Identifier, err)
 	}
+	i.mu.Lock()
 	i.db = db
-	if i.lazy {
-		// Its data file exists now: from here on, losing it is refused like any other's.
-		i.manifestMu.Lock()
-		defer i.manifestMu.Unlock()
-		return saveManifest(i.stateDir)
-	}
+	i.mu.Unlock()
 	return nil
 }
 
-// Dial reaches the instance's database, as something inside the VPC would (its route).
+// startBehind starts the database in the background, on a goroutine the instance owns
+// (close and delete end it and wait for it). Its data file then exists, and the manifest
+// lists it from then on.
+func (i *dbInstance) startBehind() {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	i.mu.Lock()
+	i.starting, i.stop = done, stop
+	i.mu.Unlock()
+	go func() {
+		defer close(done)
+		db, err := database.Start(ctx, i.opts)
+		i.mu.Lock()
+		defer i.mu.Unlock()
+		switch {
+		case err != nil:
+			i.startErr = fmt.Errorf("the DB instance %s did not start: %w", i.desc.Identifier, err)
+			if i.logf != nil {
+				i.logf("%v", i.startErr)
+			}
+		case i.deleted || ctx.Err() != nil:
+			_ = db.Close()
+		default:
+			i.db = db
+			i.manifestMu.Lock()
+			defer i.manifestMu.Unlock()
+			if err := saveManifest(i.stateDir); err != nil {
+				i.startErr = err
+			}
+		}
+	}()
+}
+
+// endStart stops a start in the background and waits for it.
+func (i *dbInstance) endStart() {
+	i.mu.Lock()
+	stop, done := i.stop, i.starting
+	i.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+}
+
+// Dial reaches the instance's database, as something inside the VPC would (its route),
+// once it has started.
 func (i *dbInstance) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	i.mu.Lock()
-	if i.deleted {
-		i.mu.Unlock()
-		return nil, fmt.Errorf("dial %s %s: the DB instance %s was deleted", network, addr, i.desc.Identifier)
-	}
-	if err := i.startLocked(ctx); err != nil {
-		i.mu.Unlock()
-		return nil, err
-	}
-	db := i.db
+	starting := i.starting
 	i.mu.Unlock()
+	if starting != nil {
+		select {
+		case <-starting:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("dial %s %s: the DB instance %s is still starting: %w", network, addr, i.desc.Identifier, ctx.Err())
+		}
+	}
+	i.mu.Lock()
+	db, deleted, err := i.db, i.deleted, i.startErr
+	i.mu.Unlock()
+	switch {
+	case deleted:
+		return nil, fmt.Errorf("dial %s %s: the DB instance %s was deleted", network, addr, i.desc.Identifier)
+	case db == nil && err != nil:
+		return nil, fmt.Errorf("dial %s %s: %w", network, addr, err)
+	case db == nil:
+		return nil, fmt.Errorf("dial %s %s: the DB instance %s is not running", network, addr, i.desc.Identifier)
+	}
 	return db.Dial(ctx, network, addr)
 }
 
@@ -138,6 +182,7 @@ func (i *dbInstance) delete(ctx context.Context) error {
 			return err
 		}
 	}
+	i.endStart()
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.deleted {
@@ -164,6 +209,7 @@ func (i *dbInstance) Deleted() bool {
 }
 
 func (i *dbInstance) close() error {
+	i.endStart()
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.db == nil {

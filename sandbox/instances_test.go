@@ -74,10 +74,10 @@ func TestClassicInstance(t *testing.T) {
 	if ok, err := dbclient.UserExists(ctx, db, sandbox.AdminUser); err != nil || ok {
 		t.Fatalf("the current tutorial's admin exists on the older tutorial's instance: %v %v", ok, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "database-classic")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "classicdb")); err != nil {
 		t.Fatalf("the instance keeps its users in a directory of its own: %v", err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "manifest.json")); !strings.Contains(string(b), "database-classic") {
+	if b, _ := os.ReadFile(filepath.Join(dir, "manifest.json")); !strings.Contains(string(b), "classicdb") {
 		t.Errorf("once used, its data file is in the manifest: %s", b)
 	}
 }

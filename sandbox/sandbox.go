@@ -162,6 +162,8 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	if err := s.current.start(ctx); err != nil {
 		return nil, fmt.Errorf("sandbox: database: %w", err)
 	}
+	s.classic.logf = o.Logf
+	s.classic.startBehind()
 	s.routes = routes(s.current, s.classic)
 	if err := s.lambdas.RegisterTutorial(lambda.Config{
 		EndpointURL:  endpoint,

@@ -24,6 +24,20 @@ type adminConn struct {
 	db       *sql.DB
 	user     string
 	security string // how the admin session is protected, as the connect step shows it
+	target   string // the database and admin secret the session is for (targetOf)
+}
+
+// targetOf names what an admin session on env is: a tutorial switched on the welcome
+// screen has another database, or another admin, and needs a session of its own.
+func targetOf(env *Env) string {
+	return fmt.Sprintf("%s:%d %s", env.DBHost, env.DBPort, env.AdminSecretARN)
+}
+
+// openFor returns the admin session if it is open for env's database and admin.
+func (c *adminConn) openFor(env *Env) (*dbclient.Tunnel, *sql.DB, string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tunnel, c.db, c.user, c.db != nil && c.target == targetOf(env)
 }
 
 // open returns the tunnel and the admin session, if open.
@@ -51,7 +65,7 @@ func (c *adminConn) Dial(ctx context.Context, network, addr string) (net.Conn, e
 func (c *adminConn) ensure(ctx context.Context, env *Env) (*sql.DB, error) {
 	c.connectMu.Lock()
 	defer c.connectMu.Unlock()
-	if _, db, _ := c.open(); db != nil {
+	if _, db, _, ok := c.openFor(env); ok {
 		return db, nil
 	}
 	if _, err := c.connect(ctx, env); err != nil {
@@ -74,7 +88,7 @@ type connected struct {
 func (c *adminConn) check(ctx context.Context, env *Env) (connected, error) {
 	c.connectMu.Lock()
 	defer c.connectMu.Unlock()
-	if t, db, user := c.open(); t != nil && db != nil {
+	if t, db, user, ok := c.openFor(env); t != nil && ok {
 		if v, err := dbclient.ServerVersion(ctx, db); err == nil {
 			c.mu.Lock()
 			security := c.security
@@ -110,15 +124,15 @@ func (c *adminConn) connect(ctx context.Context, env *Env) (connected, error) {
 		tun.Close()
 		return connected{}, fail("ask the database for its version", err)
 	}
-	c.replace(tun, db, admin.Username, security.String())
+	c.replace(tun, db, admin.Username, security.String(), targetOf(env))
 	return connected{Fingerprint: tun.HostKeyFingerprint(), SSHVersion: tun.ServerVersion(), AdminUser: admin.Username,
 		ServerVersion: version, Security: security.String()}, nil
 }
 
-func (c *adminConn) replace(t *dbclient.Tunnel, db *sql.DB, user, security string) {
+func (c *adminConn) replace(t *dbclient.Tunnel, db *sql.DB, user, security, target string) {
 	c.mu.Lock()
 	oldT, oldDB := c.tunnel, c.db
-	c.tunnel, c.db, c.user, c.security = t, db, user, security
+	c.tunnel, c.db, c.user, c.security, c.target = t, db, user, security, target
 	c.mu.Unlock()
 	if oldDB != nil && oldDB != db {
 		oldDB.Close()
@@ -128,11 +142,14 @@ func (c *adminConn) replace(t *dbclient.Tunnel, db *sql.DB, user, security strin
 	}
 }
 
-func (c *adminConn) close() { c.replace(nil, nil, "", "") }
+func (c *adminConn) close() { c.replace(nil, nil, "", "", "") }
 
 // readAdminSecret reads the admin user's credentials from the admin secret.
 // An RDS-managed secret holds only username and password.
 func readAdminSecret(ctx context.Context, env *Env) (rotation.Secret, error) {
+	if env.AdminSecretARN == "" {
+		return rotation.Secret{}, failFix("read the admin secret", fixNoAdminSecret, errors.New("RDS manages no secret for "+env.DBInstance+", and none was given"))
+	}
 	sec, _, err := readSecret(ctx, env, env.AdminSecretARN, rotation.StageCurrent, "")
 	if err != nil {
 		return rotation.Secret{}, failFix("read the admin secret "+env.AdminSecretARN, fixAdminSecret, err)

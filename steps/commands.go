@@ -75,7 +75,8 @@ func awsCmd(env *Env, service, op string, args ...string) string {
 		if env.Profile != "" {
 			parts = append(parts, "--profile", shell.Quote(env.Profile))
 		}
-		if env.SecretsEndpoint != "" && service == "secretsmanager" {
+		// The sandbox's endpoint (or --endpoint-url) answers both services.
+		if env.SecretsEndpoint != "" && (service == "secretsmanager" || service == "rds") {
 			parts = append(parts, "--endpoint-url", env.SecretsEndpoint)
 		}
 	}
@@ -178,12 +179,14 @@ func awsFlags(env *Env) []string {
 	return f
 }
 
-func workbenchFields(env *Env, mysqlUser, passwordFrom string) string {
+// workbenchFields are the settings of a MySQL Workbench connection through the bastion.
+func workbenchFields(env *Env, name, mysqlUser, passwordFrom string) string {
 	key := "ssh-agent (no key file)"
 	if env.SSH.KeyFile != "" {
 		key = env.SSH.KeyFile
 	}
 	rows := [][2]string{
+		{"Connection Name", name},
 		{"Connection Method", "Standard TCP/IP over SSH"},
 		{"SSH Hostname", env.SSH.Addr},
 		{"SSH Username", env.SSH.User},

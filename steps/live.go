@@ -318,10 +318,12 @@ func (s *Session) usernameOf(ctx context.Context, env *Env, id string) string {
 	return sec.Username
 }
 
-// users reports appuser and appuser_clone: whether each exists and which
-// label its version holds.
+// users reports the tutorial's two users (appuser and appuser_clone, or
+// mytestuser and mytestuser_clone): whether each exists and which label its
+// version holds.
 func (s *Session) users(ctx context.Context, versions []VersionView) []UserView {
-	out := []UserView{{Name: AppUser}, {Name: CloneUser}}
+	t := s.tut()
+	out := []UserView{{Name: t.AppUser}, {Name: t.CloneUser}}
 	_, db, _ := s.conn.open()
 	for i := range out {
 		for _, v := range versions {

@@ -32,13 +32,18 @@ func readSecret(ctx context.Context, env *Env, secretID, stage, versionID string
 // describeApp describes the app secret; nil (and no error) when it does not
 // exist.
 func describeApp(ctx context.Context, env *Env) (*sm.DescribeSecretOutput, error) {
-	d, err := env.Secrets.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String(env.SecretName)})
+	return describeSecret(ctx, env, env.SecretName)
+}
+
+// describeSecret describes a secret; nil (and no error) when it does not exist.
+func describeSecret(ctx context.Context, env *Env, id string) (*sm.DescribeSecretOutput, error) {
+	d, err := env.Secrets.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String(id)})
 	var nf *types.ResourceNotFoundException
 	if errors.As(err, &nf) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fail("describe "+env.SecretName, err)
+		return nil, fail("describe "+id, err)
 	}
 	return d, nil
 }

@@ -22,15 +22,6 @@ const (
 	FlavourClassic = "classic"
 )
 
-// Names the tutorial uses.
-const (
-	DefaultSecretName = "SecretsManagerTutorialAppuser"
-	AppUser           = "appuser"
-	CloneUser         = AppUser + "_clone" // the alternating strategy's second user
-	DefaultDBName     = "tutorial"
-	RecoveryDays      = 7
-)
-
 // Options are a session's settings.
 type Options struct {
 	// Strategy and Flavour, when set, replace the saved choices; "" keeps
@@ -71,7 +62,8 @@ type Session struct {
 
 	startMu  sync.Mutex
 	env      *Env
-	starting chan struct{} // closed when the Start in flight ends; nil when none is
+	views    map[string]*Env // the world as each tutorial sees it, by flavour
+	starting chan struct{}   // closed when the Start in flight ends; nil when none is
 	startErr error
 
 	pwMu     sync.Mutex
@@ -146,11 +138,16 @@ func (s *Session) markRan(id ID) {
 	})
 }
 
-// Env returns the world's environment, or nil before Start.
+// Env returns the world's environment as the chosen tutorial sees it (its database, its
+// secrets), or nil before Start.
 func (s *Session) Env() *Env {
+	flavour := s.Choices().Flavour
 	s.startMu.Lock()
 	defer s.startMu.Unlock()
-	return s.env
+	if s.env == nil {
+		return nil
+	}
+	return s.views[flavour]
 }
 
 // Start starts the world, once, and returns its environment. Callers that
@@ -159,9 +156,8 @@ func (s *Session) Env() *Env {
 func (s *Session) Start(ctx context.Context, progress func(stage string)) (*Env, error) {
 	s.startMu.Lock()
 	if s.env != nil {
-		env := s.env
 		s.startMu.Unlock()
-		return env, nil
+		return s.Env(), nil
 	}
 	if wait := s.starting; wait != nil {
 		s.startMu.Unlock()
@@ -171,12 +167,15 @@ func (s *Session) Start(ctx context.Context, progress func(stage string)) (*Env,
 			return nil, ctx.Err()
 		}
 		s.startMu.Lock()
-		env, err := s.env, s.startErr
+		started, err := s.env != nil, s.startErr
 		s.startMu.Unlock()
-		if env == nil && err == nil {
+		if !started && err == nil {
 			err = errors.New("the environment did not start")
 		}
-		return env, err
+		if err != nil {
+			return nil, err
+		}
+		return s.Env(), nil
 	}
 	w := s.world
 	if w == nil {
@@ -197,14 +196,22 @@ func (s *Session) Start(ctx context.Context, progress func(stage string)) (*Env,
 	s.startMu.Lock()
 	s.starting, s.startErr = nil, err
 	if err == nil {
-		s.env = env
+		s.useEnvLocked(env)
 	}
 	s.startMu.Unlock()
-	if err == nil {
-		s.progress.update(func(p *Progress) { p.Kind = env.Kind })
-	}
 	close(done)
-	return env, err
+	if err != nil {
+		return nil, err
+	}
+	s.progress.update(func(p *Progress) { p.Kind = env.Kind })
+	return s.Env(), nil
+}
+
+// useEnvLocked makes env the world's environment, and each tutorial's view of it. Call it
+// with startMu held.
+func (s *Session) useEnvLocked(env *Env) {
+	s.env = env
+	s.views = map[string]*Env{FlavourCurrent: view(env, TutorialFor(FlavourCurrent)), FlavourClassic: view(env, TutorialFor(FlavourClassic))}
 }
 
 // requireEnv returns the environment, or a Failure saying it has not started.
@@ -239,10 +246,15 @@ func (s *Session) EnsureConnected(ctx context.Context) error {
 	return err
 }
 
-// Connected says whether the tunnel and the admin session are open.
+// Connected says whether the tunnel and the admin session of the chosen tutorial's
+// database are open.
 func (s *Session) Connected() bool {
-	t, db, _ := s.conn.open()
-	return t != nil && db != nil
+	env := s.Env()
+	if env == nil {
+		return false
+	}
+	t, _, _, ok := s.conn.openFor(env)
+	return t != nil && ok
 }
 
 func (s *Session) appPassword() string {

@@ -64,12 +64,16 @@ func configureStep() Step {
 			c := s.Choices()
 			see := Command{Tool: "aws", Note: "see the rotation settings and the labels", Text: awsCmd(env, "secretsmanager", "describe-secret",
 				"--secret-id", shell.Quote(env.SecretName), "--query", shell.Quote("[RotationEnabled,RotationLambdaARN,RotationRules,VersionIdsToStages]"))}
+			var made []Command
+			if c.Flavour != FlavourClassic && c.Strategy == rotation.AlternatingUsers {
+				made = functionCommands(env)
+			}
 			fn := functionFor(env, c.Strategy)
 			if fn == "" {
-				return []Command{see}
+				return append(made, see)
 			}
-			return []Command{{Tool: "aws", Note: "turn on rotation; it also rotates right away", Text: awsCmd(env, "secretsmanager", "rotate-secret",
-				"--secret-id", shell.Quote(env.SecretName), "--rotation-lambda-arn", fn, "--rotation-rules", shell.Quote(rulesJSON(c)))}, see}
+			return append(made, Command{Tool: "aws", Note: "turn on rotation; it also rotates right away", Text: awsCmd(env, "secretsmanager", "rotate-secret",
+				"--secret-id", shell.Quote(env.SecretName), "--rotation-lambda-arn", fn, "--rotation-rules", shell.Quote(rulesJSON(c)))}, see)
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
 			env, err := s.requireEnv()

@@ -40,17 +40,16 @@ func environmentStep() Step {
 			if env == nil {
 				return nil
 			}
+			var cmds []Command
 			if env.Kind == KindAWS {
-				return []Command{
-					{Tool: "aws", Note: "who am I", Text: awsCmd(env, "sts", "get-caller-identity")},
-					{Tool: "aws", Note: "the database and its RDS-managed admin secret", Text: awsCmd(env, "rds", "describe-db-instances",
-						"--db-instance-identifier", shell.Quote(env.DBInstance), "--query", shell.Quote("DBInstances[0].[Endpoint.Address,MasterUserSecret.SecretArn]"))},
+				cmds = append(cmds, Command{Tool: "aws", Note: "who am I", Text: awsCmd(env, "sts", "get-caller-identity")})
+			} else {
+				cmds = append(cmds, Command{Tool: "shell", Note: "everything a client needs to reach this sandbox, from another shell while it runs", Text: selfCmd(s, "sandbox")})
+				if s.tut().MasterSecret == "" {
+					cmds = append(cmds, Command{Tool: "aws", Note: "the admin secret RDS would have made", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(adminSecretName(env)))})
 				}
 			}
-			return []Command{
-				{Tool: "shell", Note: "everything a client needs to reach this sandbox, from another shell while it runs", Text: selfCmd(s, "sandbox")},
-				{Tool: "aws", Note: "the admin secret RDS would have made", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(adminSecretName(env)))},
-			}
+			return append(cmds, PrerequisiteCommands(s)...)
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
 			env, err := s.Start(ctx, nil)
@@ -115,7 +114,7 @@ func connectStep() Step {
 				{Tool: "ssh", Note: fmt.Sprintf("forward local port %d to the database through the bastion (leave it running)", dbclient.LocalPort), Text: sshTunnelCmd(env)},
 				{Tool: "aws", Note: "read the admin password from its secret", Text: secretValueCmd(env, adminSecretName(env), "") + " | jq -r .password"},
 				{Tool: "mysql", Note: "in another shell: log in as admin through the tunnel", Text: mysqlAs(env, adminSecretName(env), "", shell.Quote("SELECT VERSION()"))},
-				{Tool: "workbench", Note: "the same connection in MySQL Workbench", Text: workbenchFields(env, adminName(s), "the admin secret's password (the aws command above)")},
+				{Tool: "workbench", Note: "the same connection in MySQL Workbench", Text: workbenchFields(env, s.tut().AdminConnection, adminName(s), "the admin secret's password (the aws command above)")},
 			}
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
@@ -159,10 +158,12 @@ func connectResult(env *Env, c connected) Result {
 	}}
 }
 
-// adminName is the admin user's name once known.
+// adminName is the admin user's name: the one logged in, or the tutorial's.
 func adminName(s *Session) string {
-	if _, _, user := s.conn.open(); user != "" {
-		return user
+	if env := s.Env(); env != nil {
+		if _, _, user, ok := s.conn.openFor(env); ok && user != "" {
+			return user
+		}
 	}
-	return "admin"
+	return s.tut().MasterUser
 }

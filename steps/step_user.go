@@ -26,9 +26,10 @@ func createUserStep() Step {
 			if env == nil {
 				return nil
 			}
-			sql := doubleQuoted("CREATE USER "+sqlUser(AppUser)+" IDENTIFIED BY '", randomPasswordCmd(env),
-				"'; GRANT SELECT ON "+dbclient.QuoteIdent(env.DBName)+".* TO "+sqlUser(AppUser)+"; SHOW GRANTS FOR "+sqlUser(AppUser)+";")
-			return []Command{{Tool: "mysql", Note: "as admin, through the tunnel: the user, with a random password that the next step replaces with the one it stores",
+			t := s.tut()
+			sql := doubleQuoted("CREATE USER "+sqlUser(t.AppUser)+" IDENTIFIED BY '", randomPasswordCmd(env),
+				"'; "+t.grantSQL(env, t.AppUser)+" SHOW GRANTS FOR "+sqlUser(t.AppUser)+";")
+			return []Command{{Tool: "mysql", Note: "as " + t.MasterUser + ", through the tunnel: the user, with a random password that the next step replaces with the one it stores",
 				Text: mysqlAs(env, adminSecretName(env), "", sql)}}
 		},
 		run:  runCreateUser,
@@ -52,7 +53,7 @@ func (s *Session) candidates(ctx context.Context, env *Env, user string) []candi
 			}
 		}
 	}
-	if pw := s.appPassword(); pw != "" && user == AppUser {
+	if pw := s.appPassword(); pw != "" && user == s.tut().AppUser {
 		out = append(out, candidate{pw, "this run's memory"})
 	}
 	return out
@@ -78,29 +79,31 @@ func runCreateUser(ctx context.Context, s *Session) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	exists, err := dbclient.UserExists(ctx, db, AppUser)
+	t := s.tut()
+	user := t.AppUser
+	exists, err := dbclient.UserExists(ctx, db, user)
 	if err != nil {
-		return Result{}, fail("look for "+AppUser+" in mysql.user", err)
+		return Result{}, fail("look for "+user+" in mysql.user", err)
 	}
-	cs := s.candidates(ctx, env, AppUser)
+	cs := s.candidates(ctx, env, user)
 	var facts []Fact
 	var sqlRun []string
-	switch c, ok := s.working(ctx, env, AppUser, cs); {
+	switch c, ok := s.working(ctx, env, user, cs); {
 	case exists && ok:
 		// Whoever holds this password (the secret's clients) keeps logging in.
-		facts = append(facts, Fact{Label: "Password", Value: "left as it is: " + AppUser + " already logs in with the password in " + c.from})
+		facts = append(facts, Fact{Label: "Password", Value: "left as it is: " + user + " already logs in with the password in " + c.from})
 	case exists:
 		// Nobody holds a working password for it: a new one breaks nothing.
 		pw, err := randomPassword(ctx, env)
 		if err != nil {
 			return Result{}, err
 		}
-		if err := dbclient.SetPassword(ctx, db, AppUser, pw); err != nil {
-			return Result{}, failFix("set a new password for "+AppUser, fixClone, err)
+		if err := dbclient.SetPassword(ctx, db, user, pw); err != nil {
+			return Result{}, failFix("set a new password for "+user, fixClone, err)
 		}
 		s.setAppPassword(pw)
-		sqlRun = append(sqlRun, "ALTER USER "+sqlUser(AppUser)+" IDENTIFIED BY '"+masked+"';")
-		facts = append(facts, Fact{Label: "Password", Value: AppUser + " existed with a password nobody holds (none in the secret): it got a new one, kept in memory for the next step"})
+		sqlRun = append(sqlRun, "ALTER USER "+sqlUser(user)+" IDENTIFIED BY '"+masked+"';")
+		facts = append(facts, Fact{Label: "Password", Value: user + " existed with a password nobody holds (none in the secret): it got a new one, kept in memory for the next step"})
 	default:
 		pw, from := "", ""
 		if len(cs) > 0 { // the secret names appuser: make the secret work again
@@ -108,10 +111,10 @@ func runCreateUser(ctx context.Context, s *Session) (Result, error) {
 		} else if pw, err = randomPassword(ctx, env); err != nil {
 			return Result{}, err
 		}
-		if err := dbclient.CreateUser(ctx, db, AppUser, pw); err != nil {
-			return Result{}, failFix("create the user "+AppUser, fixClone, err)
+		if err := dbclient.CreateUser(ctx, db, user, pw); err != nil {
+			return Result{}, failFix("create the user "+user, fixClone, err)
 		}
-		sqlRun = append(sqlRun, "CREATE USER "+sqlUser(AppUser)+" IDENTIFIED BY '"+masked+"';")
+		sqlRun = append(sqlRun, "CREATE USER "+sqlUser(user)+" IDENTIFIED BY '"+masked+"';")
 		if from != "" {
 			facts = append(facts, Fact{Label: "Password", Value: "the one in " + from + ", so the secret logs in again"})
 		} else {
@@ -119,11 +122,11 @@ func runCreateUser(ctx context.Context, s *Session) (Result, error) {
 			facts = append(facts, Fact{Label: "Password", Value: "32 random characters from GetRandomPassword, kept in memory for the next step"})
 		}
 	}
-	if err := dbclient.GrantSelect(ctx, db, env.DBName, AppUser); err != nil {
-		return Result{}, failFix("grant SELECT on "+env.DBName+" to "+AppUser, fixClone, err)
+	if err := t.grant(ctx, db, env, user); err != nil {
+		return Result{}, failFix("grant SELECT to "+user, fixClone, err)
 	}
-	sqlRun = append(sqlRun, "GRANT SELECT ON "+dbclient.QuoteIdent(env.DBName)+".* TO "+sqlUser(AppUser)+";", "SHOW GRANTS FOR "+sqlUser(AppUser)+";")
-	r, err := userFacts(ctx, env, db)
+	sqlRun = append(sqlRun, t.grantSQL(env, user), "SHOW GRANTS FOR "+sqlUser(user)+";")
+	r, err := userFacts(ctx, env, db, t)
 	if err != nil {
 		return Result{}, err
 	}
@@ -132,21 +135,25 @@ func runCreateUser(ctx context.Context, s *Session) (Result, error) {
 	return r, nil
 }
 
-// userFacts is what the database shows about appuser: whether it exists,
+// userFacts is what the database shows about the app user: whether it exists,
 // and its grants.
-func userFacts(ctx context.Context, env *Env, db dbclient.Queryer) (Result, error) {
-	exists, err := dbclient.UserExists(ctx, db, AppUser)
+func userFacts(ctx context.Context, env *Env, db dbclient.Queryer, t Tutorial) (Result, error) {
+	user, what := t.AppUser, env.DBName
+	if t.GrantOnAll {
+		what = "every database"
+	}
+	exists, err := dbclient.UserExists(ctx, db, user)
 	if err != nil {
-		return Result{}, fail("look for "+AppUser+" in mysql.user", err)
+		return Result{}, fail("look for "+user+" in mysql.user", err)
 	}
 	if !exists {
-		return Result{Summary: AppUser + " does not exist"}, nil
+		return Result{Summary: user + " does not exist"}, nil
 	}
-	grants, err := dbclient.ShowGrants(ctx, db, AppUser)
+	grants, err := dbclient.ShowGrants(ctx, db, user)
 	if err != nil {
-		return Result{}, fail("show the grants of "+AppUser, err)
+		return Result{}, fail("show the grants of "+user, err)
 	}
-	r := Result{Summary: AppUser + " exists and can read " + env.DBName}
+	r := Result{Summary: user + " exists and can read " + what}
 	canRead := false
 	for _, g := range grants {
 		r.Facts = append(r.Facts, Fact{Label: "Grant", Value: g})
@@ -155,7 +162,7 @@ func userFacts(ctx context.Context, env *Env, db dbclient.Queryer) (Result, erro
 		}
 	}
 	if !canRead {
-		r.Summary = AppUser + " exists but cannot read " + env.DBName
+		r.Summary = user + " exists but cannot read " + what
 	}
 	r.Holds = canRead
 	return r, nil
@@ -166,7 +173,7 @@ func lookCreateUser(ctx context.Context, s *Session) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return userFacts(ctx, env, db)
+	return userFacts(ctx, env, db, s.tut())
 }
 
 func randomPassword(ctx context.Context, env *Env) (string, error) {
@@ -180,21 +187,42 @@ func randomPassword(ctx context.Context, env *Env) (string, error) {
 }
 
 // masterARN is what the secret's masterarn should be for the strategy: the
-// admin secret for alternating users, nothing for a single user.
-func (s *Session) masterARN(env *Env) string {
-	if s.Choices().Strategy == rotation.AlternatingUsers {
-		return env.AdminSecretARN
+// admin secret's ARN for alternating users (the older tutorial's master
+// secret is named by name, and looked up), nothing for a single user.
+func (s *Session) masterARN(ctx context.Context, env *Env) (string, error) {
+	if s.Choices().Strategy != rotation.AlternatingUsers {
+		return "", nil
 	}
-	return ""
+	return adminARN(ctx, env)
 }
 
-// secretJSON is the value as the commands and facts show it: the password
-// read from GetRandomPassword by the shell (jq fills it in).
-func secretJQ(env *Env, masterARN string) string {
+// adminARN is the admin secret's ARN.
+func adminARN(ctx context.Context, env *Env) (string, error) {
+	if strings.HasPrefix(env.AdminSecretARN, "arn:") {
+		return env.AdminSecretARN, nil
+	}
+	d, err := describeSecret(ctx, env, env.AdminSecretARN)
+	switch {
+	case err != nil:
+		return "", err
+	case d == nil || d.DeletedDate != nil:
+		return "", failFix("find the ARN of "+env.AdminSecretARN, "Store it first (the master secret step).", errors.New("it is not stored, or scheduled for deletion"))
+	}
+	return aws.ToString(d.ARN), nil
+}
+
+// secretJQ is the value as the commands show it: the password read from
+// GetRandomPassword by the shell (jq fills it in), and for alternating users
+// masterarn, the admin secret's ARN, given or (by name) read by the shell as $master.
+func secretJQ(env *Env, user string, master bool) string {
 	fields := []string{`engine:"mysql"`, fmt.Sprintf("host:%q", env.DBHost), fmt.Sprintf("port:%d", env.DBPort),
-		fmt.Sprintf("username:%q", AppUser), "password:$pw", fmt.Sprintf("dbname:%q", env.DBName)}
-	if masterARN != "" {
-		fields = append(fields, fmt.Sprintf("masterarn:%q", masterARN))
+		fmt.Sprintf("username:%q", user), "password:$pw", fmt.Sprintf("dbname:%q", env.DBName)}
+	switch {
+	case !master:
+	case strings.HasPrefix(env.AdminSecretARN, "arn:"):
+		fields = append(fields, fmt.Sprintf("masterarn:%q", env.AdminSecretARN))
+	default:
+		fields = append(fields, "masterarn:$master")
 	}
 	return "{" + strings.Join(fields, ",") + "}"
 }
@@ -206,12 +234,18 @@ func storeSecretStep() Step {
 			if env == nil {
 				return nil
 			}
-			value := `"$(jq -cn --arg pw "` + randomPasswordCmd(env) + `" ` + shell.Quote(secretJQ(env, s.masterARN(env))) + `)"`
-			alter := doubleQuoted("ALTER USER "+sqlUser(AppUser)+" IDENTIFIED BY '", passwordOf(env, env.SecretName, ""), "';")
+			t := s.tut()
+			master := s.Choices().Strategy == rotation.AlternatingUsers
+			args := `--arg pw "` + randomPasswordCmd(env) + `" `
+			if master && !strings.HasPrefix(env.AdminSecretARN, "arn:") {
+				args += `--arg master "$(` + awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(env.AdminSecretARN), "--query", "ARN", "--output", "text") + `)" `
+			}
+			value := `"$(jq -cn ` + args + shell.Quote(secretJQ(env, t.AppUser, master)) + `)"`
+			alter := doubleQuoted("ALTER USER "+sqlUser(t.AppUser)+" IDENTIFIED BY '", passwordOf(env, env.SecretName, ""), "';")
 			return []Command{
-				{Tool: "aws", Note: "store appuser's credentials, with a new random password", Text: awsCmd(env, "secretsmanager", "create-secret",
-					"--name", shell.Quote(env.SecretName), "--description", shell.Quote("appuser for the rotation tutorial"), "--secret-string", value)},
-				{Tool: "mysql", Note: "as admin: give appuser the password the secret now holds", Text: mysqlAs(env, adminSecretName(env), "", alter)},
+				{Tool: "aws", Note: "store " + t.AppUser + "'s credentials, with a new random password", Text: awsCmd(env, "secretsmanager", "create-secret",
+					"--name", shell.Quote(env.SecretName), "--description", shell.Quote(appSecretDescription(t)), "--secret-string", value)},
+				{Tool: "mysql", Note: "as " + t.MasterUser + ": give " + t.AppUser + " the password the secret now holds", Text: mysqlAs(env, adminSecretName(env), "", alter)},
 				{Tool: "aws", Note: "see the secret, its versions and labels", Text: awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(env.SecretName))},
 			}
 		},
@@ -220,8 +254,8 @@ func storeSecretStep() Step {
 }
 
 // shapeProblems lists what the AWSCURRENT value lacks or gets wrong for the
-// rotation function of the chosen strategy.
-func (s *Session) shapeProblems(env *Env, v rotation.Secret) []string {
+// rotation function of the chosen strategy; master is the admin secret's ARN.
+func (s *Session) shapeProblems(env *Env, v rotation.Secret, master string) []string {
 	var out []string
 	need := []string{"engine", "host", "username", "password", "dbname"}
 	if s.Choices().Strategy == rotation.AlternatingUsers {
@@ -233,7 +267,7 @@ func (s *Session) shapeProblems(env *Env, v rotation.Secret) []string {
 	if v.Host != "" && (v.Host != env.DBHost || v.Port != env.DBPort) {
 		out = append(out, fmt.Sprintf("host %s:%d, not %s:%d", v.Host, v.Port, env.DBHost, env.DBPort))
 	}
-	if v.MasterARN != "" && v.MasterARN != env.AdminSecretARN {
+	if v.MasterARN != "" && v.MasterARN != master {
 		out = append(out, "masterarn names another admin secret")
 	}
 	return out
@@ -270,34 +304,40 @@ func runStoreSecret(ctx context.Context, s *Session) (Result, error) {
 	return r, nil
 }
 
-// createAppSecret stores appuser with a password that logs in: this run's,
+// createAppSecret stores the app user with a password that logs in: this run's,
 // or a new one given to the user first.
 func (s *Session) createAppSecret(ctx context.Context, env *Env, db dbclient.Queryer, notes *[]Fact) error {
-	exists, err := dbclient.UserExists(ctx, db, AppUser)
+	t := s.tut()
+	user := t.AppUser
+	master, err := s.masterARN(ctx, env)
 	if err != nil {
-		return fail("look for "+AppUser+" in mysql.user", err)
+		return err
+	}
+	exists, err := dbclient.UserExists(ctx, db, user)
+	if err != nil {
+		return fail("look for "+user+" in mysql.user", err)
 	}
 	if !exists {
-		return failFix("store the secret", fixCreateUserFirst, errors.New(AppUser+" does not exist in the database"))
+		return failFix("store the secret", fixCreateUserFirst, errors.New(user+" does not exist in the database"))
 	}
 	pw := s.appPassword()
-	if pw == "" || s.loginAs(ctx, env, AppUser, pw) != nil {
+	if pw == "" || s.loginAs(ctx, env, user, pw) != nil {
 		// No secret exists, so no client holds appuser's password: a new one breaks nothing.
 		if pw, err = randomPassword(ctx, env); err != nil {
 			return err
 		}
-		if err := dbclient.SetPassword(ctx, db, AppUser, pw); err != nil {
-			return failFix("set a new password for "+AppUser, fixClone, err)
+		if err := dbclient.SetPassword(ctx, db, user, pw); err != nil {
+			return failFix("set a new password for "+user, fixClone, err)
 		}
 		s.setAppPassword(pw)
-		*notes = append(*notes, Fact{Label: "Note", Value: AppUser + "'s password was not known to this run: it got a new one, the one stored"})
+		*notes = append(*notes, Fact{Label: "Note", Value: user + "'s password was not known to this run: it got a new one, the one stored"})
 	}
-	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, AppUser, pw, s.masterARN(env)).JSON()
+	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, user, pw, master).JSON()
 	if err != nil {
 		return fail("encode the secret", err)
 	}
 	_, err = env.Secrets.CreateSecret(ctx, &sm.CreateSecretInput{Name: aws.String(env.SecretName), SecretString: aws.String(value),
-		Description: aws.String("appuser for the rotation tutorial")})
+		Description: aws.String(appSecretDescription(t))})
 	if err != nil {
 		return fail("create the secret "+env.SecretName, err)
 	}
@@ -336,13 +376,17 @@ func (s *Session) repairAppSecret(ctx context.Context, env *Env, db dbclient.Que
 			if err := dbclient.CreateUser(ctx, db, cur.Username, cur.Password); err != nil {
 				return failFix("create "+cur.Username+" with the secret's password", fixClone, err)
 			}
-			if err := dbclient.GrantSelect(ctx, db, env.DBName, cur.Username); err != nil {
+			if err := s.tut().grant(ctx, db, env, cur.Username); err != nil {
 				return failFix("grant SELECT to "+cur.Username, fixClone, err)
 			}
 			*notes = append(*notes, Fact{Label: "Note", Value: cur.Username + " was missing: created with the secret's password"})
 		}
 	}
-	problems := s.shapeProblems(env, cur)
+	master, err := s.masterARN(ctx, env)
+	if err != nil {
+		return err
+	}
+	problems := s.shapeProblems(env, cur, master)
 	if len(problems) == 0 {
 		*notes = append(*notes, Fact{Label: "Note", Value: "already stored and working: version " + short(version) + " left as it is"})
 		return nil
@@ -355,7 +399,7 @@ func (s *Session) repairAppSecret(ctx context.Context, env *Env, db dbclient.Que
 			return fail("take AWSPENDING off version "+short(version)+" before storing a new one", err)
 		}
 	}
-	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, cur.Username, cur.Password, s.masterARN(env)).JSON()
+	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, cur.Username, cur.Password, master).JSON()
 	if err != nil {
 		return fail("encode the secret", err)
 	}
@@ -400,7 +444,11 @@ func lookStoreSecret(ctx context.Context, s *Session) (Result, error) {
 			{Label: "Value", Value: js},
 			{Label: "Password", Value: cur.Password, Secret: true},
 		}}
-	if p := s.shapeProblems(env, cur); len(p) > 0 {
+	master, err := s.masterARN(ctx, env)
+	if err != nil {
+		return Result{}, err
+	}
+	if p := s.shapeProblems(env, cur, master); len(p) > 0 {
 		r.Holds = false
 		r.Summary = env.SecretName + " is stored but rotation cannot use it: " + strings.Join(p, ", ")
 	}
@@ -428,9 +476,11 @@ func validateStep() Step {
 			if env == nil {
 				return nil
 			}
+			t := s.tut()
 			return []Command{
 				{Tool: "aws", Note: "read the secret as an application would", Text: awsCmd(env, "secretsmanager", "get-secret-value", "--secret-id", shell.Quote(env.SecretName))},
 				{Tool: "mysql", Note: "log in with it through the tunnel", Text: mysqlAs(env, env.SecretName, "", shell.Quote("SELECT CURRENT_USER()"))},
+				{Tool: "workbench", Note: "the same login in MySQL Workbench: Test Connection", Text: workbenchFields(env, t.AppConnection, t.AppUser, "the secret's password (the aws command above)")},
 			}
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {

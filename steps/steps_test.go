@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -25,8 +26,14 @@ func (w cannedWorld) Close() error                                      { return
 
 func TestAllStepsHaveWords(t *testing.T) {
 	all := All()
-	if len(all) != 11 {
-		t.Fatalf("%d steps, want the eleven screens", len(all))
+	if len(all) != 13 || len(Visible(FlavourCurrent)) != 11 || len(Visible(FlavourClassic)) != 13 {
+		t.Fatalf("%d steps, %d in the current tutorial and %d in the older one; want 13, 11 and 13", len(all), len(Visible(FlavourCurrent)), len(Visible(FlavourClassic)))
+	}
+	if n, total := Position(RotateTwice, FlavourClassic); n != 9 || total != 13 {
+		t.Errorf("rotate-twice is %d of %d in the older tutorial", n, total)
+	}
+	if n, _ := Position(RotateTwice, FlavourCurrent); n != 0 {
+		t.Errorf("rotate-twice is step %d of the current tutorial, which has none", n)
 	}
 	seen := map[ID]bool{}
 	for _, st := range all {
@@ -152,9 +159,10 @@ func TestProgressSavesConcurrentChanges(t *testing.T) {
 func TestCommandsRunInANewShell(t *testing.T) {
 	s, _ := NewSession(cannedWorld{}, Options{}, true)
 	defer s.Close()
-	s.env = &Env{Kind: KindSandbox, Region: "us-east-1", SecretsEndpoint: "http://127.0.0.1:1", DBHost: "db.internal", DBPort: 3306, DBName: "tutorial",
-		ShellSetup: "export AWS_SHARED_CREDENTIALS_FILE=/s/aws-credentials AWS_PROFILE=rotation-tutor-sandbox AWS_DEFAULT_REGION=us-east-1", SecretName: DefaultSecretName, AdminSecretARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-1",
-		SSH: dbclient.SSHConfig{Addr: "127.0.0.1:2222", User: "ec2-user", KeyFile: "/k", KnownHostsFile: "/kh"}}
+	s.useEnvLocked(&Env{Kind: KindSandbox, Region: "us-east-1", SecretsEndpoint: "http://127.0.0.1:1", DBHost: "db.internal", DBPort: 3306, DBName: "tutorial",
+		ShellSetup: "export AWS_SHARED_CREDENTIALS_FILE=/s/aws-credentials AWS_PROFILE=rotation-tutor-sandbox AWS_DEFAULT_REGION=us-east-1", AdminSecretARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-1",
+		SSH:     dbclient.SSHConfig{Addr: "127.0.0.1:2222", User: "ec2-user", KeyFile: "/k", KnownHostsFile: "/kh"},
+		Classic: &Database{Instance: "MyTestDatabaseInstance", Host: "classic.internal", Port: 3306, MasterPassword: func() string { return "Sup3r-m4ster" }}})
 	s.setAppPassword("Sup3r-s3cret%pw")
 	for _, st := range All() {
 		cmds := st.Commands(s, nil)
@@ -174,12 +182,71 @@ func TestCommandsRunInANewShell(t *testing.T) {
 			}
 		}
 	}
+	s.SetChoices(Choices{Strategy: rotation.AlternatingUsers, Flavour: FlavourClassic})
+	for _, st := range Visible(FlavourClassic) {
+		all := joinCommands(st.Commands(s, nil))
+		if strings.Contains(all, "Sup3r") || strings.Contains(all, "appuser") || strings.Contains(all, "SecretsManagerTutorialAppuser") {
+			t.Errorf("%s: an older-tutorial command holds the master password or the current tutorial's names:\n%s", st.ID, all)
+		}
+	}
+	s.SetChoices(Choices{Strategy: rotation.AlternatingUsers, Flavour: FlavourCurrent})
 	st, _ := ByID(Connect)
 	wb := joinCommands(st.Commands(s, nil))
 	for _, want := range []string{"Standard TCP/IP over SSH", "SSH Hostname", "127.0.0.1:2222", "MySQL Hostname", "db.internal", "-i /k", "13306:db.internal:3306"} {
 		if !strings.Contains(wb, want) {
 			t.Errorf("connect commands lack %q:\n%s", want, wb)
 		}
+	}
+}
+
+// answered are the aws CLI operations the sandbox answers: all of Secrets Manager's, and
+// RDS's describe and delete (and the waiter that describes).
+func answered(service, op string) bool {
+	return service == "secretsmanager" || service == "rds" && (op == "describe-db-instances" || op == "delete-db-instance" || op == "wait")
+}
+
+// A command the sandbox cannot answer (a VPC, an EC2 instance, CloudFormation) is marked as
+// shown for reference, in both tutorials, so that nobody pastes it expecting it to work here;
+// one it answers is not.
+func TestCommandsTheSandboxCannotAnswerAreMarked(t *testing.T) {
+	s, _ := NewSession(cannedWorld{}, Options{}, true)
+	defer s.Close()
+	s.useEnvLocked(&Env{Kind: KindSandbox, Region: "us-east-1", SecretsEndpoint: "http://127.0.0.1:1", DBHost: "db.internal", DBPort: 3306, DBName: "tutorial",
+		DBInstance: "secretsmanagertutorial", AdminSecretARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-1-AbCdEf",
+		RotationLambdaARN: "arn:aws:lambda:us-east-1:000000000000:function:tutorial-alternating-users-rotation",
+		SSH:               dbclient.SSHConfig{Addr: "127.0.0.1:2222", User: "ec2-user", KeyFile: "/k", KnownHostsFile: "/kh"},
+		Classic:           &Database{Instance: "MyTestDatabaseInstance", Host: "classic.internal", Port: 3306, MasterPassword: func() string { return "pw" }}})
+	awsOp := regexp.MustCompile(`\baws ([a-z0-9-]+) ([a-z0-9-]+)`)
+	references := 0
+	for _, flavour := range []string{FlavourCurrent, FlavourClassic} {
+		s.SetChoices(Choices{Strategy: rotation.AlternatingUsers, Flavour: flavour})
+		for _, st := range Visible(flavour) {
+			for _, c := range st.Commands(s, nil) {
+				if c.Tool == "workbench" {
+					continue // settings to fill in, not a command
+				}
+				unanswered := ""
+				for _, m := range awsOp.FindAllStringSubmatch(c.Text, -1) {
+					if !answered(m[1], m[2]) {
+						unanswered = m[1] + " " + m[2]
+					}
+				}
+				switch {
+				case unanswered != "" && c.Reference == "":
+					t.Errorf("%s (%s): `aws %s` is not answered by the sandbox, yet the command is not marked for reference:\n%s", st.ID, flavour, unanswered, c.Text)
+				case unanswered == "" && c.Reference != "" && !strings.Contains(c.Text, "create-db-instance"):
+					t.Errorf("%s (%s): marked for reference (%s), yet the sandbox answers it:\n%s", st.ID, flavour, c.Reference, c.Text)
+				case c.Reference != "":
+					references++
+					if strings.Contains(c.Text, "--endpoint-url") {
+						t.Errorf("%s: a command shown for AWS names the sandbox's endpoint:\n%s", st.ID, c.Text)
+					}
+				}
+			}
+		}
+	}
+	if references < 10 {
+		t.Errorf("only %d commands are shown for reference: the prerequisites, the function and the clean-up should be", references)
 	}
 }
 

@@ -42,15 +42,23 @@ type Env struct {
 	DBPort     int
 	DBName     string // "tutorial"
 	DBInstance string // "secretsmanagertutorial"
-	// AdminSecretARN is the admin secret, RDS-managed in the tutorial.
+	// AdminSecretARN is the admin secret, RDS-managed in the current tutorial; the older
+	// tutorial's view names its own master secret here, by name.
 	AdminSecretARN string
+	// Classic is the older tutorial's instance when the world has one of its own (the
+	// sandbox); nil where the world's database serves both tutorials (a real account,
+	// pointed at it with --db-instance).
+	Classic *Database
+	// MasterPassword is the master password of the tutorial's database when the world
+	// knows it (the sandbox chose the older tutorial's); nil where only the learner does.
+	MasterPassword func() string
 	// DBCA verifies the database's TLS certificate (RDS's CA bundle); nil
 	// leaves it unverified. Whether a login uses TLS is its secret's ssl key.
 	DBCA *dbclient.CABundle
 	// RDS answers DescribeDBInstances: the local rotator finds the database
 	// of an RDS-managed admin secret with it, as AWS's template does.
 	RDS rotation.RDSAPI
-	// SecretName is the app secret; "" means DefaultSecretName.
+	// SecretName is the app secret; "" means the tutorial's own.
 	SecretName string
 	// RotationLambdaARN and SingleUserLambdaARN are the rotation functions;
 	// "" means the local rotator: the app runs the four steps itself,
@@ -71,13 +79,17 @@ type Env struct {
 	Remembered []string
 }
 
+// Database is a DB instance the world has besides the one Env names.
+type Database struct {
+	Instance string // as RDS names it
+	Host     string // as the bastion resolves it
+	Port     int
+	// MasterPassword is the password chosen when the instance was made, when the world
+	// knows it; nil when only the learner does.
+	MasterPassword func() string
+}
+
 func (env *Env) defaults() {
-	if env.SecretName == "" {
-		env.SecretName = DefaultSecretName
-	}
-	if env.DBName == "" {
-		env.DBName = DefaultDBName
-	}
 	if env.DBPort == 0 {
 		env.DBPort = rotation.DefaultPort
 	}

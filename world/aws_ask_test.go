@@ -37,7 +37,7 @@ func TestAWSModeAsksForWhatItCannotDiscover(t *testing.T) {
 	remember := filepath.Join(t.TempDir(), "aws.json")
 	a := &scriptedAsker{answers: []string{"not a bastion", "  " + bastion + " ", "/no/such/key.pem", sbEnv.SSH.KeyFile}}
 	real := world.AWS(world.AWSOptions{
-		Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint, KnownHostsFile: sbEnv.SSH.KnownHostsFile,
+		Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint, DBInstance: sbEnv.DBInstance, KnownHostsFile: sbEnv.SSH.KnownHostsFile,
 		RememberPath: remember,
 	})
 	real.(interface{ SetAsker(steps.Asker) }).SetAsker(a.ask)
@@ -86,13 +86,13 @@ func TestRememberedSettingsAreUsedAndNamed(t *testing.T) {
 	isolate(t)
 	sbEnv := startSandbox(t)
 	remember := filepath.Join(t.TempDir(), "aws.json")
-	first := world.AWS(world.AWSOptions{Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint, KnownHostsFile: sbEnv.SSH.KnownHostsFile,
+	first := world.AWS(world.AWSOptions{Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint, DBInstance: sbEnv.DBInstance, KnownHostsFile: sbEnv.SSH.KnownHostsFile,
 		Bastion: sbEnv.SSH.User + "@" + sbEnv.SSH.Addr, KeyFile: sbEnv.SSH.KeyFile, RememberPath: remember})
 	if _, err := first.Start(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	var stages []string
-	again := world.AWS(world.AWSOptions{Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint, RememberPath: remember})
+	again := world.AWS(world.AWSOptions{Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint, DBInstance: sbEnv.DBInstance, RememberPath: remember})
 	env, err := again.Start(context.Background(), func(s string) { stages = append(stages, s) })
 	if err != nil {
 		t.Fatalf("second start: %v", err)
@@ -101,7 +101,7 @@ func TestRememberedSettingsAreUsedAndNamed(t *testing.T) {
 		!strings.Contains(strings.Join(stages, "\n"), "remembered for this profile, region and endpoint") {
 		t.Fatalf("remembered %v, stages %v, SSH %+v", env.Remembered, stages, env.SSH)
 	}
-	other := world.AWS(world.AWSOptions{Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint + "/other", RememberPath: remember})
+	other := world.AWS(world.AWSOptions{Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint + "/other", DBInstance: sbEnv.DBInstance, RememberPath: remember})
 	if _, err := other.Start(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "no bastion") {
 		t.Fatalf("another endpoint: %v, want the bastion missing", err)
 	}

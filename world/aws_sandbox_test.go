@@ -27,7 +27,7 @@ func TestAWSModeAgainstSandbox(t *testing.T) {
 	sbEnv := startSandbox(t)
 
 	real := world.AWS(world.AWSOptions{
-		Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint,
+		Region: sbEnv.Region, EndpointURL: sbEnv.SecretsEndpoint, DBInstance: sbEnv.DBInstance,
 		Bastion: sbEnv.SSH.User + "@" + sbEnv.SSH.Addr, KeyFile: sbEnv.SSH.KeyFile, KnownHostsFile: sbEnv.SSH.KnownHostsFile,
 		RotationLambdaARN: sbEnv.RotationLambdaARN,
 	})

@@ -63,8 +63,11 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 		}
 		if ok {
 			progress("using the sandbox already running on " + w.opts.StateDir)
-			env := w.env(in)
-			return env, nil
+			pw, err := sandbox.MasterPassword(w.opts.StateDir)
+			if err != nil {
+				return nil, err
+			}
+			return w.env(in, pw), nil
 		}
 	}
 	events := make(chan rotation.StepEvent, stepEventBuffer)
@@ -86,15 +89,16 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 		return nil, err
 	}
 	w.sb = sb
-	env := w.env(sb.Info())
+	env := w.env(sb.Info(), sb.ClassicMasterPassword())
 	env.StepEvents = events
 	env.WaitRotations = sb.WaitRotations
 	progress("sandbox ready")
 	return env, nil
 }
 
-// env is the environment a sandbox's Info describes. Call with w.mu held.
-func (w *sandboxWorld) env(in sandbox.Info) *steps.Env {
+// env is the environment a sandbox's Info describes, with the older tutorial's master
+// password, which Info never holds. Call with w.mu held.
+func (w *sandboxWorld) env(in sandbox.Info, masterPassword string) *steps.Env {
 	secrets, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
 	rdsClient, closeRDS := lambda.NewRDSClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
 	w.closeSMs = func() { closeIdle(); closeRDS() }
@@ -112,11 +116,13 @@ func (w *sandboxWorld) env(in sandbox.Info) *steps.Env {
 			Timeout:        5 * time.Second,
 			KeepAlive:      15 * time.Second,
 		},
-		DBHost:              in.Database.Host,
-		DBPort:              in.Database.Port,
-		DBName:              in.Database.Name,
-		DBInstance:          in.Database.Instance,
-		AdminSecretARN:      in.Database.AdminSecretARN,
+		DBHost:         in.Database.Host,
+		DBPort:         in.Database.Port,
+		DBName:         in.Database.Name,
+		DBInstance:     in.Database.Instance,
+		AdminSecretARN: in.Database.AdminSecretARN,
+		Classic: &steps.Database{Instance: in.ClassicDatabase.Instance, Host: in.ClassicDatabase.Host, Port: in.ClassicDatabase.Port,
+			MasterPassword: func() string { return masterPassword }},
 		RDS:                 rdsClient,
 		RotationLambdaARN:   in.RotationFunctionARN,
 		SingleUserLambdaARN: in.SingleUserFunctionARN,
