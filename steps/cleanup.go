@@ -196,31 +196,16 @@ func lookCleanUp(ctx context.Context, s *Session) (Result, error) {
 		return Result{}, err
 	}
 	t := s.tut()
-	var facts []Fact
-	gone := true
-	for _, name := range s.tutorialSecrets(env) {
-		d, err := describeSecret(ctx, env, name)
-		if err != nil {
-			return Result{}, err
-		}
-		switch {
-		case d == nil:
-			facts = append(facts, Fact{Label: "Secret", Value: name + " does not exist"})
-		case d.DeletedDate != nil:
-			facts = append(facts, Fact{Label: "Secret", Value: name + " is scheduled for deletion on " + localTime(*d.DeletedDate) + "; until then restore-secret brings it back"})
-		default:
-			gone = false
-			facts = append(facts, Fact{Label: "Secret", Value: name + " is live"})
-		}
-	}
 	status, err := instanceStatus(ctx, env)
 	if err != nil {
 		return Result{}, err
 	}
 	instanceGone := status == "gone" || status == "deleting"
+	gone := !s.deletesInstance() || instanceGone
+	var users []Fact
 	switch {
 	case instanceGone:
-		facts = append(facts, Fact{Label: "Users", Value: strings.Join(t.Users(), " and ") + " went with the instance"})
+		users = append(users, Fact{Label: "Users", Value: strings.Join(t.Users(), " and ") + " went with the instance"})
 	case t.MasterSecret == "":
 		_, db, err := s.requireAdmin(ctx)
 		if err != nil {
@@ -237,16 +222,29 @@ func lookCleanUp(ctx context.Context, s *Session) (Result, error) {
 			}
 		}
 		if len(left) == 0 {
-			facts = append(facts, Fact{Label: "Users", Value: strings.Join(t.Users(), " and ") + " do not exist"})
+			users = append(users, Fact{Label: "Users", Value: strings.Join(t.Users(), " and ") + " do not exist"})
 		} else {
 			gone = false
-			facts = append(facts, Fact{Label: "Users", Value: strings.Join(left, " and ") + " still exist"})
+			users = append(users, Fact{Label: "Users", Value: strings.Join(left, " and ") + " still exist"})
 		}
 	}
-	facts = append(facts, instanceFact(env, status))
-	if s.deletesInstance() && !instanceGone {
-		gone = false
+	var facts []Fact
+	for _, name := range s.tutorialSecrets(env) {
+		d, err := describeSecret(ctx, env, name)
+		if err != nil {
+			return Result{}, err
+		}
+		switch {
+		case d == nil:
+			facts = append(facts, Fact{Label: "Secret", Value: name + " does not exist"})
+		case d.DeletedDate != nil:
+			facts = append(facts, Fact{Label: "Secret", Value: name + " is scheduled for deletion on " + localTime(*d.DeletedDate) + "; until then restore-secret brings it back"})
+		default:
+			gone = false
+			facts = append(facts, Fact{Label: "Secret", Value: name + " is live"})
+		}
 	}
+	facts = append(append(facts, users...), instanceFact(env, status))
 	facts = append(facts, leftFacts(env, t)...)
 	r := Result{Holds: gone, Facts: facts, Summary: "not cleaned up: see what is still there"}
 	if gone {

@@ -133,7 +133,11 @@ func lookConfigure(ctx context.Context, s *Session) (Result, error) {
 	r.Facts = append(r.Facts, Fact{Label: "Function", Value: orNoneYet(fn, lastPart(want, ":"))},
 		Fact{Label: "Schedule", Value: orNoneYet(sched, describeRules(rulesFor(c)))})
 	if c.Strategy == rotation.AlternatingUsers {
-		r.Facts = append(r.Facts, Fact{Label: "masterarn", Value: env.AdminSecretARN})
+		master, err := adminARN(ctx, env)
+		if err != nil {
+			master = env.AdminSecretARN + " (not stored yet)"
+		}
+		r.Facts = append(r.Facts, Fact{Label: "masterarn", Value: master})
 	}
 	if d.LastRotatedDate != nil {
 		r.Facts = append(r.Facts, Fact{Label: "Last rotated", Value: localTime(*d.LastRotatedDate)})

@@ -31,7 +31,7 @@ func rotateTwiceStep() Step {
 			}
 			return append(out,
 				Command{Tool: "aws", Note: "every version, oldest first, with its labels: one more per rotation", Text: awsCmd(env, "secretsmanager", "list-secret-version-ids",
-					"--secret-id", shell.Quote(env.SecretName), "--include-deprecated", "--query", shell.Quote("sort_by(Versions,&CreatedDate)[].[VersionId,join(' ',VersionStages||[''])]"), "--output", "text")},
+					"--secret-id", shell.Quote(env.SecretName), "--include-deprecated", "--query", shell.Quote("sort_by(Versions,&CreatedDate)[].[VersionId,VersionStages]"), "--output", "json")},
 				Command{Tool: "aws", Note: "the user name the current version holds", Text: secretValueCmd(env, env.SecretName, "") + " | jq -r .username"})
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {

@@ -56,25 +56,19 @@ func explainWelcome(c Choices) string {
 
 func explainEnvironment(c Choices) string {
 	s := "Rotation involves three parties: Secrets Manager keeps the password, a rotation function changes it, " +
-		"and the database must accept it. The database lives in a private network, so you reach it through a " +
-		"bastion, an SSH server that forwards your connection. In the sandbox all of it runs inside this " +
-		"program on loopback; with --aws these are your account's real resources."
+		"and the database must accept it. The database lives in a private network; you reach it through a bastion, " +
+		"an SSH server that forwards your connection. "
 	if c.Flavour == FlavourClassic {
-		return s + " The older tutorial starts where the one before it ended: a MySQL instance " + ClassicInstance +
-			" with a database " + ClassicDBName + " and a master user " + ClassicMasterUser + ", whose password you chose " +
-			"when you created it. Below: what it stands on, and what stands in for each piece here."
+		return s + "The older tutorial starts where the one before it ended; below, what it stands on and what stands in for each piece here."
 	}
-	return s + " Before its first step the tutorial builds a network and a database in it; below, each piece, the " +
-		"command that makes it, and what stands in for it here. RDS keeps the admin password in a secret of its own " +
-		"(rds!db-…) and rotates that secret itself: you never rotate or edit it."
+	return s + "Below, what the tutorial builds before its first step, with the commands, and what stands in for each piece here."
 }
 
 func explainStoreMaster(c Choices) string {
-	return "Rotation with alternating users needs a user allowed to create the clone and change passwords: the " +
-		"master user, " + ClassicMasterUser + ". Keep its credentials in a secret of your own, " + ClassicMasterSecret +
-		": the connect step reads the master password from it, and the rotation function uses it to clone the user " +
-		"and change passwords. RDS does not manage this secret and nothing rotates it. In the sandbox the instance, " +
-		"and so its password, were made for you; with --aws the command asks for the password you chose."
+	return "Alternating users needs a user allowed to clone users and change passwords: the master user, " +
+		ClassicMasterUser + ". Keep its credentials in a secret of your own, " + ClassicMasterSecret + ": the next steps " +
+		"log in with it, and rotation uses it. RDS neither manages nor rotates this secret. In the sandbox the instance " +
+		"and its password were made for you; with --aws the command asks for yours."
 }
 
 func explainConnect(c Choices) string {

@@ -39,8 +39,10 @@ func truncate(s string, width int) string {
 	return strings.Join(lines, "\n")
 }
 
-func renderHeader(st *Styles, idx, total int, title, badge string, width int) string {
-	step := st.Header.Step.Render(fmt.Sprintf("%d/%d %s", idx+1, total, title))
+// renderHeader is the title line: the step's place in its tutorial (from 1), its title, and
+// the badge.
+func renderHeader(st *Styles, n, total int, title, badge string, width int) string {
+	step := st.Header.Step.Render(fmt.Sprintf("%d/%d %s", n, total, title))
 	right := st.Header.Badge.Render(badge)
 	for _, left := range []string{st.Header.Title.Render("rotation-tutor") + " " + step, step} {
 		if gap := width - lipgloss.Width(left) - lipgloss.Width(right); gap >= 1 {
@@ -151,6 +153,9 @@ func renderCommands(st *Styles, cmds []steps.Command, sel, width int) string {
 		if !pasteable {
 			head += st.Subtle.Render(" (too wide to paste as shown: c copies it whole)")
 		}
+		if c.Reference != "" {
+			head += st.Warn.Render(" (" + c.Reference + ")")
+		}
 		lines = append(lines, mark+indentWrap(head, width-2, 2))
 		lines = append(lines, "  "+st.Code.Render(strings.ReplaceAll(text, "\n", "\n  ")))
 	}
@@ -179,6 +184,11 @@ func renderDiagram(st *Styles, env *steps.Env, width int) string {
 			endpoint = "secretsmanager." + env.Region + ".amazonaws.com"
 		}
 		admin = lastPart(env.AdminSecretARN, ":")
+		if strings.HasPrefix(admin, "rds!") {
+			admin += " (RDS rotates it)"
+		} else if admin != "" {
+			admin += " (yours; not rotated)"
+		}
 		fn = "local rotator (this app, through the tunnel)"
 		if env.RotationLambdaARN != "" {
 			fn = lastPart(env.RotationLambdaARN, ":") + " (inside the network)"
@@ -205,6 +215,36 @@ func renderDiagram(st *Styles, env *steps.Env, width int) string {
 		l(" └ ") + name("rotation function", 18) + fn,
 	}
 	return wrapLines(lines, width)
+}
+
+// renderPrerequisites lists what the tutorial stands on: each piece, why rotation needs it,
+// and what stands in for it here; a secret of the learner's (the older tutorial's master
+// password) masked until revealed.
+func renderPrerequisites(st *Styles, flavour string, ps []steps.Prerequisite, reveal bool, width int) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	title := "Before step 1, the tutorial builds"
+	if flavour == steps.FlavourClassic {
+		title = "The older tutorial starts from"
+	}
+	lines := []string{st.Section.Render(title) + st.Subtle.Render(" — and what stands in for each here")}
+	label := func(s string) string { return st.Label.Render(fmt.Sprintf("%-5s", s)) }
+	for i, p := range ps {
+		lines = append(lines, st.Value.Render(indentWrap(fmt.Sprintf("%d %s", i+1, p.Name), width, 2)),
+			"  "+label("why")+" "+indentWrap(p.Why, width-8, 8))
+		if p.StandIn != "" {
+			here := p.StandIn
+			switch {
+			case p.Secret != "" && reveal:
+				here += " " + p.Secret
+			case p.Secret != "":
+				here += " " + masked + "  (v reveals)"
+			}
+			lines = append(lines, "  "+label("here")+" "+st.Subtle.Render(indentWrap(here, width-8, 8)))
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // wrapLines wraps each line to width, continuation lines indented.

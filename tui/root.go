@@ -169,12 +169,15 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		if steps.Index(msg.from) != m.cur {
 			return nil
 		}
-		return m.go_(m.cur + 1)
+		return m.go_(m.step(m.cur, 1))
 	case gotoStepMsg:
 		if steps.Index(msg.from) != m.cur {
 			return nil
 		}
 		if i := steps.Index(msg.id); i >= 0 {
+			if !m.visible(i) { // a step of the other tutorial: the next one of this
+				i = m.step(i, 1)
+			}
 			if i > steps.Index(steps.Connect) {
 				// Resuming past the connect step: the tunnel and the admin
 				// session of the earlier run are gone; open them again.
@@ -241,7 +244,7 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return flashCmd("secrets masked")
 	case key.Matches(msg, c.Keys.Back) && m.cur > 0 && !m.screens[m.cur].Busy():
-		return m.go_(m.cur - 1)
+		return m.go_(m.step(m.cur, -1))
 	case key.Matches(msg, c.Keys.PageUp), key.Matches(msg, c.Keys.PageDown),
 		key.Matches(msg, c.Keys.Scroll) && !m.usesArrows():
 		var cmd tea.Cmd
@@ -262,6 +265,20 @@ func (m *model) quit() tea.Cmd {
 	}
 	m.quitting = true
 	return tea.Tick(quitGrace, func(time.Time) tea.Msg { return quitNowMsg{} })
+}
+
+// visible says whether screen i is a step of the chosen tutorial.
+func (m *model) visible(i int) bool { return m.steps[i].In(m.common.Session.Choices().Flavour) }
+
+// step is the screen of the chosen tutorial next to i, after it (dir 1) or before it
+// (dir -1); i itself when there is none.
+func (m *model) step(i, dir int) int {
+	for j := i + dir; j >= 0 && j < len(m.steps); j += dir {
+		if m.visible(j) {
+			return j
+		}
+	}
+	return i
 }
 
 func (m *model) usesArrows() bool {
@@ -314,7 +331,8 @@ func (m *model) render() string {
 	}
 	w := c.contentWidth()
 	st := c.Styles
-	header := renderHeader(st, m.cur, len(m.steps), m.steps[m.cur].Title, m.badge(), w)
+	n, total := steps.Position(m.steps[m.cur].ID, c.Session.Choices().Flavour)
+	header := renderHeader(st, n, total, m.steps[m.cur].Title, m.badge(), w)
 
 	var keys help.KeyMap = m.screens[m.cur]
 	if m.popup != nil {

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"fmt"
-
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -39,9 +37,7 @@ func (m *cleanupScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		case wantsRun && m.realAccount():
 			// Deleting in someone's account deserves a second look.
 			return m, openPopupCmd(&confirmPopup{keys: m.Keys, title: "Delete in your AWS account?", noNote: "nothing deleted",
-				yes: func() tea.Msg { return confirmedCleanupMsg{} },
-				body: fmt.Sprintf("This schedules the secret %s for deletion after a %d-day recovery window, and drops the database "+
-					"users appuser and appuser_clone on %s.", m.Session.Env().SecretName, steps.RecoveryDays, m.Session.Env().DBHost)})
+				yes: func() tea.Msg { return confirmedCleanupMsg{} }, body: steps.CleanUpWarning(m.Session)})
 		case key.Matches(msg, m.Keys.Restore) && m.state == stateShown:
 			m.restoring = true
 			return m, tea.Batch(restoreCmd(m.Ctx, m.Session), m.spin.Tick)

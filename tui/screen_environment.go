@@ -7,8 +7,9 @@ import (
 )
 
 // newEnvironmentScreen is the environment step: the diagram of laptop →
-// bastion → database beside Secrets Manager and the rotation function, and
-// the world's start-up stages as they arrive.
+// bastion → database beside Secrets Manager and the rotation function, what
+// the tutorial stands on (each piece, why, and its stand-in here), and the
+// world's start-up stages as they arrive.
 func newEnvironmentScreen(c *Common) *stepScreen {
 	st, _ := steps.ByID(steps.Environment)
 	m := newStepScreen(c, st)
@@ -24,6 +25,9 @@ func newEnvironmentScreen(c *Common) *stepScreen {
 			out += "\n" + stages
 		}
 		return out
+	}
+	m.after = func() string {
+		return renderPrerequisites(c.Styles, c.Session.Choices().Flavour, steps.Prerequisites(c.Session), c.Reveal, c.contentWidth())
 	}
 	return m
 }

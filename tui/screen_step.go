@@ -43,8 +43,9 @@ type stepScreen struct {
 	spin       spinner.Model
 	cmdSel     int
 	// extra, if set, draws something of the screen's own between the
-	// explanation and the result (the environment's diagram).
-	extra func() string
+	// explanation and the result (the environment's diagram); after, between
+	// the result and the commands (what the tutorial stands on).
+	extra, after func() string
 	// summaryOnly shows a result's summary without its facts.
 	summaryOnly bool
 }
@@ -236,6 +237,9 @@ func (m *stepScreen) View() string {
 		parts = append(parts, m.extra())
 	}
 	parts = append(parts, m.status(w))
+	if m.after != nil {
+		parts = append(parts, m.after())
+	}
 	if c := renderCommands(m.Styles, m.commands(), m.cmdSel, w); c != "" {
 		parts = append(parts, c)
 	}

@@ -114,7 +114,12 @@ func (m *welcomeScreen) View() string {
 	}
 	if rs, ok := m.resumeAt(); ok {
 		p := m.Session.Progress()
-		lines = append(lines, st.OK.Render(markOK)+wrap(fmt.Sprintf(" You stopped at step %d, %s (%d steps run before). Each screen shows what the world holds now.", steps.Index(rs.ID)+1, rs.Title, len(p.Done)), w),
+		n, _ := steps.Position(rs.ID, m.flavour)
+		where := fmt.Sprintf("step %d, %s", n, rs.Title)
+		if n == 0 {
+			where = rs.Title + ", a step of the other tutorial (enter goes to the next step of this one)"
+		}
+		lines = append(lines, st.OK.Render(markOK)+wrap(fmt.Sprintf(" You stopped at %s (%d steps run before). Each screen shows what the world holds now.", where, len(p.Done)), w),
 			st.Selected.Render("▶ enter")+" resume there   "+st.Subtle.Render("(--reset starts over)"))
 	} else {
 		lines = append(lines, st.Selected.Render("▶ enter")+" start")

@@ -110,7 +110,14 @@ func summary(s *steps.Session) string {
 	if cur.ID == "" {
 		cur, _ = steps.ByID(steps.Welcome)
 	}
-	line := fmt.Sprintf("rotation-tutor: %d of %d steps run, stopped at %d. %s", len(p.Done), len(steps.All()), steps.Index(cur.ID)+1, cur.Title)
+	done := 0
+	for _, st := range steps.Visible(p.Flavour) {
+		if p.Ran(st.ID) {
+			done++
+		}
+	}
+	n, total := steps.Position(cur.ID, p.Flavour)
+	line := fmt.Sprintf("rotation-tutor: %d of %d steps run, stopped at %d. %s", done, total, n, cur.Title)
 	if n := len(s.Rotations()); n > 0 {
 		line += fmt.Sprintf("; %d rotations this run", n)
 	}
