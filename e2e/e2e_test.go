@@ -223,3 +223,49 @@ func touchSources(t *testing.T, root string) {
 		t.Fatal(err)
 	}
 }
+
+// The older tutorial in a real terminal at 80×24: its own steps and names, from the
+// master secret to two rotations (the screen does not go on until the name is back) and
+// the clean-up that deletes the instance; the header says which tutorial runs, throughout.
+func TestOlderTutorialWalkthrough(t *testing.T) {
+	bin := build(t)
+	tm := start(t, bin, 80, 24, "--state", t.TempDir(), "--tutorial", "classic")
+	badge := "sandbox · alternating · older tutorial"
+
+	tm.waitFor(5*time.Second, "1/13 Welcome", badge, "(✓) older (30 days)")
+	tm.press("Enter")
+	tm.waitFor(20*time.Second, "2/13 The environment", badge, "sandbox running on loopback", "MyTestDatabaseMasterSecret (yours; not rotated)")
+	tm.press("NPage")
+	tm.waitFor(5*time.Second, "made when the sandbox is; its master", "••••••••  (v reveals)")
+	tm.press("Enter")
+	tm.waitFor(5*time.Second, "3/13 Store the master secret", badge, "MyTestDatabaseMasterSecret is not stored yet")
+	tm.step("MyTestDatabaseMasterSecret is stored: adminuser's credentials", "4/13 Connect through the bastion")
+	tm.step("logged in as adminuser", "5/13 Create the database user")
+	tm.step("mytestuser exists and can read every database", "6/13 Store the secret")
+	tm.step("MyTestDatabaseUserSecret is stored", "7/13 Validate the secret")
+	tm.waitFor(20*time.Second, "CURRENT_USER() is mytestuser")
+	tm.press("Enter")
+	tm.waitFor(5*time.Second, "8/13 Configure rotation", "every 30 days")
+	tm.step("rotation is on", "9/13 Rotate twice")
+
+	// One rotation so far: enter rotates, and the screen holds only once the name is back.
+	tm.waitFor(10*time.Second, "rotated 1 time: mytestuser_clone is current", "enter rotate once more")
+	tm.press("Enter")
+	tm.waitFor(20*time.Second, "the name came back to mytestuser", "mytestuser → mytestuser_clone → mytestuser", "enter: next step")
+	tm.press("Enter")
+	tm.waitFor(10*time.Second, "10/13 Watch it rotate", badge, "mytestuser")
+	tm.press("Enter")
+	tm.waitFor(20*time.Second, "11/13 Test the rotated secret", "current and previous versions both log in")
+	tm.press("Enter")
+	tm.waitFor(20*time.Second, "12/13 Troubleshoot", "14 of 14 checks passed")
+	tm.press("Enter")
+	tm.waitFor(20*time.Second, "13/13 Clean up", badge, "MyTestDatabaseInstance is available")
+	tm.press("Enter")
+	tm.waitFor(20*time.Second, "cleaned up: both secrets are scheduled for deletion", "MyTestDatabaseInstance is deleted", "went with the instance")
+
+	tm.press("q")
+	s := tm.waitFor(10*time.Second, "EXIT=0", "rotation-tutor: 13 of 13 steps run, stopped at 13")
+	if strings.Contains(s, "goroutine") || strings.Contains(s, "panic") {
+		t.Fatalf("the exit printed a crash:\n%s", s)
+	}
+}

@@ -130,8 +130,11 @@ func lookConfigure(ctx context.Context, s *Session) (Result, error) {
 		return r, nil
 	}
 	on, fn, sched := aws.ToBool(d.RotationEnabled), aws.ToString(d.RotationLambdaARN), describeRules(d.RotationRules)
-	r.Facts = append(r.Facts, Fact{Label: "Function", Value: orNoneYet(fn, lastPart(want, ":"))},
-		Fact{Label: "Schedule", Value: orNoneYet(sched, describeRules(rulesFor(c)))})
+	r.Facts = append(r.Facts, Fact{Label: "Function", Value: orNoneYet(fn, lastPart(want, ":"))})
+	if c.Flavour != FlavourClassic && c.Strategy == rotation.AlternatingUsers {
+		r.Facts = append(r.Facts, Fact{Label: "Made by", Value: functionMadeBy(env.Kind == KindSandbox)})
+	}
+	r.Facts = append(r.Facts, Fact{Label: "Schedule", Value: orNoneYet(sched, describeRules(rulesFor(c)))})
 	if c.Strategy == rotation.AlternatingUsers {
 		master, err := adminARN(ctx, env)
 		if err != nil {

@@ -122,7 +122,7 @@ func explainValidate(c Choices) string {
 
 func explainConfigure(c Choices) string {
 	t := TutorialFor(c.Flavour)
-	when, admin := "every 2 days, within a 2-hour window,", "the admin secret RDS manages"
+	when, admin := "every 2 days, within a 2-hour window,", "the admin secret"
 	if c.Flavour == FlavourClassic {
 		when, admin = "every 30 days", t.MasterSecret
 	}
@@ -131,13 +131,16 @@ func explainConfigure(c Choices) string {
 		return s + "With a single user the function changes " + t.AppUser + "'s own password, so a client still holding " +
 			"the old one fails until it reads the secret again. This is the case alternating users avoids."
 	}
-	s += "With alternating users the function leaves alone the user applications are logged in as: logged in as the " +
-		"master user from " + admin + ", it clones " + t.AppUser + " into " + t.CloneUser + " with the same grants, gives " +
-		"the clone a new password, and makes that version current. The next rotation goes back the other way."
-	if c.Flavour != FlavourClassic {
-		s += " The console's \"Create a rotation function\" deploys AWS's alternating-users template from the " +
-			"Serverless Application Repository through CloudFormation: the function, inside the database's network, " +
-			"its role, and the permission for Secrets Manager to call it. The commands below do the same."
+	return s + "With alternating users the function leaves alone the user applications are logged in as: with " + admin +
+		" it clones " + t.AppUser + " into " + t.CloneUser + ", gives the clone a new password, and makes that version " +
+		"current. The next rotation goes back the other way."
+}
+
+// functionMadeBy says how the current tutorial's rotation function comes to exist.
+func functionMadeBy(sandbox bool) string {
+	s := "CloudFormation, from AWS's alternating-users template (the console's \"Create a rotation function\"; commands below)"
+	if sandbox {
+		s += "; here, built in"
 	}
 	return s
 }
