@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"rotation-tutor/internal/testworld"
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
@@ -81,6 +82,22 @@ func (w forgetHosts) Start(ctx context.Context, progress func(string)) (*steps.E
 		err = os.WriteFile(env.SSH.KnownHostsFile, nil, 0o600)
 	}
 	return env, err
+}
+
+// In a real account the older tutorial's clean-up also deletes its instance: the question
+// names it, and the secrets, before anything is deleted.
+func TestOlderCleanupInARealAccountNamesTheInstance(t *testing.T) {
+	m := newTestModel(t, &fakeWorld{env: &steps.Env{Kind: steps.KindAWS, DBInstance: "mytestdatabaseinstance", DBHost: "mytestdatabaseinstance.abc.eu-west-1.rds.amazonaws.com"}}, 80, 24)
+	m.common.Session.SetChoices(steps.Choices{Strategy: rotation.AlternatingUsers, Flavour: steps.FlavourClassic})
+	settle(t, m, m.Init())
+	settle(t, m, m.go_(steps.Index(steps.CleanUp)))
+	press(t, m, "enter")
+	requireContains(t, m, "Delete in your AWS account?", "MyTestDatabaseUserSecret", "MyTestDatabaseMasterSecret", "7-day recovery window",
+		"deletes the DB instance", "no final snapshot")
+	press(t, m, "n")
+	if strings.Contains(view(m), "Delete in your AWS account?") {
+		t.Fatal("n must close the question and delete nothing")
+	}
 }
 
 // In a real account the clean-up names what it will delete and waits for y; any other key

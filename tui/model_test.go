@@ -116,3 +116,31 @@ func TestFastEntersDoNotSkipAScreen(t *testing.T) {
 	settle(t, m, tea.Batch(first, second))
 	requireContains(t, m, "2/11 The environment")
 }
+
+// Choosing the older tutorial gives its own thirteen steps, numbered within it: the
+// environment leads to its master secret step, and back from the connect step returns
+// there; the current tutorial passes straight from the environment to the connect step.
+func TestEachTutorialHasItsOwnSteps(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 24)
+	press(t, m, "down")
+	press(t, m, "right") // the older tutorial
+	press(t, m, "enter")
+	requireContains(t, m, "2/13 The environment", "older tutorial")
+	m.update(nextStepCmd(steps.Environment)())
+	requireContains(t, m, "3/13 Store the master secret", "older tutorial")
+	m.update(nextStepCmd(steps.StoreMasterSecret)())
+	requireContains(t, m, "4/13 Connect through the bastion")
+	press(t, m, "b")
+	requireContains(t, m, "3/13 Store the master secret")
+	press(t, m, "b")
+	press(t, m, "b")
+	requireContains(t, m, "1/13 Welcome")
+
+	press(t, m, "left") // the cursor is still on the tutorial: back to the current one
+	press(t, m, "enter")
+	requireContains(t, m, "2/11 The environment", "current tutorial")
+	m.update(nextStepCmd(steps.Environment)())
+	requireContains(t, m, "3/11 Connect through the bastion")
+	m.update(gotoStepCmd(steps.Connect, steps.RotateTwice)())
+	requireContains(t, m, "8/11 Watch it rotate") // the older tutorial's step: the next of this one
+}
