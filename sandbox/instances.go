@@ -86,8 +86,26 @@ func (i *dbInstance) addr() string { return net.JoinHostPort(i.desc.Address, str
 // rdsInstance is what the RDS endpoint answers for it, deletable through it.
 func (i *dbInstance) rdsInstance() rds.Instance {
 	d := i.desc
-	d.Delete = i.delete
+	d.Delete, d.Status = i.delete, i.status
 	return d
+}
+
+// status is the instance's status as RDS words it: starting while its database starts in
+// the background, failed if that start failed, available otherwise.
+func (i *dbInstance) status() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.starting != nil {
+		select {
+		case <-i.starting:
+		default:
+			return "starting"
+		}
+	}
+	if i.db == nil && i.startErr != nil {
+		return "failed"
+	}
+	return "available"
 }
 
 // start starts the database and returns once it accepts logins.

@@ -103,6 +103,9 @@ func (c *adminConn) check(ctx context.Context, env *Env) (connected, error) {
 // connect opens a new tunnel and admin session and puts them in place of
 // the old ones. Call it with connectMu held.
 func (c *adminConn) connect(ctx context.Context, env *Env) (connected, error) {
+	if err := awaitAvailable(ctx, env); err != nil {
+		return connected{}, err
+	}
 	tun, err := dbclient.OpenTunnel(ctx, env.SSH)
 	if err != nil {
 		return connected{}, failFix("open the SSH tunnel through "+env.SSH.Addr, fixTunnel, err)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
-	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/dbclient"
@@ -40,30 +39,6 @@ func (s *Session) tutorialSecrets(env *Env) []string {
 		return []string{env.SecretName, t.MasterSecret}
 	}
 	return []string{env.SecretName}
-}
-
-// instanceDeleter is the RDS call the clean-up makes; *rds.Client has it.
-type instanceDeleter interface {
-	DeleteDBInstance(ctx context.Context, in *rds.DeleteDBInstanceInput, optFns ...func(*rds.Options)) (*rds.DeleteDBInstanceOutput, error)
-}
-
-// instanceStatus is the tutorial's DB instance as RDS describes it now: its status, or
-// "gone". "" when RDS cannot be asked here.
-func instanceStatus(ctx context.Context, env *Env) (string, error) {
-	if env.RDS == nil || env.DBInstance == "" {
-		return "", nil
-	}
-	out, err := env.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(env.DBInstance)})
-	var nf *rdstypes.DBInstanceNotFoundFault
-	switch {
-	case errors.As(err, &nf):
-		return "gone", nil
-	case err != nil:
-		return "", fail("describe the DB instance "+env.DBInstance, err)
-	case len(out.DBInstances) == 0:
-		return "gone", nil
-	}
-	return aws.ToString(out.DBInstances[0].DBInstanceStatus), nil
 }
 
 func cleanUpCommands(s *Session) []Command {

@@ -153,7 +153,7 @@ func (h *Handler) describe(form url.Values) (response, *fault) {
 			match = match && in.matches(flt)
 		}
 		if match {
-			out.Result.DBInstances.Items = append(out.Result.DBInstances.Items, in.describe(in.created, in.status))
+			out.Result.DBInstances.Items = append(out.Result.DBInstances.Items, in.describe(in.created, in.now()))
 		}
 	}
 	if id != "" && !found {
@@ -211,6 +211,14 @@ func (h *Handler) delete(ctx context.Context, form url.Values) (response, *fault
 	}
 	h.instances = slices.DeleteFunc(h.instances, func(c *instance) bool { return c == in })
 	return out, nil
+}
+
+// now is the instance's status: deleting once its deletion began, else its own.
+func (in *instance) now() string {
+	if in.status == "deleting" || in.Status == nil {
+		return in.status
+	}
+	return in.Status()
 }
 
 // is says whether id names the instance: its identifier (RDS compares them

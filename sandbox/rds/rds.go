@@ -37,6 +37,9 @@ type Instance struct {
 	// it, as RDS does). Nil: the instance cannot be deleted, and reports
 	// deletion protection, which is why DeleteDBInstance refuses it.
 	Delete func(ctx context.Context) error
+	// Status is the instance's status while it is not being deleted (starting, available,
+	// failed); nil means available.
+	Status func() string
 }
 
 // withDefaults fills what the caller left empty with the tutorial's values,

@@ -314,3 +314,20 @@ func TestDeletingThenGoneOrBack(t *testing.T) {
 		t.Fatalf("after a failed delete: %+v %v", out, err)
 	}
 }
+
+// An instance's own status shows until its deletion begins: the sandbox's older-tutorial
+// instance reports starting while its database starts beside the sandbox.
+func TestDescribeReportsTheInstancesStatus(t *testing.T) {
+	status := "starting"
+	in := classicInstance(new(int))
+	in.Status = func() string { return status }
+	client, _ := serve(t, tutorialInstance(), in)
+	ctx := context.Background()
+	for _, want := range []string{"starting", "available"} {
+		status = want
+		out, err := client.DescribeDBInstances(ctx, &awsrds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("mytestdatabaseinstance")})
+		if err != nil || aws.ToString(out.DBInstances[0].DBInstanceStatus) != want {
+			t.Fatalf("described %+v, %v; want %s", out, err, want)
+		}
+	}
+}
