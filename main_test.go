@@ -134,26 +134,8 @@ func TestRunHeadlessOnBothEngines(t *testing.T) {
 			if engine == "mariadb" {
 				testenv.RequireTool(t, "/usr/sbin/mariadbd")
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer cancel()
-			var out, errOut bytes.Buffer
-			code := run(ctx, []string{"run", "--yes", "--json", "--db", engine, "--state", t.TempDir()}, &out, &errOut)
-			if code != exitOK {
-				t.Fatalf("run exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
-			}
 			var last []string
-			dec := json.NewDecoder(&out)
-			for dec.More() {
-				var line struct {
-					Step, Detail string
-					OK           bool
-				}
-				if err := dec.Decode(&line); err != nil {
-					t.Fatal(err)
-				}
-				if !line.OK {
-					t.Errorf("step %s failed: %s", line.Step, line.Detail)
-				}
+			for _, line := range runHeadlessJSON(t, "--db", engine, "--state", t.TempDir()) {
 				last = append(last, line.Detail)
 			}
 			if n := len(last); n < 2 || !strings.Contains(last[n-2], "appuser_clone → appuser") || !strings.Contains(last[n-1], "appuser → appuser_clone") {
@@ -161,6 +143,37 @@ func TestRunHeadlessOnBothEngines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// headlessLine is one line of `run --json`.
+type headlessLine struct {
+	Step, Detail string
+	OK           bool
+}
+
+// runHeadlessJSON runs `run --yes --json` with args, requires it to pass with every step ok, and
+// returns its lines.
+func runHeadlessJSON(t *testing.T, args ...string) []headlessLine {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	if code := run(ctx, append([]string{"run", "--yes", "--json"}, args...), &out, &errOut); code != exitOK {
+		t.Fatalf("run %v exited %d\nstdout:\n%s\nstderr:\n%s", args, code, out.String(), errOut.String())
+	}
+	var lines []headlessLine
+	dec := json.NewDecoder(&out)
+	for dec.More() {
+		var line headlessLine
+		if err := dec.Decode(&line); err != nil {
+			t.Fatal(err)
+		}
+		if !line.OK {
+			t.Errorf("step %s failed: %s", line.Step, line.Detail)
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // The older tutorial, headless, whole: its own master secret, mytestuser with SELECT on
@@ -175,27 +188,9 @@ func TestRunHeadlessOlderTutorial(t *testing.T) {
 			}
 			state := t.TempDir()
 			for round := 1; round <= 2; round++ {
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-				var out, errOut bytes.Buffer
-				code := run(ctx, []string{"run", "--yes", "--json", "--tutorial", "classic", "--db", engine, "--state", state}, &out, &errOut)
-				cancel()
-				if code != exitOK {
-					t.Fatalf("round %d: run exited %d\nstdout:\n%s\nstderr:\n%s", round, code, out.String(), errOut.String())
-				}
 				details := map[string][]string{}
 				var order []string
-				dec := json.NewDecoder(&out)
-				for dec.More() {
-					var line struct {
-						Step, Detail string
-						OK           bool
-					}
-					if err := dec.Decode(&line); err != nil {
-						t.Fatal(err)
-					}
-					if !line.OK {
-						t.Errorf("round %d: step %s failed: %s", round, line.Step, line.Detail)
-					}
+				for _, line := range runHeadlessJSON(t, "--tutorial", "classic", "--db", engine, "--state", state) {
 					details[line.Step] = append(details[line.Step], line.Detail)
 					order = append(order, line.Step)
 				}

@@ -23,23 +23,9 @@ import (
 // Only the tunnel's local port is changed, so that the test never collides with a listener
 // already on dbclient.LocalPort.
 func TestTheTutorialByHand(t *testing.T) {
-	for _, tool := range []string{"/usr/bin/ssh", "/usr/bin/aws", "/usr/bin/jq", "/usr/bin/mysql", "/usr/bin/env"} {
-		testenv.RequireTool(t, tool)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	s, err := steps.NewSession(world.Sandbox(world.SandboxOptions{StateDir: dir + "/sandbox"}),
-		steps.Options{StateDir: dir, SelfCommand: build(t)}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	env, err := s.Start(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh := newShell(t, ctx)
+	s, env, sh := startByHand(t, ctx, steps.FlavourCurrent)
 
 	sh.paste(stepCommands(t, s, steps.Environment))
 	sh.tunnel(stepCommands(t, s, steps.Connect, "shell", "aws", "mysql", "workbench")[0].Text)
@@ -93,23 +79,9 @@ func TestTheTutorialByHand(t *testing.T) {
 // the master secret, two rotations that bring the name back, and the clean-up that deletes
 // both secrets and the instance.
 func TestTheOlderTutorialByHand(t *testing.T) {
-	for _, tool := range []string{"/usr/bin/ssh", "/usr/bin/aws", "/usr/bin/jq", "/usr/bin/mysql", "/usr/bin/env"} {
-		testenv.RequireTool(t, tool)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	s, err := steps.NewSession(world.Sandbox(world.SandboxOptions{StateDir: dir + "/sandbox"}),
-		steps.Options{StateDir: dir, SelfCommand: build(t), Flavour: steps.FlavourClassic}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	env, err := s.Start(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh := newShell(t, ctx)
+	s, env, sh := startByHand(t, ctx, steps.FlavourClassic)
 
 	if out := sh.paste(stepCommands(t, s, steps.Environment)); !strings.Contains(out, "mytestdatabaseinstance") || !strings.Contains(out, "adminuser") {
 		t.Fatalf("describing MyTestDatabaseInstance by hand printed:\n%s", out)
@@ -169,6 +141,27 @@ func TestTheOlderTutorialByHand(t *testing.T) {
 	if !strings.Contains(look.Summary, "both secrets are scheduled for deletion") || !strings.Contains(look.Fact("DB instance"), "is deleted") {
 		t.Fatalf("after the clean-up by hand: %+v", look)
 	}
+}
+
+// startByHand starts a session of the flavour's tutorial on a sandbox of its own, and a
+// shell to paste into; it skips when a tool the commands use is missing.
+func startByHand(t *testing.T, ctx context.Context, flavour string) (*steps.Session, *steps.Env, *shell) {
+	t.Helper()
+	for _, tool := range []string{"/usr/bin/ssh", "/usr/bin/aws", "/usr/bin/jq", "/usr/bin/mysql", "/usr/bin/env"} {
+		testenv.RequireTool(t, tool)
+	}
+	dir := t.TempDir()
+	s, err := steps.NewSession(world.Sandbox(world.SandboxOptions{StateDir: dir + "/sandbox"}),
+		steps.Options{StateDir: dir, SelfCommand: build(t), Flavour: flavour}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	env, err := s.Start(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, env, newShell(t, ctx)
 }
 
 // cleanUpCommands are the clean-up's commands, without the restore that follows them on

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"rotation-tutor/internal/shell"
@@ -28,6 +29,14 @@ func rulesJSON(c Choices) string {
 		return `{"AutomaticallyAfterDays":30}`
 	}
 	return `{"ScheduleExpression":"rate(2 days)","Duration":"2h"}`
+}
+
+// deref is r's value, or the zero Result for nil.
+func deref(r *Result) Result {
+	if r == nil {
+		return Result{}
+	}
+	return *r
 }
 
 // orNoneYet is a setting as the secret has it, or, when it has none, what this step sets.
@@ -100,17 +109,27 @@ func configureStep() Step {
 		look: lookConfigure}
 }
 
-func lookConfigure(ctx context.Context, s *Session) (Result, error) {
+// rotatable describes the app secret when it is there to rotate; otherwise it returns the
+// result that says it is not.
+func rotatable(ctx context.Context, s *Session) (*Env, *sm.DescribeSecretOutput, *Result, error) {
 	env, err := s.requireEnv()
 	if err != nil {
-		return Result{}, err
+		return nil, nil, nil, err
 	}
 	d, err := describeApp(ctx, env)
 	if err != nil {
-		return Result{}, err
+		return nil, nil, nil, err
 	}
 	if d == nil || d.DeletedDate != nil {
-		return Result{Summary: env.SecretName + " is not there to rotate (not stored, or scheduled for deletion)"}, nil
+		return env, nil, &Result{Summary: env.SecretName + " is not there to rotate (not stored, or scheduled for deletion)"}, nil
+	}
+	return env, d, nil, nil
+}
+
+func lookConfigure(ctx context.Context, s *Session) (Result, error) {
+	env, d, missing, err := rotatable(ctx, s)
+	if err != nil || missing != nil {
+		return deref(missing), err
 	}
 	c := s.Choices()
 	want := functionFor(env, c.Strategy)

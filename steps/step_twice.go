@@ -75,16 +75,9 @@ func (s *Session) history(ctx context.Context, env *Env) ([]string, error) {
 }
 
 func lookRotateTwice(ctx context.Context, s *Session) (Result, error) {
-	env, err := s.requireEnv()
-	if err != nil {
-		return Result{}, err
-	}
-	d, err := describeApp(ctx, env)
-	if err != nil {
-		return Result{}, err
-	}
-	if d == nil || d.DeletedDate != nil {
-		return Result{Summary: env.SecretName + " is not there to rotate (not stored, or scheduled for deletion)"}, nil
+	env, _, missing, err := rotatable(ctx, s)
+	if err != nil || missing != nil {
+		return deref(missing), err
 	}
 	names, err := s.history(ctx, env)
 	if err != nil {
