@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"rotation-tutor/internal/testenv"
+	"rotation-tutor/sandbox"
 )
 
 func runArgs(args ...string) (code int, stdout, stderr string) {
@@ -41,6 +42,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"doctor", "--db-ca-bundle", "global-bundle.pem"}, exitUsage, "--db-ca-bundle only applies with --aws"},
 		{[]string{"bench", "--clients", "0"}, exitUsage, "at least 1"},
 		{[]string{"run", "--aws", "--region", "eu-west-1"}, exitUsage, "add --yes"},
+		{[]string{"sandbox", "--master-password", "--json"}, exitUsage, "--master-password only prints the password"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, _, stderr := runArgs(tc.args...)
@@ -216,5 +218,23 @@ func TestRunHeadlessOlderTutorial(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// `sandbox --master-password` tells the older tutorial's master password from the state key
+// alone, the one the sandbox's instance has, and refuses a state with no sandbox in it.
+func TestSandboxMasterPassword(t *testing.T) {
+	state := t.TempDir()
+	if code, _, stderr := runArgs("sandbox", "--state", state, "--master-password"); code != exitFailed || !strings.Contains(stderr, "start it first") {
+		t.Fatalf("before any sandbox: exit %d, %s", code, stderr)
+	}
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{StateDir: sandboxDir(state)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	code, stdout, stderr := runArgs("sandbox", "--state", state, "--master-password")
+	if code != exitOK || strings.TrimSpace(stdout) != sb.ClassicMasterPassword() {
+		t.Fatalf("exit %d, the password printed is the instance's: %v (%s)", code, strings.TrimSpace(stdout) == sb.ClassicMasterPassword(), stderr)
 	}
 }
