@@ -219,7 +219,11 @@ func lookCleanUp(ctx context.Context, s *Session) (Result, error) {
 			facts = append(facts, Fact{Label: "Secret", Value: name + " is live"})
 		}
 	}
-	facts = append(append(facts, users...), instanceFact(env, status))
+	instance := instanceFact(env, status)
+	if !s.deletesInstance() && status == "available" {
+		instance.Value += "; the command below deletes it" + managedNote(t)
+	}
+	facts = append(append(facts, users...), instance)
 	facts = append(facts, leftFacts(env, t)...)
 	r := Result{Holds: gone, Facts: facts, Summary: "not cleaned up: see what is still there"}
 	if gone {
