@@ -58,11 +58,11 @@ tmux send-keys -t "$session" Enter
 wait_for "Connect through the bastion"
 run_step "logged in as" "Create the database user"
 tmux send-keys -t "$session" Enter
-wait_for "appuser can log in"
+wait_for "appuser exists and can read"
 shot create-user
 tmux send-keys -t "$session" Enter
 wait_for "Store the secret"
-run_step "stored SecretsManagerTutorialAppuser" "Validate the secret"
+run_step "SecretsManagerTutorialAppuser is stored" "Validate the secret"
 run_step "CURRENT_USER() is" "Configure rotation"
 run_step "rotation is on" "Watch it rotate"
 wait_for "CLIENTS"

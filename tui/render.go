@@ -232,7 +232,7 @@ func renderPrerequisites(st *Styles, flavour string, ps []steps.Prerequisite, re
 	label := func(s string) string { return st.Label.Render(fmt.Sprintf("%-5s", s)) }
 	for i, p := range ps {
 		lines = append(lines, st.Value.Render(indentWrap(fmt.Sprintf("%d %s", i+1, p.Name), width, 2)),
-			"  "+label("why")+" "+indentWrap(p.Why, width-8, 8))
+			"  "+label("why")+" "+st.Value.Render(indentWrap(p.Why, width-8, 8)))
 		if p.StandIn != "" {
 			here := p.StandIn
 			switch {
