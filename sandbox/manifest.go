@@ -33,7 +33,7 @@ var (
 	usersFile   = filepath.Join("database", database.UsersFile)
 	// dataFiles are every file the manifest may list; the first five exist after any start
 	// (the databases' users files only with the embedded engine, the older tutorial's once
-	// its instance was first used).
+	// its instance first started).
 	dataFiles = []string{identityFile, stateKeyFile, secretsFile, clientKey, hostKeyFile, usersFile,
 		filepath.Join(classicDataDir, database.UsersFile)}
 )
