@@ -211,7 +211,7 @@ func (s *Session) StartProbe(ctx context.Context) error {
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p, err := probe.Start(pctx, probe.Config{
 		Clients: s.opts.ProbeClients, Secrets: env.Secrets, SecretID: env.SecretName, Dial: dbclient.DialFunc(s.conn.Dial), CA: env.DBCA,
-		RefreshInterval: time.Second, Pause: 200 * time.Millisecond,
+		RefreshInterval: time.Second, Pause: s.opts.ProbePause,
 	})
 	if err != nil {
 		cancel()

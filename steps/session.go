@@ -36,6 +36,9 @@ type Options struct {
 	// ProbeClients is how many simulated application clients the live
 	// step runs; zero means 8.
 	ProbeClients int
+	// ProbePause is the time between one client's logins; zero means
+	// 200 ms. A server running many sessions slows it to save CPU.
+	ProbePause time.Duration
 	// RotationTimeout bounds the wait for a rotation through a Lambda;
 	// zero means 3 minutes.
 	RotationTimeout time.Duration
@@ -59,6 +62,7 @@ type Session struct {
 	progress *progressStore
 	conn     adminConn
 	live     liveWatch
+	notes    statusNotes
 
 	startMu  sync.Mutex
 	env      *Env
@@ -77,6 +81,9 @@ func NewSession(w World, o Options, reset bool) (*Session, error) {
 	if o.ProbeClients <= 0 {
 		o.ProbeClients = 8
 	}
+	if o.ProbePause <= 0 {
+		o.ProbePause = 200 * time.Millisecond
+	}
 	if o.RotationTimeout <= 0 {
 		o.RotationTimeout = 3 * time.Minute
 	}
@@ -86,6 +93,7 @@ func NewSession(w World, o Options, reset bool) (*Session, error) {
 	}
 	s := &Session{world: w, opts: o, progress: ps}
 	s.live.init()
+	s.notes.entered(s.Progress().Current) // a resumed session counts from now
 	if o.Strategy != "" || o.Flavour != "" {
 		c := s.Choices()
 		if o.Strategy != "" {
@@ -123,7 +131,10 @@ func (s *Session) SetChoices(c Choices) {
 func (s *Session) Progress() Progress { return s.progress.get() }
 
 // SetCurrent remembers the step the learner is on.
-func (s *Session) SetCurrent(id ID) { s.progress.update(func(p *Progress) { p.Current = id }) }
+func (s *Session) SetCurrent(id ID) {
+	s.progress.update(func(p *Progress) { p.Current = id })
+	s.notes.entered(id)
+}
 
 // MarkDone records in the bookmark that step id was done: run, or found
 // holding in the world when the learner moved on.
