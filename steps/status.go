@@ -10,6 +10,7 @@ import (
 // problem the learner hit, and the live screen's counters. It is a copy.
 type Status struct {
 	Step      ID
+	Flavour   string    // the tutorial followed, which numbers its steps
 	Since     time.Time // when the learner came to Step
 	Problem   string    // the last problem, in one line; "" when none
 	ProblemAt time.Time
@@ -55,7 +56,7 @@ func (s *Session) NoteProblem(err error) {
 // Status returns where the learner is now.
 func (s *Session) Status() Status {
 	s.notes.mu.Lock()
-	st := Status{Step: s.notes.step, Since: s.notes.since, Problem: s.notes.problem, ProblemAt: s.notes.problemAt}
+	st := Status{Step: s.notes.step, Flavour: s.Choices().Flavour, Since: s.notes.since, Problem: s.notes.problem, ProblemAt: s.notes.problemAt}
 	s.notes.mu.Unlock()
 	s.live.mu.Lock()
 	p := s.live.probe

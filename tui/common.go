@@ -19,6 +19,11 @@ type Common struct {
 	Keys    KeyMap
 	Session *steps.Session
 	Reveal  bool // show secret values instead of masking them
+	// Present is presenter mode: a title card before each step, no commands
+	// by hand, and no secret ever revealed.
+	Present bool
+	// Room is what a workshop's instructor tells everyone (RoomMsg).
+	Room Room
 	// FlashFor is how long a note stays in the help bar; tests shorten it.
 	FlashFor time.Duration
 	// BodyHeight is the rows the current screen's body has, between the

@@ -37,6 +37,7 @@ type model struct {
 	resumed   bool  // reconnect once the world is up, for a learner resuming past the connect step
 	popup     popup // a question that waits for the learner's answer
 	quitting  bool  // quit was asked while a rotation ran: waiting for it to end
+	paused    bool  // presenter mode: the step's title card shows until enter
 }
 
 func newModel(c *Common, altScreen bool, kind string) *model {
@@ -67,7 +68,7 @@ func newModel(c *Common, altScreen bool, kind string) *model {
 // Init draws the first frame at once and starts the world behind it.
 func (m *model) Init() tea.Cmd {
 	return tea.Batch(tea.RequestBackgroundColor, startWorldCmd(m.common.Ctx, m.common.Session, m.stages),
-		waitStageCmd(m.stages), m.screens[m.cur].Enter())
+		waitStageCmd(m.stages), m.screens[m.cur].Enter(), presenterStart(m.common))
 }
 
 func (m *model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
@@ -99,7 +100,11 @@ func (m *model) busy() bool {
 
 func (m *model) update(msg tea.Msg) tea.Cmd {
 	c := m.common
+	noteProblem(c.Session, msg)
 	switch msg := msg.(type) {
+	case RoomMsg:
+		c.Room = msg.Room
+		return nil
 	case tea.WindowSizeMsg:
 		c.Width, c.Height = msg.Width, msg.Height
 		m.help.SetWidth(c.contentWidth())
@@ -169,7 +174,11 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		if steps.Index(msg.from) != m.cur {
 			return nil
 		}
-		return m.go_(m.step(m.cur, 1))
+		next := m.step(m.cur, 1)
+		if m.heldAt(next) {
+			return flashCmd(c.Room.holdNote())
+		}
+		return m.go_(next)
 	case gotoStepMsg:
 		if steps.Index(msg.from) != m.cur {
 			return nil
@@ -177,6 +186,9 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		if i := steps.Index(msg.id); i >= 0 {
 			if !m.visible(i) { // a step of the other tutorial: the next one of this
 				i = m.step(i, 1)
+			}
+			if m.heldAt(i) { // resume no further than the room is held
+				i = max(m.holdLimit(), m.cur)
 			}
 			if i > steps.Index(steps.Connect) {
 				// Resuming past the connect step: the tunnel and the admin
@@ -237,6 +249,10 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, c.Keys.Help):
 		m.help.ShowAll = !m.help.ShowAll
 		return nil
+	case m.paused:
+		return m.pausedKey(msg)
+	case key.Matches(msg, c.Keys.Reveal) && c.Present:
+		return flashCmd("presenter mode never reveals a secret")
 	case key.Matches(msg, c.Keys.Reveal):
 		c.Reveal = !c.Reveal
 		if c.Reveal {
@@ -295,6 +311,7 @@ func (m *model) go_(i int) tea.Cmd {
 		l.Leave()
 	}
 	m.cur = i
+	m.paused = m.common.Present
 	m.body.SetYOffset(0)
 	m.common.Session.SetCurrent(m.steps[i].ID)
 	return m.screens[i].Enter()
@@ -335,34 +352,50 @@ func (m *model) render() string {
 	header := renderHeader(st, n, total, m.steps[m.cur].Title, m.badge(), w)
 
 	var keys help.KeyMap = m.screens[m.cur]
-	if m.popup != nil {
+	held := c.Room.HoldAt > 0 && n >= c.Room.HoldAt
+	switch {
+	case m.popup != nil:
 		keys = m.popup
+	case m.paused:
+		keys = pausedKeys{c.Keys}
+	case held:
+		keys = heldKeys{KeyMap: keys, at: c.Room.HoldAt}
 	}
-	footer := m.help.View(keys)
-	bodyH := max(c.Height-2-lipHeight(footer), 3)
+	// The room's word: the hold (grey, over the keys), or else the message.
+	footer := ""
+	if held {
+		footer = st.Subtle.Render(truncate("⏸ "+c.Room.holdNote(), w)) + "\n"
+	} else if banner := roomBanner(st, c.Room, w); banner != "" {
+		header += "\n" + banner
+	}
+	keysLine := m.help.View(keys)
+	bodyH := max(c.Height-1-lipHeight(header)-lipHeight(footer+keysLine), 3)
 	c.BodyHeight = bodyH
 	var body string
-	if m.popup != nil {
+	switch {
+	case m.popup != nil:
 		body = m.popup.view(st, w)
-	} else {
+	case m.paused:
+		body = renderTitleCard(st, n, total, m.steps[m.cur].Title, m.steps[m.cur].Explain(c.Session.Choices()), w)
+	default:
 		body = m.screens[m.cur].View()
 	}
 	m.body.SetWidth(w)
 	m.body.SetHeight(bodyH)
 	m.body.SetContent(body)
 	if m.popup == nil && m.body.TotalLineCount() > bodyH {
-		footer = m.help.View(keysShown{KeyMap: keys, scroll: []key.Binding{with(c.Keys.PageDown, "↑↓/pgup/pgdn", "scroll")}})
+		keysLine = m.help.View(keysShown{KeyMap: keys, scroll: []key.Binding{with(c.Keys.PageDown, "↑↓/pgup/pgdn", "scroll")}})
 		if more := m.body.TotalLineCount() - m.body.YOffset() - bodyH; more > 0 {
-			footer = st.Subtle.Render(fmt.Sprintf("↓ %d more lines", more)) + "  " + footer
+			keysLine = st.Subtle.Render(fmt.Sprintf("↓ %d more lines", more)) + "  " + keysLine
 		}
 	}
 	switch {
 	case m.quitting:
-		footer = st.Warn.Render(truncate("finishing the rotation before quitting… (q again quits now and leaves it unfinished)", w))
+		keysLine = st.Warn.Render(truncate("finishing the rotation before quitting… (q again quits now and leaves it unfinished)", w))
 	case m.flash != "":
-		footer = st.Warn.Render(truncate(m.flash, w))
+		keysLine = st.Warn.Render(truncate(m.flash, w))
 	}
-	footer = truncate(footer, w)
+	footer += truncate(keysLine, w)
 	return st.App.Render(header + "\n" + m.body.View() + "\n" + footer)
 }
 

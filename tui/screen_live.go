@@ -180,7 +180,7 @@ func (m *liveScreen) View() string {
 		rotErr: m.rotErr, lookErr: m.lookErr, probeErr: m.probeErr, logins: m.logins, failures: m.failures,
 		explain: m.step.Explain(m.Session.Choices()),
 	}, m.contentWidth(), m.BodyHeight)
-	if c := renderCommands(m.Styles, m.commands(), m.cmdSel, m.contentWidth()); c != "" {
+	if c := renderCommands(m.Styles, m.commands(), m.cmdSel, m.contentWidth()); c != "" && !m.Present {
 		out += "\n\n" + c
 	}
 	return out

@@ -240,7 +240,7 @@ func (m *stepScreen) View() string {
 	if m.after != nil {
 		parts = append(parts, m.after())
 	}
-	if c := renderCommands(m.Styles, m.commands(), m.cmdSel, w); c != "" {
+	if c := renderCommands(m.Styles, m.commands(), m.cmdSel, w); c != "" && !m.Present {
 		parts = append(parts, c)
 	}
 	return strings.Join(parts, "\n\n")

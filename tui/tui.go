@@ -41,6 +41,12 @@ type Options struct {
 	NoColor bool
 	// Width and Height fix the size instead of asking the terminal (tests).
 	Width, Height int
+	// Present is presenter mode, for a projector: a title card before each
+	// step, no commands by hand, no secret ever revealed.
+	Present bool
+	// Room is the workshop room's message and hold when the program starts;
+	// RoomMsg changes it later.
+	Room Room
 }
 
 // Run runs the walkthrough on w until the learner quits, then closes
@@ -59,12 +65,7 @@ func Run(ctx context.Context, w steps.World, o Options) error {
 		w.Close()
 		return err
 	}
-	mode := o.Mode
-	if mode == "" {
-		mode = steps.KindSandbox
-	}
-	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s, FlashFor: 3 * time.Second}
-	m := newModel(c, o.AltScreen, mode)
+	wt := NewWalkthrough(ctx, s, o)
 
 	opts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if o.Input != nil {
@@ -81,7 +82,7 @@ func Run(ctx context.Context, w steps.World, o Options) error {
 	if o.Width > 0 && o.Height > 0 {
 		opts = append(opts, tea.WithWindowSize(o.Width, o.Height))
 	}
-	p := tea.NewProgram(m, opts...)
+	p := tea.NewProgram(wt.Model(), opts...)
 	learner.setSend(p.Send)
 	_, runErr := p.Run()
 	cancel() // stop the calls still in flight before closing what they use
@@ -91,16 +92,50 @@ func Run(ctx context.Context, w steps.World, o Options) error {
 	if out == nil {
 		out = os.Stderr
 	}
-	if m.crash != nil {
-		path := writeCrash(o.Session.StateDir, m.crash)
-		fmt.Fprintf(out, "rotation-tutor stopped on an internal error: %s. Details: %s. Your progress is kept.\n", m.crash.report, path)
-		return errors.New("internal error: " + m.crash.report)
+	line, crash := wt.Ended()
+	fmt.Fprintln(out, line)
+	if crash != nil {
+		return crash
 	}
-	fmt.Fprintln(out, summary(s))
 	if runErr != nil && !errors.Is(runErr, tea.ErrInterrupted) && !errors.Is(runErr, context.Canceled) {
 		return runErr
 	}
 	return closeErr
+}
+
+// Walkthrough is the walkthrough's model on a session its caller owns: Run
+// makes one for the terminal, and workshop mode one per SSH session, all in
+// one process, each with its own Common.
+type Walkthrough struct {
+	m        *model
+	stateDir string
+}
+
+// NewWalkthrough builds the walkthrough on s; its commands use ctx, which
+// the caller cancels when the program ends.
+func NewWalkthrough(ctx context.Context, s *steps.Session, o Options) *Walkthrough {
+	mode := o.Mode
+	if mode == "" {
+		mode = steps.KindSandbox
+	}
+	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s, FlashFor: 3 * time.Second,
+		Present: o.Present, Room: o.Room}
+	return &Walkthrough{m: newModel(c, o.AltScreen, mode), stateDir: s.Options().StateDir}
+}
+
+// Model is the program's model.
+func (w *Walkthrough) Model() tea.Model { return w.m }
+
+// Ended is the line to print once the program has ended: the summary, or,
+// after an internal error (whose details it writes to the state directory),
+// what happened, with the error to return.
+func (w *Walkthrough) Ended() (line string, crash error) {
+	if c := w.m.crash; c != nil {
+		path := writeCrash(w.stateDir, c)
+		return fmt.Sprintf("rotation-tutor stopped on an internal error: %s. Details: %s. Your progress is kept.", c.report, path),
+			errors.New("internal error: " + c.report)
+	}
+	return summary(w.m.common.Session), nil
 }
 
 // summary is the one line printed after the alternate screen is gone.
