@@ -22,13 +22,13 @@ type command struct {
 	run                  func(ctx context.Context, o *options, stdout, stderr io.Writer) int
 }
 
-var commandOrder = []string{"", "sandbox", "run", "doctor", "bench"}
+var commandOrder = []string{"", "sandbox", "run", "doctor", "bench", "serve"}
 
 var commands = map[string]command{
 	"": {
 		summary: "the walkthrough, on the in-process sandbox (or --aws)",
 		usage:   "rotation-tutor [--aws …] [--state DIR] [--reset]",
-		groups:  groupState | groupEngine | groupWorld | groupTutorial,
+		groups:  groupState | groupEngine | groupWorld | groupTutorial | groupPresent,
 		run:     runTUI,
 	},
 	"sandbox": {
@@ -58,6 +58,13 @@ var commands = map[string]command{
 		usage:   "rotation-tutor bench [--json] [--clients N] [--rotations N]",
 		groups:  groupOutput | groupBench | groupEngine,
 		run:     runBench,
+	},
+	"serve": {
+		name:    "serve",
+		summary: "workshop: the walkthrough over SSH, a sandbox per attendee, a dashboard for the instructor",
+		usage:   "rotation-tutor serve (--authorized-keys FILE | --passphrase WORD | --open) [--dashboard]",
+		groups:  groupState | groupEngine | groupServe,
+		run:     runServe,
 	},
 }
 
@@ -103,7 +110,7 @@ func runTUI(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	if o.aws {
 		mode = "real AWS"
 	}
-	err := tui.Run(ctx, newWorld(o, false), tui.Options{Session: o.sessionOptions(), Mode: mode, AltScreen: true, Summary: stdout})
+	err := tui.Run(ctx, newWorld(o, false), tui.Options{Session: o.sessionOptions(), Mode: mode, AltScreen: true, Summary: stdout, Present: o.present})
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor: %v\n", err)
 		return exitFailed

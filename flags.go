@@ -48,6 +48,8 @@ type options struct {
 	rotations int
 
 	masterPassword bool // sandbox: print the older tutorial's master password and exit
+	present        bool
+	serve          serveOptions
 }
 
 type flagGroup int
@@ -61,6 +63,8 @@ const (
 	groupYes
 	groupEngine
 	groupMasterPassword
+	groupPresent
+	groupServe
 )
 
 func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
@@ -113,6 +117,12 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 	if cmd.groups&groupMasterPassword != 0 {
 		fs.BoolVar(&o.masterPassword, "master-password", false, "print the master password of the older tutorial's instance (MyTestDatabaseInstance), the one you would have chosen when creating it, and exit")
 	}
+	if cmd.groups&groupPresent != 0 {
+		fs.BoolVar(&o.present, "present", false, "presenter mode, for a projector: a pause before each step, no commands by hand, no secret ever revealed")
+	}
+	if cmd.groups&groupServe != 0 {
+		o.serve.register(fs)
+	}
 	if cmd.groups&groupBench != 0 {
 		fs.IntVar(&o.clients, "clients", 50, "simulated application clients")
 		fs.IntVar(&o.rotations, "rotations", 100, "rotations per strategy")
@@ -157,6 +167,11 @@ func (o *options) validate(cmd command) error {
 	}
 	if o.masterPassword && (o.reset || o.json) {
 		return errors.New("--master-password only prints the password: it takes neither --reset nor --json")
+	}
+	if cmd.groups&groupServe != 0 {
+		if err := o.serve.validate(); err != nil {
+			return err
+		}
 	}
 	if cmd.groups&groupBench != 0 && (o.clients < 1 || o.rotations < 1) {
 		return errors.New("--clients and --rotations must be at least 1")
