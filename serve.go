@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	charmlog "charm.land/log/v2"
 	gossh "golang.org/x/crypto/ssh"
 
 	"rotation-tutor/tui"
@@ -109,12 +110,11 @@ func runServe(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		defer f.Close()
 		logOut = f
 	}
-	var logMu sync.Mutex
+	logw := &lockedWriter{w: logOut}
 	logf := func(format string, args ...any) {
-		logMu.Lock()
-		defer logMu.Unlock()
-		fmt.Fprintf(logOut, time.Now().Format("15:04:05")+" "+format+"\n", args...)
+		fmt.Fprintf(logw, time.Now().Format("15:04:05")+" "+format+"\n", args...)
 	}
+	charmlog.SetOutput(logw) // wish's middleware logs through charm's default logger
 	l, err := net.Listen("tcp", so.listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor serve: %v\n", err)
@@ -160,6 +160,18 @@ func runServe(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// lockedWriter lets the sessions' goroutines write whole lines to one log.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func openLog(dir string) (*os.File, error) {

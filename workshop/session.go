@@ -105,7 +105,7 @@ func (s *Server) guardSession(next ssh.Handler) ssh.Handler {
 		if st.end != nil {
 			line, code = st.end(), 0
 			if st.reason != "" {
-				line = "rotation-tutor: " + st.reason + ". ssh again to resume.\n" + line
+				line = "rotation-tutor: " + st.reason + ".\n" + line
 			}
 		}
 		st.mu.Unlock()
@@ -170,7 +170,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	opts := s.programOptions(sess, st)
 	addr := hostOf(sess.RemoteAddr())
 	if w.instructor && !w.present {
-		p := tea.NewProgram(tui.NewDashboard(sess.Context(), s, tui.DashboardOptions{Join: s.o.Join, AltScreen: true}), opts...)
+		p := tea.NewProgram(s.contain(tui.NewDashboard(sess.Context(), s, tui.DashboardOptions{Join: s.o.Join, AltScreen: true}), st, w.name), opts...)
 		s.o.logf("the instructor opened the dashboard from %s", addr)
 		st.set(func(st *served) { st.end = func() string { return "" } })
 		s.startTimers(st, p)
@@ -191,7 +191,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	if s.o.wrapModel != nil {
 		m = s.o.wrapModel(m)
 	}
-	p := tea.NewProgram(m, opts...)
+	p := tea.NewProgram(s.contain(m, st, w.name), opts...)
 	s.people.attach(a, p)
 	s.mu.Lock()
 	s.programs[p] = struct{}{}
