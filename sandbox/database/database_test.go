@@ -207,3 +207,29 @@ func BenchmarkStartGMS(b *testing.B) {
 		s.Close()
 	}
 }
+
+// Databases start at once in one process (a workshop starts its attendees'
+// sandboxes side by side) without racing on the engine's shared state: run
+// with -race.
+func TestEnginesStartSideBySide(t *testing.T) {
+	const n = 4
+	servers := make([]*database.Server, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			servers[i], errs[i] = database.Start(context.Background(), database.Options{StateDir: t.TempDir(), AdminUser: "admin", AdminPassword: fmt.Sprint("pw", i)})
+		})
+	}
+	wg.Wait()
+	for i, s := range servers {
+		if errs[i] != nil {
+			t.Fatalf("start %d: %v", i, errs[i])
+		}
+		t.Cleanup(func() { s.Close() })
+		db := open(t, s, target("admin", fmt.Sprint("pw", i)))
+		if err := db.Ping(); err != nil {
+			t.Errorf("database %d: %v", i, err)
+		}
+	}
+}

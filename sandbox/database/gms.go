@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	sqle "github.com/dolthub/go-mysql-server"
@@ -20,10 +21,18 @@ import (
 // flatbuffer format), written after every change.
 const UsersFile = "database-users.bin"
 
+// engineInit serialises creating engines: go-mysql-server keeps its status
+// variables in a package-level registry that creating an engine resets
+// without a lock, so two sandboxes starting at once in one process (a
+// workshop's attendees) would race on it.
+var engineInit sync.Mutex
+
 func startGMS(ctx context.Context, o Options) (*Server, error) {
 	quietGMSLogs()
 	pro := memory.NewDBProvider()
+	engineInit.Lock()
 	engine := sqle.NewDefault(pro)
+	engineInit.Unlock()
 	sctx := gsql.NewContext(ctx, gsql.WithSession(memory.NewSession(gsql.NewBaseSession(), pro)))
 
 	// The privilege system is still off here, so the schema needs no user.
