@@ -55,7 +55,7 @@ var commands = map[string]command{
 	"bench": {
 		name:    "bench",
 		summary: "measure start-up, rotation and availability figures on this machine",
-		usage:   "rotation-tutor bench [--json] [--clients N] [--rotations N]",
+		usage:   "rotation-tutor bench [--json] [--clients N] [--rotations N] | bench --serve [--attendees 10,50]",
 		groups:  groupOutput | groupBench | groupEngine,
 		run:     runBench,
 	},
@@ -207,6 +207,9 @@ func runHeadless(ctx context.Context, o *options, stdout, stderr io.Writer) int 
 
 func runBench(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	self, err := os.Executable() // start-up is timed on this very binary
+	if o.serveBench.on {
+		return runServeBench(ctx, o, self, stdout, stderr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor bench: cannot find this program's binary (%v), so start-up is not measured\n", err)
 	}

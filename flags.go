@@ -50,6 +50,7 @@ type options struct {
 	masterPassword bool // sandbox: print the older tutorial's master password and exit
 	present        bool
 	serve          serveOptions
+	serveBench     serveBenchOptions
 }
 
 type flagGroup int
@@ -124,6 +125,7 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 		o.serve.register(fs)
 	}
 	if cmd.groups&groupBench != 0 {
+		o.serveBench.register(fs)
 		fs.IntVar(&o.clients, "clients", 50, "simulated application clients")
 		fs.IntVar(&o.rotations, "rotations", 100, "rotations per strategy")
 	}
@@ -175,6 +177,11 @@ func (o *options) validate(cmd command) error {
 	}
 	if cmd.groups&groupBench != 0 && (o.clients < 1 || o.rotations < 1) {
 		return errors.New("--clients and --rotations must be at least 1")
+	}
+	if cmd.groups&groupBench != 0 {
+		if err := o.serveBench.validate(); err != nil {
+			return err
+		}
 	}
 	if o.stateDir != "" {
 		abs, err := filepath.Abs(o.stateDir)

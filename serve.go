@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,12 +10,15 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	charmlog "charm.land/log/v2"
 	gossh "golang.org/x/crypto/ssh"
 
+	"rotation-tutor/bench"
 	"rotation-tutor/tui"
 	"rotation-tutor/workshop"
 )
@@ -215,4 +219,57 @@ func describeAccess(a workshop.Access) string {
 		s += fmt.Sprintf("; %d instructor keys see the dashboard", n)
 	}
 	return s
+}
+
+// serveBenchOptions are bench --serve's flags.
+type serveBenchOptions struct {
+	on           bool
+	attendees    string
+	liveFor      time.Duration
+	probeClients int
+	probePause   time.Duration
+	rooms        []int
+}
+
+func (sb *serveBenchOptions) register(fs *flag.FlagSet) {
+	fs.BoolVar(&sb.on, "serve", false, "measure a workshop server instead: simulated attendees over SSH on the live screen")
+	fs.StringVar(&sb.attendees, "attendees", "10,25,50", "with --serve: the room sizes to measure, comma-separated")
+	fs.DurationVar(&sb.liveFor, "live-for", time.Minute, "with --serve: how long each attendee stays on the live screen")
+	fs.IntVar(&sb.probeClients, "probe-clients", 0, "with --serve: simulated clients per live screen (0: serve's default)")
+	fs.DurationVar(&sb.probePause, "probe-pause", 0, "with --serve: pause between a simulated client's logins (0: serve's default)")
+}
+
+func (sb *serveBenchOptions) validate() error {
+	sb.rooms = nil
+	for _, f := range strings.Split(sb.attendees, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("--attendees takes room sizes like 10,25,50, not %q", sb.attendees)
+		}
+		sb.rooms = append(sb.rooms, n)
+	}
+	if sb.liveFor <= 0 || sb.probeClients < 0 || sb.probePause < 0 {
+		return errors.New("--live-for must be positive, --probe-clients and --probe-pause not negative")
+	}
+	return nil
+}
+
+func runServeBench(ctx context.Context, o *options, self string, stdout, stderr io.Writer) int {
+	sb := o.serveBench
+	rep, err := bench.RunServe(ctx, bench.ServeOptions{Executable: self, Attendees: sb.rooms, LiveFor: sb.liveFor,
+		ProbeClients: sb.probeClients, ProbePause: sb.probePause, Progress: bench.TerminalProgress(stderr)})
+	if err != nil {
+		fmt.Fprintf(stderr, "rotation-tutor bench --serve: %v\n", err)
+		return exitFailed
+	}
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return exitFailed
+		}
+	} else {
+		rep.WriteTable(stdout)
+	}
+	return exitOK
 }

@@ -233,8 +233,11 @@ func getSecretValue(ctx context.Context, info sandbox.Info, secretID string, n i
 }
 
 // residentMB reads this process's resident set size (Linux); 0 where it cannot be read.
-func residentMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
+func residentMB() float64 { return residentMBOf("self") }
+
+// residentMBOf reads the resident set size of process pid ("self" for this one).
+func residentMBOf(pid string) float64 {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}

@@ -185,27 +185,35 @@ var ErrEnded = errors.New("sshterm: the session ended")
 // WaitFor returns the screen once it shows every one of want, or an error
 // (with the screen) when ctx ends or the session does first.
 func (t *Term) WaitFor(ctx context.Context, want ...string) (string, error) {
+	missing := ""
+	return t.WaitUntil(ctx, func(s string) bool {
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				missing = w
+				return false
+			}
+		}
+		return true
+	}, func() string { return fmt.Sprintf("%q", missing) })
+}
+
+// WaitUntil returns the screen once ok says it is what the caller waits
+// for; what names it in the error.
+func (t *Term) WaitUntil(ctx context.Context, ok func(screen string) bool, what func() string) (string, error) {
 	for {
 		t.mu.Lock()
 		s, changed, ended := t.screen.String(), t.changed, t.ended
 		t.mu.Unlock()
-		missing := ""
-		for _, w := range want {
-			if !strings.Contains(s, w) {
-				missing = w
-				break
-			}
-		}
 		switch {
-		case missing == "":
+		case ok(s):
 			return s, nil
 		case ended:
-			return s, fmt.Errorf("%w before it showed %q; the screen:\n%s", ErrEnded, missing, s)
+			return s, fmt.Errorf("%w before it showed %s; the screen:\n%s", ErrEnded, what(), s)
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return s, fmt.Errorf("sshterm: the screen never showed %q: %w; the screen:\n%s", missing, ctx.Err(), s)
+			return s, fmt.Errorf("sshterm: the screen never showed %s: %w; the screen:\n%s", what(), ctx.Err(), s)
 		}
 	}
 }
