@@ -57,6 +57,12 @@ type ServeRun struct {
 	RSSPerAttendeeMB  float64           `json:"rss_per_attendee_mb"`
 	CPUCores          float64           `json:"cpu_cores"` // the server's CPU time over the live phase's wall time
 	CPUPerAttendeePct float64           `json:"cpu_per_attendee_pct"`
+	// ClientCPUCores is this process's own CPU over the live phase: the
+	// simulated attendees' terminals and SSH, on the same cores.
+	ClientCPUCores float64 `json:"client_cpu_cores"`
+	// Problems are why attendees did not reach or stay on the live screen,
+	// with how many each: where the room stops scaling.
+	Problems map[string]int `json:"problems,omitempty"`
 }
 
 // ServeReport is what `bench --serve --json` prints.
@@ -115,19 +121,28 @@ func serveRun(ctx context.Context, o ServeOptions, n int) (ServeRun, error) {
 	var mu sync.Mutex
 	done := 0
 	began := time.Now()
+	problem := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if run.Problems == nil {
+			run.Problems = map[string]int{}
+		}
+		run.Problems[firstLine(err.Error())]++
+	}
 	for i := range n {
 		wg.Go(func() {
 			wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 			defer cancel()
 			tm, err := sshterm.Dial(wctx, sshterm.Options{Addr: srv.addr, User: fmt.Sprintf("attendee%d", i+1), Auth: openDoor})
-			if err != nil {
-				return
+			if err == nil {
+				terms[i] = tm
+				err = tm.Walk(wctx, sshterm.ToLive)
 			}
-			terms[i] = tm
-			if tm.Walk(wctx, sshterm.ToLive) == nil {
-				reached[i] = true
+			if err != nil {
+				problem(err)
 			}
 			mu.Lock()
+			reached[i] = err == nil
 			done++
 			progress("walking to the live screen", done)
 			mu.Unlock()
@@ -143,7 +158,7 @@ func serveRun(ctx context.Context, o ServeOptions, n int) (ServeRun, error) {
 		}
 	}()
 
-	cpu0, t0 := cpuSeconds(srv.pid), time.Now()
+	cpu0, self0, t0 := cpuSeconds(srv.pid), cpuSeconds("self"), time.Now()
 	var samples []time.Duration
 	for i, tm := range terms {
 		if tm == nil || !reached[i] {
@@ -152,6 +167,9 @@ func serveRun(ctx context.Context, o ServeOptions, n int) (ServeRun, error) {
 		run.ReachedLive++
 		wg.Go(func() {
 			a := liveAttendee(ctx, tm, o.LiveFor)
+			if a.err != nil {
+				problem(a.err)
+			}
 			mu.Lock()
 			samples = append(samples, a.samples...)
 			run.Rotations += a.rotations
@@ -167,6 +185,7 @@ func serveRun(ctx context.Context, o ServeOptions, n int) (ServeRun, error) {
 	wg.Wait()
 	wall := time.Since(t0).Seconds()
 	run.CPUCores = (cpuSeconds(srv.pid) - cpu0) / wall
+	run.ClientCPUCores = (cpuSeconds("self") - self0) / wall
 	run.RSSMB = residentMBOf(srv.pid)
 	if n > 0 {
 		run.RSSPerAttendeeMB = (run.RSSMB - run.RSSIdleMB) / float64(n)
@@ -184,6 +203,7 @@ type liveResult struct {
 	rotations int
 	late      int
 	answering bool
+	err       error // why it stopped early
 }
 
 // liveAttendee presses keys on the live screen for d: v (a flash in the
@@ -196,10 +216,10 @@ func liveAttendee(ctx context.Context, tm *sshterm.Term, d time.Duration) liveRe
 		kctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		t0 := time.Now()
-		if tm.Press(key) != nil {
+		if r.err = tm.Press(key); r.err != nil {
 			return false
 		}
-		if _, err := tm.WaitFor(kctx, shows...); err != nil {
+		if _, r.err = tm.WaitFor(kctx, shows...); r.err != nil {
 			return false
 		}
 		r.samples = append(r.samples, time.Since(t0))
@@ -244,6 +264,11 @@ func liveAttendee(ctx context.Context, tm *sshterm.Term, d time.Duration) liveRe
 var openDoor = []ssh.AuthMethod{ssh.KeyboardInteractive(func(_, _ string, qs []string, _ []bool) ([]string, error) {
 	return make([]string, len(qs)), nil
 })}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
 
 var failedRE = regexp.MustCompile(`failed (\d+)`)
 
@@ -349,10 +374,16 @@ func (r ServeReport) WriteTable(w io.Writer) {
 		clients = fmt.Sprintf("%d simulated clients per live screen, %.0f ms between a client's logins", r.ProbeClients, r.ProbePauseMS)
 	}
 	fmt.Fprintln(w, clients)
-	fmt.Fprintf(w, "%9s %6s %5s %7s %9s %8s %15s %9s %10s %10s\n", "attendees", "live", "held", "walk s", "rotations", "failed", "key→frame p50/p99", "RSS MB", "MB each", "CPU cores")
+	fmt.Fprintf(w, "%9s %6s %5s %7s %9s %8s %18s %7s %8s %10s %10s\n", "attendees", "live", "held", "walk s", "rotations", "failed",
+		"key→frame p50/p99", "RSS MB", "MB each", "CPU cores", "client CPU")
 	for _, x := range r.Runs {
-		fmt.Fprintf(w, "%9d %6d %5d %7.1f %9d %8d %8.0f/%-6.0f ms %9.0f %10.1f %10.2f\n", x.Attendees, x.ReachedLive, x.Held, x.WalkSeconds,
-			x.Rotations, x.FailedLogins, x.KeyToFrameMS.P50, x.KeyToFrameMS.P99, x.RSSMB, x.RSSPerAttendeeMB, x.CPUCores)
+		fmt.Fprintf(w, "%9d %6d %5d %7.1f %9d %8d %8.0f/%-6.0f ms %7.0f %8.1f %10.2f %10.2f\n", x.Attendees, x.ReachedLive, x.Held, x.WalkSeconds,
+			x.Rotations, x.FailedLogins, x.KeyToFrameMS.P50, x.KeyToFrameMS.P99, x.RSSMB, x.RSSPerAttendeeMB, x.CPUCores, x.ClientCPUCores)
+	}
+	for _, x := range r.Runs {
+		for p, n := range x.Problems {
+			fmt.Fprintf(w, "  %d attendees: %d× %s\n", x.Attendees, n, p)
+		}
 	}
 	fmt.Fprintln(w, "goal: 50 attendees held on the live screen, rotations completing, p99 key→frame < 100 ms, < 15 MB each")
 }

@@ -69,15 +69,17 @@ type Options struct {
 }
 
 // Defaults for Options, and the connection bounds. Like OpenSSH's
-// MaxStartups, connections that have not logged in are counted apart:
-// at most maxUnauthenticated wait at once, each at most loginGraceTime (a
-// person types the passphrase in that time); one more closes the one that
-// has waited longest.
+// MaxStartups, connections that have not logged in are counted apart: at
+// most a room's worth (MaxSessions, and never fewer than
+// minUnauthenticated) wait at once, each at most loginGraceTime (a person
+// types the passphrase in that time); one more closes the one that has waited
+// longest. A room arrives all at once when the instructor says go: fewer
+// places would turn away its last few.
 const (
 	defaultMaxSessions = 60
 	defaultIdleTimeout = 30 * time.Minute
 	defaultMaxDuration = 4 * time.Hour
-	maxUnauthenticated = 32
+	minUnauthenticated = 32
 	loginGraceTime     = time.Minute
 	hostKeyFile        = "workshop_host_ed25519_key"
 )
@@ -166,8 +168,9 @@ func (s *Server) HostKey() ssh.PublicKey { return s.ssh.HostSigners[0].PublicKey
 
 // Serve serves on l until Close; it returns nil after Close.
 func (s *Server) Serve(l net.Listener) error {
+	waiting := max(s.o.MaxSessions, minUnauthenticated)
 	g := netguard.Limit(l, netguard.Options{
-		MaxConns: s.o.MaxSessions + maxUnauthenticated, MaxWaiting: maxUnauthenticated,
+		MaxConns: s.o.MaxSessions + waiting, MaxWaiting: waiting,
 		Logf: func(format string, args ...any) { s.o.logf(format, args...) },
 	})
 	s.mu.Lock()
