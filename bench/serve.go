@@ -242,7 +242,7 @@ func liveAttendee(ctx context.Context, tm *sshterm.Term, d time.Duration) liveRe
 				return r
 			}
 			rctx, cancel := context.WithTimeout(ctx, rotationLimit)
-			_, err := tm.WaitFor(rctx, "r rotate now")
+			_, err := tm.WaitFor(rctx, "▶ r rotate now") // the status line; the help bar says "r rotate now" throughout
 			cancel()
 			if err != nil {
 				r.late++

@@ -14,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 
 	"rotation-tutor/steps"
@@ -318,13 +319,19 @@ func renderDashboard(st *Styles, as []Attendee, r Room, join string, now time.Ti
 	probW := max(width-nameW-stepW-onW-failW-4, 10)
 	lines = append(lines, st.Label.Render(fmt.Sprintf("%-*s %-*s %*s %*s %s", nameW, "ATTENDEE", stepW, "STEP", onW, "ON IT", failW, "FAILED", "LAST PROBLEM")))
 	rows := stuckFirst(as)
-	fit := height - len(lines)
+	used := len(lines)
 	for i, a := range rows {
-		if i == fit-1 && len(rows) > fit {
+		row := renderAttendee(st, a, now, nameW, stepW, onW, failW, probW)
+		need := lipHeight(row)
+		if i < len(rows)-1 {
+			need++ // a line kept for "… and N more", should the next row not fit
+		}
+		if used+need > height {
 			lines = append(lines, st.Subtle.Render(fmt.Sprintf("… and %d more", len(rows)-i)))
 			break
 		}
-		lines = append(lines, renderAttendee(st, a, now, nameW, stepW, onW, failW, probW))
+		lines = append(lines, row)
+		used += lipHeight(row)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -347,7 +354,13 @@ func renderAttendee(st *Styles, a Attendee, now time.Time, nameW, stepW, onW, fa
 	case !a.Connected:
 		prob = "not connected"
 	}
-	line := pad(a.Name, nameW) + " " + pad(step, stepW) + " " + fmt.Sprintf("%*s %*s ", onW, on, failW, failed) + truncate(prob, probW)
+	line := pad(a.Name, nameW) + " " + pad(step, stepW) + " " + fmt.Sprintf("%*s %*s ", onW, on, failW, failed)
+	if lipgloss.Width(prob) <= probW {
+		line += prob
+	} else { // the problem is what the instructor needs: on a line of its own
+		width := nameW + stepW + onW + failW + 4 + probW
+		line += "\n" + strings.Repeat(" ", nameW+1) + truncate(prob, width-nameW-1)
+	}
 	switch {
 	case !a.Connected:
 		return st.Subtle.Render(line)

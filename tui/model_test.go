@@ -144,3 +144,18 @@ func TestEachTutorialHasItsOwnSteps(t *testing.T) {
 	m.update(gotoStepCmd(steps.Connect, steps.RotateTwice)())
 	requireContains(t, m, "8/11 Watch it rotate") // the older tutorial's step: the next of this one
 }
+
+// A look's tick changes nothing on screen, so the frame is kept; the next
+// message that changes something is drawn at once.
+func TestTickKeepsTheFrameAndTheNextChangeIsDrawn(t *testing.T) {
+	m := newTestModel(t, &fakeWorld{env: &steps.Env{}}, 80, 24)
+	before := m.View().Content
+	m.Update(liveTickMsg{gen: -1})
+	if got := m.View().Content; got != before {
+		t.Fatalf("a tick changed the frame:\n%s", got)
+	}
+	m.Update(flashMsg{text: "a note for the learner"})
+	if got := ansi.Strip(m.View().Content); !strings.Contains(got, "a note for the learner") {
+		t.Fatalf("the change after a tick was not drawn:\n%s", got)
+	}
+}

@@ -66,8 +66,16 @@ type (
 )
 
 // liveTickMsg asks the live screen to look again; gen tells a current tick
-// loop from one left over by an earlier visit.
+// loop from one left over by an earlier visit. It changes nothing on screen
+// (the look's answer does), so the frame is not drawn again for it.
 type liveTickMsg struct{ gen int }
+
+func (liveTickMsg) unseen() {}
+
+// unseenMsg is a message that changes nothing on screen: the root keeps the
+// last frame instead of drawing it again (a server draws many walkthroughs,
+// and every message would otherwise cost a whole frame).
+type unseenMsg interface{ unseen() }
 
 // liveMsg is what the live screen saw.
 type liveMsg struct {

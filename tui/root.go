@@ -38,6 +38,10 @@ type model struct {
 	popup     popup // a question that waits for the learner's answer
 	quitting  bool  // quit was asked while a rotation ran: waiting for it to end
 	paused    bool  // presenter mode: the step's title card shows until enter
+	// frame is the last view drawn, kept while only unseen messages came.
+	frame    tea.View
+	unseen   bool
+	hasDrawn bool
 }
 
 func newModel(c *Common, altScreen bool, kind string) *model {
@@ -81,6 +85,7 @@ func (m *model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	if m.crash != nil { // View panicked: leave with the report
 		return m, tea.Quit
 	}
+	_, m.unseen = msg.(unseenMsg)
 	cmd = m.update(msg)
 	if m.quitting && !m.busy() {
 		return m, tea.Batch(cmd, tea.Quit)
@@ -324,6 +329,10 @@ func (m *model) View() (v tea.View) {
 			v = tea.NewView("")
 		}
 	}()
+	if m.unseen && m.hasDrawn {
+		return m.frame
+	}
+	defer func() { m.frame, m.hasDrawn = v, true }()
 	v = tea.NewView(m.render())
 	v.AltScreen = m.altScreen
 	v.MouseMode = tea.MouseModeCellMotion // the wheel scrolls; shift+drag still selects in most terminals
