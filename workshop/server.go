@@ -106,7 +106,8 @@ type Server struct {
 
 	kick      chan struct{} // the room changed: the broadcaster tells every program
 	stop      chan struct{}
-	handlers  sync.WaitGroup      // SSH sessions being served, and the broadcaster
+	handlers  sync.WaitGroup      // SSH sessions being served
+	bcast     chan struct{}       // closed when the broadcaster has returned
 	conns     sync.WaitGroup      // connections accepted, logged in or not
 	open      map[string]net.Conn // by connKey
 	bySession map[ssh.Session]*served
@@ -158,7 +159,7 @@ func New(o Options) (*Server, error) {
 	s.ssh.IdleTimeout = o.IdleTimeout
 	s.ssh.ConnCallback = s.track
 	s.ssh.ConnectionCloseCallback = s.untrack
-	s.handlers.Add(1)
+	s.bcast = make(chan struct{})
 	go s.broadcast()
 	return s, nil
 }
@@ -188,8 +189,13 @@ func (s *Server) Serve(l net.Listener) error {
 	return err
 }
 
-// Close ends every session and connection, stops every attendee's sandbox
-// (their progress stays), and waits until nothing of the server runs.
+// stopGrace is how long Close lets the sessions end on their own, each with
+// its last line, before it cuts the connections.
+const stopGrace = 5 * time.Second
+
+// Close ends every session (each attendee is told how to resume) and every
+// connection, stops every attendee's sandbox (their progress stays), and
+// waits until nothing of the server runs.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -197,15 +203,46 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	guard := s.guard
+	var running []*tea.Program
+	for _, st := range s.bySession {
+		st.set(func(st *served) {
+			st.reason = "the workshop has stopped"
+			if st.program != nil {
+				running = append(running, st.program)
+			}
+		})
+	}
+	s.mu.Unlock()
+	for _, p := range running {
+		p.Quit() // not under the lock: a program still starting reads the room
+	}
+	if guard != nil {
+		guard.Close() // no one new
+	}
+	ended := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(stopGrace):
+	}
+	s.mu.Lock()
 	for _, c := range s.open {
 		c.Close()
 	}
 	s.mu.Unlock()
 	err := s.ssh.Close()
 	close(s.stop)
+	<-s.bcast
 	s.conns.Wait()
-	s.handlers.Wait()
+	<-ended
 	s.people.close()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
 	return err
 }
 
@@ -259,7 +296,7 @@ func (s *Server) SetRoom(r tui.Room) {
 // broadcast tells every walkthrough the room's latest state, one program
 // after another, so none sees an older state after a newer one.
 func (s *Server) broadcast() {
-	defer s.handlers.Done()
+	defer close(s.bcast)
 	for {
 		select {
 		case <-s.stop:

@@ -29,13 +29,14 @@ type guardConnKey struct{}
 // served is one SSH session's part of the server: the program on it, and
 // what to print when it ends.
 type served struct {
-	mu     sync.Mutex
-	end    func() string // after the program: the line to print
-	refuse string        // why the session was turned away before it began
-	reason string        // why the server ended it, if it did
-	idle   *time.Timer
-	limit  *time.Timer
-	every  time.Duration
+	mu      sync.Mutex
+	program *tea.Program  // nil until it is built
+	end     func() string // after the program: the line to print
+	refuse  string        // why the session was turned away before it began
+	reason  string        // why the server ended it, if it did
+	idle    *time.Timer
+	limit   *time.Timer
+	every   time.Duration
 }
 
 func (st *served) set(f func(st *served)) {
@@ -231,6 +232,7 @@ func (s *Server) programOptions(sess ssh.Session, st *served) []tea.ProgramOptio
 func (s *Server) startTimers(st *served, p *tea.Program) {
 	idle, limit := s.o.IdleTimeout, s.o.MaxSessionDuration
 	st.set(func(st *served) {
+		st.program = p
 		st.every = idle
 		st.idle = time.AfterFunc(idle, func() {
 			st.set(func(st *served) { st.reason = "no key was pressed for " + idle.String() + ", so the session ended" })
