@@ -221,14 +221,19 @@ func runBench(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rotation-tutor bench: %v\n", err)
 		return exitFailed
 	}
-	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return exitFailed
-		}
-	} else {
+	return writeReport(stdout, o.json, rep)
+}
+
+// writeReport prints a bench report as JSON (--json) or as its table.
+func writeReport(stdout io.Writer, asJSON bool, rep interface{ WriteTable(io.Writer) }) int {
+	if !asJSON {
 		rep.WriteTable(stdout)
+		return exitOK
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return exitFailed
 	}
 	return exitOK
 }

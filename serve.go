@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -262,14 +261,5 @@ func runServeBench(ctx context.Context, o *options, self string, stdout, stderr 
 		fmt.Fprintf(stderr, "rotation-tutor bench --serve: %v\n", err)
 		return exitFailed
 	}
-	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return exitFailed
-		}
-	} else {
-		rep.WriteTable(stdout)
-	}
-	return exitOK
+	return writeReport(stdout, o.json, rep)
 }

@@ -2,8 +2,6 @@ package workshop
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"net"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"rotation-tutor/internal/sshterm"
 	"rotation-tutor/internal/testenv"
+	"rotation-tutor/sandbox/bastion"
 )
 
 const testPassphrase = "correct horse"
@@ -70,15 +69,11 @@ func passphrase(pass string) ssh.AuthMethod {
 
 func newKey(t *testing.T) ssh.Signer {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	k, err := bastion.NewClientKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return k.Signer
 }
 
 // attend logs in as user with auth (the passphrase when none is given) on an
