@@ -83,3 +83,27 @@ func TestAttemptsRefill(t *testing.T) {
 		t.Fatal("bob still refused once a try came back")
 	}
 }
+
+// An attendee gets the walkthrough and nothing else: a command is not run,
+// and a session without a terminal is told what to do.
+func TestNoCommandsAndATerminalIsNeeded(t *testing.T) {
+	f := startWorkshop(t, nil)
+	cfg := &ssh.ClientConfig{User: "alice", Auth: []ssh.AuthMethod{passphrase(testPassphrase)}, Timeout: 10 * time.Second}
+	sess, err := testsession.NewClientSession(t, f.addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.CombinedOutput("cat /etc/passwd")
+	if err == nil || !strings.Contains(string(out), "runs no commands") || strings.Contains(string(out), "root:") {
+		t.Errorf("a command: %v\n%s", err, out)
+	}
+	sess, err = testsession.NewClientSession(t, f.addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Stdin = strings.NewReader("")
+	out, err = sess.CombinedOutput("")
+	if err == nil || !strings.Contains(string(out), "needs a terminal") {
+		t.Errorf("no terminal: %v\n%s", err, out)
+	}
+}
