@@ -16,11 +16,11 @@ func TestDashboardPutsTheStuckFirst(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	at := func(ago time.Duration) time.Time { return now.Add(-ago) }
 	room := []Attendee{
-		{Name: "dora", Connected: true, Status: steps.Status{Step: steps.CleanUp, Since: at(30 * time.Minute)}},
-		{Name: "erin", Connected: false, LeftAt: at(3 * time.Minute), Status: steps.Status{Step: steps.Connect, Since: at(40 * time.Minute)}},
-		{Name: "bob", Connected: true, Status: steps.Status{Step: steps.Connect, Since: at(12 * time.Minute)}},
-		{Name: "cara", Connected: true, Status: steps.Status{Step: steps.CreateUser, Since: at(2 * time.Minute)}},
-		{Name: "alice", Connected: true, Status: steps.Status{Step: steps.Watch, Since: at(time.Minute),
+		{Name: "dora", Connected: true, Status: steps.Status{Flavour: steps.FlavourCurrent, Step: steps.CleanUp, Since: at(30 * time.Minute)}},
+		{Name: "erin", Connected: false, LeftAt: at(3 * time.Minute), Status: steps.Status{Flavour: steps.FlavourCurrent, Step: steps.Connect, Since: at(40 * time.Minute)}},
+		{Name: "bob", Connected: true, Status: steps.Status{Flavour: steps.FlavourCurrent, Step: steps.Connect, Since: at(12 * time.Minute)}},
+		{Name: "cara", Connected: true, Status: steps.Status{Flavour: steps.FlavourCurrent, Step: steps.CreateUser, Since: at(2 * time.Minute)}},
+		{Name: "alice", Connected: true, Status: steps.Status{Flavour: steps.FlavourCurrent, Step: steps.Watch, Since: at(time.Minute),
 			Problem: "rotate the secret: setSecret failed", ProblemAt: at(30 * time.Second), Logins: 40, FailedLogins: 3}},
 	}
 	var order []string
@@ -73,4 +73,18 @@ func TestPresenterPausesAndNeverReveals(t *testing.T) {
 	if m.paused {
 		t.Fatal("enter did not leave the title card")
 	}
+}
+
+// The hold counts steps as the learner's screens number them: in the older
+// tutorial, step 3 is its master secret.
+func TestHoldCountsTheLearnersOwnSteps(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 24)
+	press(t, m, "down")
+	press(t, m, "right") // the older tutorial
+	m.update(RoomMsg{Room: Room{HoldAt: 3}})
+	press(t, m, "enter")
+	m.update(nextStepCmd(steps.Environment)())
+	requireContains(t, m, "3/13 Store the master secret")
+	m.update(nextStepCmd(steps.StoreMasterSecret)())
+	requireContains(t, m, "3/13 Store the master secret", "held at step 3")
 }
