@@ -142,7 +142,7 @@ var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
 func (s *Server) identify(sess ssh.Session) (who, error) {
 	name := strings.ToLower(sess.User())
 	if !namePattern.MatchString(name) {
-		return who{}, fmt.Errorf("%q cannot name you here: log in with a name of letters and digits, e.g. ssh -p %s alice@%s", sess.User(), s.port(), s.hostForJoin())
+		return who{}, fmt.Errorf("%q cannot name you here: log in with a name of lowercase letters and digits (up to 32, also . _ -), e.g. %s", sess.User(), s.joinAs("alice"))
 	}
 	k := sess.PublicKey()
 	switch {

@@ -1,6 +1,8 @@
 package workshop
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +107,16 @@ func TestNoCommandsAndATerminalIsNeeded(t *testing.T) {
 	out, err = sess.CombinedOutput("")
 	if err == nil || !strings.Contains(string(out), "needs a terminal") {
 		t.Errorf("no terminal: %v\n%s", err, out)
+	}
+}
+
+// A name becomes a directory: one that could not be is refused, with what
+// to type instead.
+func TestANameMustBeSimple(t *testing.T) {
+	f := startWorkshop(t, func(o *Options) { o.Join = "ssh -p 23234 NAME@room" })
+	tm := f.attend("../alice")
+	waitFor(t, tm, `"../alice" cannot name you here`, "ssh -p 23234 alice@room")
+	if _, err := os.Stat(filepath.Join(f.o.StateDir, "attendees")); err == nil {
+		t.Error("a directory was made for a refused name")
 	}
 }

@@ -1,6 +1,7 @@
 package workshop
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -44,7 +45,8 @@ type registry struct {
 
 func newRegistry(o *Options) *registry { return &registry{o: o, by: map[string]*attendee{}} }
 
-var errTaken = fmt.Errorf("taken")
+// errTaken refuses a second connection under a name in use.
+var errTaken = errors.New("the name is in use by a connection still open")
 
 // acquire attaches an SSH session to w's attendee, starting their session if
 // it is stopped (its sandbox starts when the walkthrough does). A second

@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
-	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -316,13 +316,10 @@ func (s *Server) broadcast() {
 	}
 }
 
-func (s *Server) port() string {
-	if s.guard != nil {
-		if _, p, err := net.SplitHostPort(s.guard.Addr().String()); err == nil {
-			return p
-		}
+// joinAs is how someone connects under name, for the messages that say so.
+func (s *Server) joinAs(name string) string {
+	if s.o.Join == "" {
+		return "ssh -p PORT " + name + "@HOST"
 	}
-	return strconv.Itoa(23234)
+	return strings.Replace(s.o.Join, "NAME", name, 1)
 }
-
-func (s *Server) hostForJoin() string { return "HOST" }

@@ -36,7 +36,7 @@ type served struct {
 	reason  string        // why the server ended it, if it did
 	idle    *time.Timer
 	limit   *time.Timer
-	every   time.Duration
+	idleFor time.Duration // the idle timeout, which each key restarts
 }
 
 func (st *served) set(f func(st *served)) {
@@ -89,7 +89,7 @@ func (s *Server) guardSession(next ssh.Handler) ssh.Handler {
 		case full:
 			st.refuse = fmt.Sprintf("the workshop is full (%d sessions); try again in a moment, or ask the instructor", s.o.MaxSessions)
 		case len(sess.Command()) > 0:
-			st.refuse = "this server runs no commands: connect with ssh -p " + s.port() + " NAME@HOST and nothing after it"
+			st.refuse = "this server runs no commands: connect with " + s.joinAs("NAME") + " and nothing after it"
 		case !hasPTY:
 			st.refuse = "the walkthrough needs a terminal: connect with ssh -t"
 		}
@@ -233,7 +233,7 @@ func (s *Server) startTimers(st *served, p *tea.Program) {
 	idle, limit := s.o.IdleTimeout, s.o.MaxSessionDuration
 	st.set(func(st *served) {
 		st.program = p
-		st.every = idle
+		st.idleFor = idle
 		st.idle = time.AfterFunc(idle, func() {
 			st.set(func(st *served) { st.reason = "no key was pressed for " + idle.String() + ", so the session ended" })
 			p.Quit()
@@ -266,7 +266,7 @@ func (k keyClock) Read(b []byte) (int, error) {
 	if n > 0 {
 		k.st.set(func(st *served) {
 			if st.idle != nil {
-				st.idle.Reset(st.every)
+				st.idle.Reset(st.idleFor)
 			}
 		})
 	}
