@@ -77,9 +77,9 @@ func (w *workshop) ssh(t *testing.T, bin, user string, extra ...string) term {
 func (w *workshop) join(t *testing.T, bin, user string) term {
 	t.Helper()
 	tm := w.ssh(t, bin, user)
-	tm.waitFor(10*time.Second, "Workshop passphrase:")
+	tm.waitFor(30*time.Second, "Workshop passphrase:")
 	tm.press(workshopWord, "Enter")
-	tm.waitFor(10*time.Second, "1/11 Welcome", "workshop sandbox")
+	tm.waitFor(30*time.Second, "1/11 Welcome", "workshop sandbox")
 	return tm
 }
 
@@ -101,14 +101,14 @@ func TestWorkshopRefusesWithoutThePassphrase(t *testing.T) {
 	w := startWorkshop(t, bin)
 	tm := w.ssh(t, bin, "mallory", "-o", "NumberOfPasswordPrompts=2")
 	for range 2 {
-		tm.waitFor(10*time.Second, "Workshop passphrase:")
+		tm.waitFor(30*time.Second, "Workshop passphrase:")
 		tm.press("guess", "Enter")
 	}
-	tm.waitFor(10*time.Second, "Permission denied", "EXIT=255")
+	tm.waitFor(30*time.Second, "Permission denied", "EXIT=255")
 	// No keyboard at all (BatchMode): refused too, never let in for lack of a question.
 	batch := start(t, "/usr/bin/ssh", 80, 24, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
 		"-o", "BatchMode=yes", "-p", w.port, "mallory@127.0.0.1")
-	batch.waitFor(10*time.Second, "Permission denied", "EXIT=255")
+	batch.waitFor(30*time.Second, "Permission denied", "EXIT=255")
 }
 
 // Two attendees on OpenSSH each store the tutorial's secret in their own
@@ -138,9 +138,9 @@ func TestWorkshopAttendeesAreIsolated(t *testing.T) {
 	}
 	endpoint := regexp.MustCompile(`127\.0\.0\.1:\d+`).FindString(readFile(t, filepath.Join(w.state, "workshop", "attendees", "name-alice", "sandbox", "runtime.json")))
 	fwd := w.ssh(t, bin, "bob", "-W", endpoint)
-	fwd.waitFor(10*time.Second, "Workshop passphrase:")
+	fwd.waitFor(30*time.Second, "Workshop passphrase:")
 	fwd.press(workshopWord, "Enter")
-	fwd.waitFor(10*time.Second, "forwarding failed", "EXIT=255")
+	fwd.waitFor(30*time.Second, "forwarding failed", "EXIT=255")
 }
 
 // A dropped connection (the ssh client killed) comes back where it was.
@@ -152,7 +152,7 @@ func TestWorkshopResumesAfterADroppedConnection(t *testing.T) {
 	alice.tmux("kill-session", "-t", alice.name) // the terminal is gone, and its ssh with it
 	w.log.WaitFor(t, "alice left")
 	again := w.join(t, bin, "alice")
-	again.waitFor(10*time.Second, "You stopped at step 5, Store the secret")
+	again.waitFor(30*time.Second, "You stopped at step 5, Store the secret")
 	again.press("Enter")
 	again.waitFor(20*time.Second, "5/11 Store the secret")
 }
@@ -179,7 +179,7 @@ func TestWorkshopStopsCleanly(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not stop:\n%s", w.log)
 	}
-	alice.waitFor(10*time.Second, "the workshop has stopped", "stopped at 2. The environment", "EXIT=")
+	alice.waitFor(30*time.Second, "the workshop has stopped", "stopped at 2. The environment", "EXIT=")
 	for _, addr := range []string{endpoint, "127.0.0.1:" + w.port} {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			c.Close()
