@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -297,6 +298,7 @@ func (s *Server) SetRoom(r tui.Room) {
 // after another, so none sees an older state after a newer one.
 func (s *Server) broadcast() {
 	defer close(s.bcast)
+	defer s.recoverInto("telling the room") // the room's word stops; the sessions go on
 	for {
 		select {
 		case <-s.stop:
@@ -313,6 +315,14 @@ func (s *Server) broadcast() {
 		for _, p := range ps {
 			p.Send(msg) // returns at once once p has ended
 		}
+	}
+}
+
+// recoverInto keeps a panic in one of the server's own goroutines from ending
+// the process: it goes to the log, with what was being done.
+func (s *Server) recoverInto(what string) {
+	if r := recover(); r != nil {
+		s.o.logf("%s: internal error: %v\n%s", what, r, debug.Stack())
 	}
 }
 

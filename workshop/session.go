@@ -128,6 +128,7 @@ func (s *Server) keepAlive(sess ssh.Session, done <-chan struct{}) <-chan struct
 	}
 	go func() {
 		defer close(stopped)
+		defer s.recoverInto(sess.User() + ": keepalive")
 		t := time.NewTicker(keepAliveEvery)
 		defer t.Stop()
 		for {
