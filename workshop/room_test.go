@@ -125,6 +125,12 @@ func TestInstructorMessagesAndHoldsTheRoom(t *testing.T) {
 
 	press(t, dash, "g")
 	waitFor(t, dash, "the room moves freely")
+	// The room's word reaches alice's program on its own: wait for it, as she would see it.
+	if _, err := alice.WaitUntil(within(t, 30*time.Second), func(s string) bool {
+		return !strings.Contains(s, "⏸") && strings.Contains(s, "instructor: look at the diagram")
+	}, func() string { return "the hold lifted" }); err != nil {
+		t.Fatal(err)
+	}
 	press(t, alice, "enter")
 	waitFor(t, alice, "3/11 Connect through the bastion")
 	if got := f.srv.Room(); got != (tui.Room{Message: "look at the diagram"}) {
