@@ -23,6 +23,7 @@ func (f *Function) createSecret(ctx context.Context, ev Event, n *note) error {
 	_, err = f.getValue(ctx, ev.SecretID, StagePending, ev.ClientRequestToken)
 	if err == nil {
 		n.add("pending version already stored")
+		n.logs("createSecret: Successfully retrieved secret for %s.", ev.SecretID)
 		return nil
 	}
 	if !isNotFound(err) {
@@ -53,6 +54,7 @@ func (f *Function) createSecret(ctx context.Context, ev Event, n *note) error {
 		return fmt.Errorf("store %s: %w", StagePending, err)
 	}
 	n.add(fmt.Sprintf("stored %s for user %s", StagePending, user))
+	n.logs("createSecret: Successfully put secret for ARN %s and version %s.", ev.SecretID, ev.ClientRequestToken)
 	return nil
 }
 

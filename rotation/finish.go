@@ -20,6 +20,7 @@ func (f *Function) finishSecret(ctx context.Context, ev Event, n *note) error {
 	current := versionWith(meta.VersionIdsToStages, StageCurrent)
 	if current == ev.ClientRequestToken {
 		n.add("version already AWSCURRENT")
+		n.logs("finishSecret: Version %s already marked as AWSCURRENT for %s", current, ev.SecretID)
 		return nil
 	}
 	in := &sm.UpdateSecretVersionStageInput{
@@ -34,5 +35,6 @@ func (f *Function) finishSecret(ctx context.Context, ev Event, n *note) error {
 		return fmt.Errorf("move %s to version %s: %w", StageCurrent, ev.ClientRequestToken, err)
 	}
 	n.add(fmt.Sprintf("moved %s to version %s", StageCurrent, ev.ClientRequestToken))
+	n.logs("finishSecret: Successfully set AWSCURRENT stage to version %s for secret %s.", ev.ClientRequestToken, ev.SecretID)
 	return nil
 }

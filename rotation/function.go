@@ -76,6 +76,10 @@ type StepEvent struct {
 	// version already stored", "created user appuser_clone", "TLS options not
 	// copied: the server refused ALTER USER … REQUIRE".
 	Detail string
+	// Log is the line AWS's MySQL template logs (at INFO) when the step ends well, e.g.
+	// "testSecret: Successfully signed into MySQL DB with AWSPENDING secret in ARN.";
+	// failures log the error itself.
+	Log string
 }
 
 // Function is a rotation function. Its zero value is not usable: Secrets,
@@ -136,7 +140,7 @@ func (f *Function) handle(ctx context.Context, ev Event, local bool) (err error)
 	defer func() {
 		err = n.redact(err)
 		f.observe(StepEvent{SecretID: ev.SecretID, Token: ev.ClientRequestToken, Step: ev.Step,
-			Started: started, Done: true, Took: time.Since(started), Err: err, Detail: n.String()})
+			Started: started, Done: true, Took: time.Since(started), Err: err, Detail: n.String(), Log: n.log})
 	}()
 
 	done, err := f.preamble(ctx, ev, local)
@@ -145,6 +149,7 @@ func (f *Function) handle(ctx context.Context, ev Event, local bool) (err error)
 	}
 	if done {
 		n.add("version already AWSCURRENT: nothing to do")
+		n.logs("Secret version %s already set as AWSCURRENT for secret %s.", ev.ClientRequestToken, ev.SecretID)
 		return nil
 	}
 	if err := run(ctx, ev, n); err != nil {

@@ -1,6 +1,7 @@
 package rotation
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -10,9 +11,13 @@ import (
 type note struct {
 	parts   []string
 	secrets []string
+	log     string
 }
 
 func (n *note) add(s string) { n.parts = append(n.parts, s) }
+
+// logs records the line AWS's template logs when the step succeeds this way.
+func (n *note) logs(format string, args ...any) { n.log = fmt.Sprintf(format, args...) }
 
 // handles records passwords the step has read or made.
 func (n *note) handles(passwords ...string) {

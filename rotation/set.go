@@ -27,6 +27,7 @@ func (f *Function) setSecret(ctx context.Context, ev Event, n *note) error {
 	// statement, so a successful login here means every earlier one ran.
 	if dbclient.Login(ctx, f.Dial, pend.Target(f.CA)) == nil {
 		n.add("pending credentials already log in")
+		n.logs("setSecret: AWSPENDING secret is already set as password in MySQL DB for secret arn %s.", ev.SecretID)
 		return nil
 	}
 	if pend.Host != cur.Host {
@@ -89,6 +90,7 @@ func (f *Function) setAlternating(ctx context.Context, ev Event, cur, pend Secre
 		return fmt.Errorf("set password of %s: %w", pend.Username, err)
 	}
 	n.add(fmt.Sprintf("set the password of %s", pend.Username))
+	n.logs("setSecret: Successfully set password for %s in MySQL DB for secret arn %s.", pend.Username, ev.SecretID)
 	return nil
 }
 
@@ -120,6 +122,7 @@ func (f *Function) setSingleUser(ctx context.Context, ev Event, cur, pend Secret
 		return fmt.Errorf("set own password of %s: %w", pend.Username, err)
 	}
 	n.add(fmt.Sprintf("%s changed its own password", pend.Username))
+	n.logs("setSecret: Successfully set password for user %s in MySQL DB for secret arn %s.", pend.Username, ev.SecretID)
 	return nil
 }
 

@@ -38,5 +38,6 @@ func (f *Function) testSecret(ctx context.Context, ev Event, n *note) error {
 		return fmt.Errorf("query as %s: %w", sec.Username, err)
 	}
 	n.add(fmt.Sprintf("%s (%s) logged in and ran SELECT NOW()", sec.Username, which))
+	n.logs("testSecret: Successfully signed into MySQL DB with %s secret in %s.", which, ev.SecretID)
 	return nil
 }

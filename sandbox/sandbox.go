@@ -35,9 +35,11 @@ import (
 	"rotation-tutor/internal/loopback"
 	"rotation-tutor/internal/netguard"
 	"rotation-tutor/rotation"
+	"rotation-tutor/sandbox/account"
 	"rotation-tutor/sandbox/bastion"
 	"rotation-tutor/sandbox/database"
 	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/logs"
 	"rotation-tutor/sandbox/rds"
 	"rotation-tutor/sandbox/secretsmanager"
 )
@@ -65,6 +67,9 @@ type Options struct {
 	// RetryDelay is the pause before the first retry of a failed rotation,
 	// doubled before the next (default: the endpoint's, Lambda's minute).
 	RetryDelay time.Duration
+	// ConnectTimeout is how long a connection the network drops takes to fail (a rotation
+	// function's to the database; default 5 s, the template's connect_timeout).
+	ConnectTimeout time.Duration
 	// Logf, if set, hears what the servers want known and no client is told:
 	// accept errors, connections closed to make room, failed rotation
 	// attempts, failed writes. Nil is silent. It never receives a secret.
@@ -80,7 +85,11 @@ type Sandbox struct {
 	classic   *dbInstance // the older tutorial's MyTestDatabaseInstance
 	bastion   *bastion.Bastion
 	lambdas   *lambda.Registry
+	acct      *account.Store // the set-up faults live in: functions' configuration, roles, network
+	logs      *logs.Store    // CloudWatch Logs: the functions' log groups
 	routes    map[string]dbclient.DialFunc // the VPC's private network: internal name -> how to reach it
+	serveMu   sync.Mutex
+	services  map[string]http.Handler // by the service a request is signed for: lambda, logs
 	tempDir   string
 	stopSched context.CancelFunc
 	schedDone chan struct{}
@@ -139,7 +148,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	s.sm, err = secretsmanager.New(secretsmanager.Options{
 		Region: o.Region, AccountID: AccountID, AccessKeys: id.accessKeys(),
 		StatePath: filepath.Join(o.StateDir, secretsFile), StateKey: id.stateKey,
-		Invoker: s.lambdas, RetryDelay: o.RetryDelay, Logf: o.Logf,
+		Invoker: s.lambdas, RetryDelay: o.RetryDelay, Logf: o.Logf, IdentityPolicies: s.rolePolicies,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: secrets manager: %w (start over with --reset)", err)
@@ -151,9 +160,16 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 	endpoint := "http://" + l.Addr().String()
 
+	if s.logs, err = logs.Open(filepath.Join(o.StateDir, logsFile), nil); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
 	adminName := "rds!db-" + id.AdminSecretUUID
 	adminARN, adminPassword, err := s.adminSecret(ctx, adminName, o, endpoint, id.accessKey, l)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.openAccount(o.StateDir, o.Region, endpoint, adminARN, id.accessKey.ID); err != nil {
 		return nil, err
 	}
 
@@ -165,6 +181,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	s.classic.logf = o.Logf
 	s.classic.startBehind()
 	s.routes = routes(s.current, s.classic)
+	s.lambdas.SetRuntime(&lambda.Runtime{Account: s.acct, Logs: s.logs, Endpoint: endpoint, ConnectTimeout: o.ConnectTimeout})
 	if err := s.lambdas.RegisterTutorial(lambda.Config{
 		EndpointURL:  endpoint,
 		FunctionKeys: id.functionKeys,
@@ -254,7 +271,17 @@ func (s *Sandbox) adminSecret(ctx context.Context, name string, o Options, endpo
 func (s *Sandbox) serve(l net.Listener, inst rds.Instance, logf func(string, ...any)) {
 	rdsHandler := rds.NewHandler(inst, s.sm.SecretKey)
 	rdsHandler.Add(s.classic.rdsInstance())
+	// The other services' handlers need the set-up, made once the admin secret exists.
+	others := func(service string) http.Handler {
+		s.serveMu.Lock()
+		defer s.serveMu.Unlock()
+		return s.services[service]
+	}
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := others(signedFor(r)); h != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
 		if r.Header.Get("X-Amz-Target") == "" && r.Method == http.MethodPost &&
 			r.Header.Get("Content-Type") != "" && isForm(r.Header.Get("Content-Type")) {
 			rdsHandler.ServeHTTP(w, r)
@@ -340,6 +367,9 @@ func (s *Sandbox) Close() error {
 		}
 		if s.lambdas != nil {
 			s.lambdas.Close()
+		}
+		if s.logs != nil {
+			errs = append(errs, s.logs.Close())
 		}
 		for _, i := range []*dbInstance{s.current, s.classic} {
 			if i != nil {

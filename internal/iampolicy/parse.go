@@ -28,7 +28,13 @@ var (
 
 // Parse reads a policy document. A document that breaks the grammar gives no policy and
 // the findings that say what and where; a valid one gives the policy and no findings.
-func Parse(doc string) (*Policy, []Finding) {
+func Parse(doc string) (*Policy, []Finding) { return parse(doc, false) }
+
+// ParseIdentity reads an identity-based policy (a user's or a role's): the same grammar,
+// except that it names no Principal, since it applies to whom it is attached to.
+func ParseIdentity(doc string) (*Policy, []Finding) { return parse(doc, true) }
+
+func parse(doc string, identity bool) (*Policy, []Finding) {
 	dec := json.NewDecoder(strings.NewReader(doc))
 	dec.UseNumber()
 	var root any
@@ -42,7 +48,7 @@ func Parse(doc string) (*Policy, []Finding) {
 	if !ok {
 		return nil, syntax("A policy is a JSON object with a Version and a Statement list.")
 	}
-	var p parser
+	p := parser{identity: identity}
 	pol := &Policy{Version: Version2008}
 	for _, k := range sortedKeys(obj) {
 		v := obj[k]
@@ -74,7 +80,10 @@ func Parse(doc string) (*Policy, []Finding) {
 	return pol, nil
 }
 
-type parser struct{ findings []Finding }
+type parser struct {
+	findings []Finding
+	identity bool // an identity-based policy: no Principal
+}
 
 func (p *parser) fail(format string, args ...any) {
 	p.findings = append(p.findings, Finding{Check: CheckSyntax, Message: fmt.Sprintf(format, args...)})
@@ -173,7 +182,13 @@ func (p *parser) statement(i int, v any) Statement {
 	if _, ok := obj["Effect"]; !ok {
 		p.fail("%s has no Effect.", where)
 	}
-	p.exactlyOne(obj, where, "Principal", "NotPrincipal", "a policy attached to a secret must say whom it applies to")
+	if p.identity {
+		if _, ok := obj["Principal"]; ok {
+			p.fail("%s has a Principal: an identity-based policy applies to whom it is attached to.", where)
+		}
+	} else {
+		p.exactlyOne(obj, where, "Principal", "NotPrincipal", "a policy attached to a secret must say whom it applies to")
+	}
 	p.exactlyOne(obj, where, "Action", "NotAction", "it must say which actions it is about")
 	p.exactlyOne(obj, where, "Resource", "NotResource", `write "Resource": "*" for the secret the policy is attached to`)
 	return st

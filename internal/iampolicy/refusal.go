@@ -17,6 +17,8 @@ const (
 	NoResourceAllow
 	// NoIdentityAllow: no policy of the principal's own allows the action.
 	NoIdentityAllow
+	// IdentityDeny: a Deny statement in a policy of the principal's own applies.
+	IdentityDeny
 )
 
 // Refusal is an AccessDeniedException's content. Resource is the secret as the caller
@@ -42,11 +44,13 @@ func (r Refusal) Message() string {
 		b.WriteString(" because no resource-based policy allows the " + r.Action + " action")
 	case NoIdentityAllow:
 		b.WriteString(" because no identity-based policy allows the " + r.Action + " action")
+	case IdentityDeny:
+		b.WriteString(" with an explicit deny in an identity-based policy")
 	}
 	return b.String()
 }
 
-var refusalPattern = regexp.MustCompile(`^User: (\S+) is not authorized to perform: (\S+)(?: on resource: (.+?))? (with an explicit deny in a resource-based policy|because no resource-based policy allows the \S+ action|because no identity-based policy allows the \S+ action)$`)
+var refusalPattern = regexp.MustCompile(`^User: (\S+) is not authorized to perform: (\S+)(?: on resource: (.+?))? (with an explicit deny in a resource-based policy|with an explicit deny in an identity-based policy|because no resource-based policy allows the \S+ action|because no identity-based policy allows the \S+ action)$`)
 
 // ParseRefusal reads an AccessDeniedException's message back into its parts; false when
 // the message is not one of the forms Message writes.
@@ -57,6 +61,8 @@ func ParseRefusal(msg string) (Refusal, bool) {
 	}
 	r := Refusal{Principal: m[1], Action: m[2], Resource: m[3]}
 	switch {
+	case strings.HasSuffix(m[4], "identity-based policy"):
+		r.Reason = IdentityDeny
 	case strings.HasPrefix(m[4], "with an explicit deny"):
 		r.Reason = ExplicitDeny
 	case strings.Contains(m[4], "resource-based"):

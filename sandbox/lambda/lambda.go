@@ -10,11 +10,14 @@ package lambda
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"rotation-tutor/rotation"
+	"rotation-tutor/sandbox/account"
 	smsvc "rotation-tutor/sandbox/secretsmanager"
 )
 
@@ -51,6 +54,8 @@ type Registry struct {
 	mu      sync.Mutex
 	fns     map[string]*function
 	closers []func() // release what RegisterTutorial made
+	rt      *Runtime
+	streams map[string]string // log stream by function and configuration revision
 }
 
 // function is a registered rotation function. slot serialises its
@@ -59,6 +64,7 @@ type Registry struct {
 // their statements on the database (Lambda would run them in parallel; the
 // embedded database serialises statements regardless).
 type function struct {
+	name string
 	fn   *rotation.Function
 	slot chan struct{}
 }
@@ -70,7 +76,7 @@ func NewRegistry(region string) *Registry {
 	if region == "" {
 		region = smsvc.DefaultRegion
 	}
-	return &Registry{region: region, timeout: DefaultTimeout, fns: map[string]*function{}}
+	return &Registry{region: region, timeout: DefaultTimeout, fns: map[string]*function{}, streams: map[string]string{}}
 }
 
 // Region is the registry's region.
@@ -91,21 +97,57 @@ func (r *Registry) SetTimeout(d time.Duration) {
 func (r *Registry) Register(arn string, fn *rotation.Function) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.fns[arn] = &function{fn: fn, slot: make(chan struct{}, 1)}
+	r.fns[arn] = &function{name: nameOf(arn), fn: fn, slot: make(chan struct{}, 1)}
 }
 
-// HasFunction says whether arn is registered. It does not call back into the
-// Secrets Manager service (which calls it with its lock held).
+// nameOf is a function ARN's name part.
+func nameOf(arn string) string {
+	if i := strings.LastIndex(arn, ":function:"); i >= 0 {
+		return arn[i+len(":function:"):]
+	}
+	return arn
+}
+
+// HasFunction says whether arn is registered and its resource policy lets Secrets Manager
+// invoke it. It does not call back into the Secrets Manager service (which calls it with its
+// lock held).
 func (r *Registry) HasFunction(arn string) bool {
+	r.mu.Lock()
+	f, ok := r.fns[arn]
+	r.mu.Unlock()
+	if !ok {
+		return false
+	}
+	cfg, _ := r.config(f.name)
+	return cfg == nil || cfg.Allows(account.SecretsManagerPrincipal, "")
+}
+
+// Invoke runs one step of the function arn for Secrets Manager, as Lambda runs an invocation:
+// only when the function's resource policy lets Secrets Manager invoke it, within the
+// function's timeout, and logging to its log group. It returns the step's error, as Lambda
+// reports a function error.
+func (r *Registry) Invoke(ctx context.Context, arn string, ev smsvc.RotationEvent) error {
+	if !r.HasFunction(arn) {
+		if !r.Registered(arn) {
+			return fmt.Errorf("lambda: Function not found: %s", arn)
+		}
+		return fmt.Errorf("AccessDeniedException: Secrets Manager cannot invoke %s: its resource policy does not let %s call lambda:InvokeFunction",
+			arn, account.SecretsManagerPrincipal)
+	}
+	return r.Run(ctx, arn, rotation.Event{Step: ev.Step, SecretID: ev.SecretID, ClientRequestToken: ev.ClientRequestToken})
+}
+
+// Registered says whether a function is registered as arn, whoever may invoke it.
+func (r *Registry) Registered(arn string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, ok := r.fns[arn]
 	return ok
 }
 
-// Invoke runs one step of the function arn, within the function's timeout,
-// and returns the step's error, as Lambda reports a function error.
-func (r *Registry) Invoke(ctx context.Context, arn string, ev smsvc.RotationEvent) error {
+// Run runs one invocation of the function arn with ev, whoever asked (the resource policy is
+// the caller's to check), within the function's timeout.
+func (r *Registry) Run(ctx context.Context, arn string, ev rotation.Event) error {
 	r.mu.Lock()
 	f, ok := r.fns[arn]
 	timeout := r.timeout
@@ -113,7 +155,8 @@ func (r *Registry) Invoke(ctx context.Context, arn string, ev smsvc.RotationEven
 	if !ok {
 		return fmt.Errorf("lambda: Function not found: %s", arn)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	inv, err := r.newInvocation(f.name, timeout)
+	ctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
 	select {
 	case f.slot <- struct{}{}:
@@ -121,5 +164,30 @@ func (r *Registry) Invoke(ctx context.Context, arn string, ev smsvc.RotationEven
 		return fmt.Errorf("lambda: %s: %s for %s: %w", arn, ev.Step, ev.SecretID, ctx.Err())
 	}
 	defer func() { <-f.slot }()
-	return f.fn.Handle(ctx, rotation.Event{Step: ev.Step, SecretID: ev.SecretID, ClientRequestToken: ev.ClientRequestToken})
+	inv.start()
+	if err != nil {
+		return inv.end(err, false)
+	}
+	fn := *f.fn
+	fn.Password = mergePolicy(fn.Password, inv.policy)
+	observe := fn.Observe
+	fn.Observe = func(se rotation.StepEvent) {
+		inv.observe(se)
+		if observe != nil {
+			observe(se)
+		}
+	}
+	err = fn.Handle(ctx, ev)
+	return inv.end(err, err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded))
+}
+
+// mergePolicy is the function's own password policy with what its environment sets.
+func mergePolicy(base, env rotation.PasswordPolicy) rotation.PasswordPolicy {
+	if env.ExcludeCharacters != "" {
+		base.ExcludeCharacters = env.ExcludeCharacters
+	}
+	if env.Length != 0 {
+		base.Length = env.Length
+	}
+	return base
 }

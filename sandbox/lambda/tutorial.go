@@ -68,12 +68,14 @@ func (r *Registry) RegisterTutorial(cfg Config) error {
 	for name, strategy := range strategies {
 		// Each function signs as its own session of the rotation role, as a Lambda
 		// function runs with its execution role: a secret's policy sees that principal.
+		// What it reaches is the network's to say, at each connection.
 		key := cfg.FunctionKeys[name]
-		client, closeIdle := NewSecretsClient(r.region, cfg.EndpointURL, key)
+		g := gate{r: r, name: name}
+		client, closeIdle := newSecretsClient(r.region, cfg.EndpointURL, key, g.reachesSecretsManager)
 		rdsClient, closeRDS := NewRDSClient(r.region, rdsURL, key)
 		closers = append(closers, closeIdle, closeRDS)
 		r.Register(FunctionARN(r.region, name), &rotation.Function{
-			Secrets: client, RDS: rdsClient, Dial: dial, CA: cfg.CA, Strategy: strategy,
+			Secrets: client, RDS: rdsClient, Dial: gatedDial(dial, g.reachesDatabase, r.connectTimeout), CA: cfg.CA, Strategy: strategy,
 			Password: cfg.Password, UsernameLimit: cfg.UsernameLimit, Observe: cfg.Observe,
 		})
 	}
@@ -99,12 +101,22 @@ func (r *Registry) Close() {
 // sandbox endpoint, signing with key, and a function that closes its idle
 // connections.
 func NewSecretsClient(region, endpointURL string, key smsvc.AccessKey) (*sm.Client, func()) {
+	return newSecretsClient(region, endpointURL, key, nil)
+}
+
+// newSecretsClient is NewSecretsClient whose requests get through only while open says so
+// (nil: always).
+func newSecretsClient(region, endpointURL string, key smsvc.AccessKey, open func() bool) (*sm.Client, func()) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	var rt http.RoundTripper = transport
+	if open != nil {
+		rt = gatedTransport{inner: transport, open: open}
+	}
 	client := sm.New(sm.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(endpointURL),
 		Credentials:  credentials.NewStaticCredentialsProvider(key.ID, key.Secret, ""),
-		HTTPClient:   &http.Client{Transport: transport},
+		HTTPClient:   &http.Client{Transport: rt},
 	})
 	return client, transport.CloseIdleConnections
 }

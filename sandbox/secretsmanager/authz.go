@@ -83,11 +83,20 @@ func (s *Service) authorize(rq *request, sec *secret, id string, now time.Time) 
 		})
 	}
 	reason := iampolicy.Reason(0)
+	var ident iampolicy.Decision
+	managed := false
+	if s.opts.IdentityPolicies != nil && !s.foreign(rq) && d.Effect != iampolicy.Deny {
+		ident, managed = s.identityDecision(rq, sec, now)
+	}
 	switch {
 	case d.Effect == iampolicy.Deny:
 		reason = iampolicy.ExplicitDeny
+	case managed && ident.Effect == iampolicy.Deny:
+		reason = iampolicy.IdentityDeny
 	case s.foreign(rq) && d.Effect != iampolicy.Allow:
 		reason = iampolicy.NoResourceAllow
+	case managed && ident.Effect != iampolicy.Allow && d.Effect != iampolicy.Allow:
+		reason = iampolicy.NoIdentityAllow
 	default:
 		return nil
 	}
@@ -101,6 +110,31 @@ func (s *Service) authorize(rq *request, sec *secret, id string, now time.Time) 
 	}
 	s.refusals = append(s.refusals, r)
 	return errorf(typeAccessDenied, "%s", msg)
+}
+
+// identityDecision applies the caller's own policies to the request; managed is false when
+// the caller has none set (an administrator).
+func (s *Service) identityDecision(rq *request, sec *secret, now time.Time) (iampolicy.Decision, bool) {
+	docs, managed := s.opts.IdentityPolicies(rq.principal.ARN)
+	if !managed {
+		return iampolicy.Decision{}, false
+	}
+	r := iampolicy.Request{Principal: rq.principal, Action: "secretsmanager:" + rq.op, Resource: sec.ARN,
+		Context: s.conditionKeys(rq, sec, now)}
+	var allow iampolicy.Decision
+	for _, doc := range docs {
+		pol, _ := iampolicy.ParseIdentity(doc)
+		if pol == nil {
+			continue
+		}
+		switch d := pol.Evaluate(r); d.Effect {
+		case iampolicy.Deny:
+			return d, true
+		case iampolicy.Allow:
+			allow = d
+		}
+	}
+	return allow, true
 }
 
 // conditionKeys are the keys a secret's policy can test, besides the principal's: the

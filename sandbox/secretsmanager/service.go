@@ -86,6 +86,11 @@ type Options struct {
 	// Logf, when set, hears about failed rotation attempts, failed writes and
 	// accept errors. It never receives a secret value.
 	Logf func(format string, args ...any)
+	// IdentityPolicies, if set, returns the permission policies of a principal of the
+	// service's account (its role's, for a role's session) and whether it has any set:
+	// such a principal may do only what they, or a secret's policy, allow. A principal
+	// without (the learner, an administrator) is limited by secrets' policies alone.
+	IdentityPolicies func(principalARN string) (documents []string, managed bool)
 }
 
 // Defaults that Options fall back to.

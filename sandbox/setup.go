@@ -1,0 +1,106 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"rotation-tutor/sandbox/account"
+	"rotation-tutor/sandbox/lambda"
+)
+
+// logsFile keeps the functions' CloudWatch log events. Like account.json, it is not data a
+// learner made: losing it loses history, not the sandbox's identity, so the manifest does
+// not list it.
+const logsFile = "logs.jsonl"
+
+// AccountFile is the account set-up's file in a sandbox's state directory: what the lab edits.
+func AccountFile(stateDir string) string { return filepath.Join(stateDir, account.FileName) }
+
+// DefaultAccount is the set-up a sandbox starts with, in which rotation works.
+func DefaultAccount(region, endpoint, adminARN string) account.Account {
+	return account.Default(accountSetup(region, endpoint, adminARN))
+}
+
+func accountSetup(region, endpoint, adminARN string) account.Setup {
+	return account.Setup{
+		Region: region, AccountID: AccountID, EndpointURL: endpoint, RoleName: lambda.RoleName,
+		AdminSecretARN: adminARN, FunctionNames: []string{lambda.AlternatingName, lambda.SingleUserName},
+		FunctionARN: func(name string) string { return lambda.FunctionARN(region, name) },
+		Description: func(name string) string {
+			if name == lambda.SingleUserName {
+				return "Rotates a MySQL user's own password (AWS's single-user template)"
+			}
+			return "Rotates a MySQL secret with alternating users (AWS's multi-user template)"
+		},
+	}
+}
+
+// openAccount opens the set-up and serves the APIs that read and change it: Lambda and
+// CloudWatch Logs, on the endpoint beside Secrets Manager and RDS.
+func (s *Sandbox) openAccount(dir, region, endpoint, adminARN, learnerKey string) error {
+	def := DefaultAccount(region, endpoint, adminARN)
+	st, err := account.Open(AccountFile(dir), def)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w (start over with --reset)", err)
+	}
+	// A sandbox whose endpoint moved (its port was taken) points its functions at the new one.
+	if err := st.Update(func(a *account.Account) error {
+		for _, f := range a.Functions {
+			if v, ok := f.Environment["SECRETS_MANAGER_ENDPOINT"]; ok && v != endpoint && strings.HasPrefix(v, "http://127.0.0.1:") {
+				f.Environment["SECRETS_MANAGER_ENDPOINT"] = endpoint
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	s.acct = st
+	learner := func(keyID string) bool { return keyID == learnerKey }
+	s.serveMu.Lock()
+	s.services = map[string]http.Handler{
+		"lambda": s.lambdas.API(lambda.APIOptions{Account: st, AccountID: AccountID, SecretKey: s.sm.SecretKey, MayManage: learner}),
+		"logs":   s.logs.Handler(region, AccountID, s.sm.SecretKey),
+	}
+	s.serveMu.Unlock()
+	return nil
+}
+
+// rolePolicies gives Secrets Manager the permission policies of a role's session; other
+// principals (the learner, an administrator) have none set.
+func (s *Sandbox) rolePolicies(principal string) ([]string, bool) {
+	const prefix = "arn:aws:sts::" + AccountID + ":assumed-role/"
+	rest, ok := strings.CutPrefix(principal, prefix)
+	if !ok || s.acct == nil {
+		return nil, false
+	}
+	role, _, _ := strings.Cut(rest, "/")
+	a := s.acct.Get()
+	var docs []string
+	for _, d := range a.Roles[role] {
+		docs = append(docs, d)
+	}
+	return docs, true
+}
+
+// signedFor is the service a request's SigV4 credential scope names (lambda, logs, …), or "".
+func signedFor(r *http.Request) string {
+	auth := r.Header.Get("Authorization")
+	i := strings.Index(auth, "Credential=")
+	if i < 0 {
+		return ""
+	}
+	scope := auth[i+len("Credential="):]
+	if j := strings.IndexAny(scope, ", "); j >= 0 {
+		scope = scope[:j]
+	}
+	parts := strings.Split(scope, "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[3]
+}
+
+// Account is the sandbox's set-up, as it is now.
+func (s *Sandbox) Account() account.Account { return s.acct.Get() }
