@@ -85,8 +85,8 @@ type Sandbox struct {
 	classic   *dbInstance // the older tutorial's MyTestDatabaseInstance
 	bastion   *bastion.Bastion
 	lambdas   *lambda.Registry
-	acct      *account.Store // the set-up faults live in: functions' configuration, roles, network
-	logs      *logs.Store    // CloudWatch Logs: the functions' log groups
+	acct      *account.Store               // the set-up faults live in: functions' configuration, roles, network
+	logs      *logs.Store                  // CloudWatch Logs: the functions' log groups
 	routes    map[string]dbclient.DialFunc // the VPC's private network: internal name -> how to reach it
 	serveMu   sync.Mutex
 	services  map[string]http.Handler // by the service a request is signed for: lambda, logs
