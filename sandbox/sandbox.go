@@ -174,6 +174,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 
 	s.current.opts.AdminPassword = adminPassword
+	s.current.opts.RejectedPasswordCharacters = s.rejectedPasswordCharacters
 	s.current.onDelete = deleteManagedSecret(adminARN, o.Region, endpoint, id.accessKey)
 	if err := s.current.start(ctx); err != nil {
 		return nil, fmt.Errorf("sandbox: database: %w", err)
@@ -199,6 +200,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	if s.bastion, err = bastion.Start(ctx, bastion.Options{
 		StateDir: filepath.Join(o.StateDir, "bastion"), User: BastionUser,
 		AuthorizedKeys: []ssh.PublicKey{key.Public}, Routes: s.routes, Port: last.Bastion, Logf: o.Logf,
+		Policy: bastionPolicy{s},
 	}); err != nil {
 		return nil, fmt.Errorf("sandbox: bastion: %w", err)
 	}
@@ -248,6 +250,7 @@ func (s *Sandbox) adminSecret(ctx context.Context, name string, o Options, endpo
 		return "", "", fmt.Errorf("sandbox: admin secret: %w", err)
 	}
 	s.current.desc.MasterSecretARN = arn
+	s.current.desc.SecurityGroups = []string{account.DatabaseGroup}
 	s.serve(l, s.current.rdsInstance(), o.Logf)
 
 	client, closeIdle := lambda.NewSecretsClient(region, endpoint, key)

@@ -2,11 +2,16 @@ package sandbox
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"rotation-tutor/sandbox/account"
+	"rotation-tutor/sandbox/ec2"
+	"rotation-tutor/sandbox/iam"
 	"rotation-tutor/sandbox/lambda"
 )
 
@@ -62,6 +67,8 @@ func (s *Sandbox) openAccount(dir, region, endpoint, adminARN, learnerKey string
 	s.services = map[string]http.Handler{
 		"lambda": s.lambdas.API(lambda.APIOptions{Account: st, AccountID: AccountID, SecretKey: s.sm.SecretKey, MayManage: learner}),
 		"logs":   s.logs.Handler(region, AccountID, s.sm.SecretKey),
+		"ec2":    ec2.Handler(st, AccountID, s.sm.SecretKey),
+		"iam":    iam.Handler(st, s.sm.SecretKey),
 	}
 	s.serveMu.Unlock()
 	return nil
@@ -104,3 +111,43 @@ func signedFor(r *http.Request) string {
 
 // Account is the sandbox's set-up, as it is now.
 func (s *Sandbox) Account() account.Account { return s.acct.Get() }
+
+// bastionPolicy is what the account's set-up says about the bastion's surroundings.
+type bastionPolicy struct{ s *Sandbox }
+
+func (p bastionPolicy) account() (account.Account, bool) {
+	if p.s.acct == nil {
+		return account.Account{}, false
+	}
+	return p.s.acct.Get(), true
+}
+
+func (p bastionPolicy) AdmitsClient(remote net.Addr) bool {
+	a, ok := p.account()
+	return !ok || a.LearnerReachesBastion()
+}
+
+func (p bastionPolicy) ForwardingAllowed() bool {
+	a, ok := p.account()
+	return !ok || a.Bastion.AllowTCPForwarding
+}
+
+func (p bastionPolicy) KeyRevoked(fingerprint string) bool {
+	a, ok := p.account()
+	return ok && slices.Contains(a.Bastion.RevokedKeys, fingerprint)
+}
+
+func (p bastionPolicy) Reaches(dest string) bool {
+	a, ok := p.account()
+	_, port, _ := net.SplitHostPort(dest)
+	n, _ := strconv.Atoi(port)
+	return !ok || a.BastionReachesDatabase(n)
+}
+
+// rejectedPasswordCharacters is what the database refuses in a password now.
+func (s *Sandbox) rejectedPasswordCharacters() string {
+	if s.acct == nil {
+		return ""
+	}
+	return s.acct.Get().Database.RejectedPasswordCharacters
+}

@@ -12,8 +12,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/google/uuid"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"rotation-tutor/internal/atomicfile"
 	"rotation-tutor/sandbox/bastion"
@@ -147,8 +149,14 @@ func writeCredentials(dir string, k secretsmanager.AccessKey) (string, error) {
 // dbclient can verify it strictly. It is the sandbox's own file, never ~/.ssh/known_hosts:
 // the port can change between starts (when the last one is taken) and would look like a
 // changed key there.
+//
+// A file that already names the bastion's address is the learner's trust, and stays as it
+// is: a bastion rebuilt with a new key (the lab's host-key-changed) must look changed.
 func writeKnownHosts(dir string, b *bastion.Bastion) (string, error) {
 	path := filepath.Join(dir, "known_hosts")
+	if old, err := os.ReadFile(path); err == nil && strings.Contains(string(old), knownhosts.Normalize(b.Addr())+" ") {
+		return path, nil
+	}
 	if err := atomicfile.Write(path, []byte(b.KnownHostsLine()+"\n")); err != nil {
 		return "", fmt.Errorf("sandbox: known_hosts: %w", err)
 	}

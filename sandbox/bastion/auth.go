@@ -10,7 +10,8 @@ import (
 // checkKey admits User with one of the authorized keys, compared byte for
 // byte in wire form.
 func (b *Bastion) checkKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-	if meta.User() == b.o.User {
+	revoked := b.o.Policy != nil && b.o.Policy.KeyRevoked(ssh.FingerprintSHA256(key))
+	if meta.User() == b.o.User && !revoked {
 		k := key.Marshal()
 		for _, a := range b.o.AuthorizedKeys {
 			if bytes.Equal(a.Marshal(), k) {

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -48,6 +50,8 @@ type Options struct {
 	// Port is the loopback port to listen on when it is free; 0, or a port
 	// in use, means one the system picks.
 	Port int
+	// Policy, if set, decides what the bastion's surroundings allow; nil allows all.
+	Policy Policy
 }
 
 // Defaults for Options, and the connection limits.
@@ -78,6 +82,7 @@ type Bastion struct {
 	slots   chan struct{} // one token per open channel
 
 	mu       sync.Mutex
+	keyMod   time.Time // the host key file's, when it was read
 	conns    map[net.Conn]struct{}
 	sessions int // connections logged in
 	closed   bool
@@ -131,6 +136,11 @@ func Start(ctx context.Context, o Options) (*Bastion, error) {
 		// never offered, as on an EC2 instance.
 	}
 	b.cfg.AddHostKey(key)
+	if o.StateDir != "" {
+		if fi, err := os.Stat(filepath.Join(o.StateDir, HostKeyFile)); err == nil {
+			b.keyMod = fi.ModTime()
+		}
+	}
 	b.wg.Add(1)
 	go b.acceptLoop()
 	return b, nil
@@ -140,7 +150,12 @@ func Start(ctx context.Context, o Options) (*Bastion, error) {
 func (b *Bastion) Addr() string { return b.ln.Addr().String() }
 
 // HostKey is the public host key clients should expect.
-func (b *Bastion) HostKey() ssh.PublicKey { return b.hostKey.PublicKey() }
+func (b *Bastion) HostKey() ssh.PublicKey {
+	b.hostKeyNow()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.hostKey.PublicKey()
+}
 
 // User is the login name.
 func (b *Bastion) User() string { return b.o.User }

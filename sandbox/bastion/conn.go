@@ -16,9 +16,14 @@ func (b *Bastion) serve(c net.Conn) {
 	defer b.untrack(c)
 	defer c.Close()
 
+	if p := b.o.Policy; p != nil && !p.AdmitsClient(c.RemoteAddr()) {
+		b.logf("bastion: dropped %s: the security group does not let it in on port 22", c.RemoteAddr())
+		b.silence(c)
+		return
+	}
 	// A client that connects and never logs in must not hold a place for long.
 	_ = c.SetDeadline(time.Now().Add(loginGraceTime))
-	sc, chans, reqs, err := ssh.NewServerConn(c, b.cfg)
+	sc, chans, reqs, err := ssh.NewServerConn(c, b.hostKeyNow())
 	if err != nil {
 		return
 	}

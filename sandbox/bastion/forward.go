@@ -47,6 +47,11 @@ func (b *Bastion) openChannel(connDone context.Context, sc *ssh.ServerConn, nc s
 	// The allow-list is checked on the destination the client asked for,
 	// literally; the origin is the client's claim and only logged.
 	dest := net.JoinHostPort(d.DestHost, strconv.Itoa(int(d.DestPort)))
+	if p := b.o.Policy; p != nil && !p.ForwardingAllowed() {
+		b.logf("bastion: refused forward to %s for %s: AllowTcpForwarding no", dest, sc.RemoteAddr())
+		_ = nc.Reject(ssh.Prohibited, "open failed")
+		return
+	}
 	real, ok := b.route(dest)
 	if !ok {
 		b.logf("bastion: refused forward to %s for %s (origin %s:%d)", dest, sc.RemoteAddr(), d.OrigHost, d.OrigPort)
@@ -60,7 +65,14 @@ func (b *Bastion) openChannel(connDone context.Context, sc *ssh.ServerConn, nc s
 		return
 	}
 	dialCtx, cancel := context.WithTimeout(connDone, dialTimeout)
-	up, err := real(dialCtx, "tcp", dest)
+	var up net.Conn
+	var err error
+	if p := b.o.Policy; p != nil && !p.Reaches(dest) {
+		<-dialCtx.Done() // the database's security group drops the bastion's connection
+		err = &net.OpError{Op: "dial", Net: "tcp", Err: errTimeout{}}
+	} else {
+		up, err = real(dialCtx, "tcp", dest)
+	}
 	cancel()
 	if err != nil {
 		<-b.slots
@@ -105,6 +117,12 @@ func (b *Bastion) openChannel(connDone context.Context, sc *ssh.ServerConn, nc s
 		_, _ = io.Copy(ch, up)
 	}()
 }
+
+type errTimeout struct{}
+
+func (errTimeout) Error() string   { return "i/o timeout" }
+func (errTimeout) Timeout() bool   { return true }
+func (errTimeout) Temporary() bool { return true }
 
 // reason is a dial error's last part, e.g. "connection refused".
 func reason(err error) string {

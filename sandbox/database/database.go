@@ -31,6 +31,10 @@ type Options struct {
 	Engine string
 	// DBName is the database made with the sample table; "" means DBName.
 	DBName string
+	// RejectedPasswordCharacters, if set, returns characters the server refuses in a
+	// password now, as an engine's password rules would (the embedded engine only): a
+	// statement that sets one is answered with MySQL's error 1819.
+	RejectedPasswordCharacters func() string
 }
 
 // Server is a running database. It has no address: nothing outside this

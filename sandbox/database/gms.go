@@ -50,7 +50,7 @@ func startGMS(ctx context.Context, o Options) (*Server, error) {
 	ln := newInProcess()
 	tl := newTrackingListener(ln)
 	srv, err := server.NewServerWithHandler(server.Config{Protocol: "tcp", Listener: tl},
-		engine, gsql.NewContext, memory.NewSessionBuilder(pro), nil, serialize)
+		engine, gsql.NewContext, memory.NewSessionBuilder(pro), nil, serializeWith(o.RejectedPasswordCharacters))
 	if err != nil {
 		tl.Close()
 		closeEngine(engine)

@@ -40,6 +40,8 @@ type Instance struct {
 	// Status is the instance's status while it is not being deleted (starting, available,
 	// failed); nil means available.
 	Status func() string
+	// SecurityGroups are the instance's VPC security groups (VpcSecurityGroups).
+	SecurityGroups []string
 }
 
 // withDefaults fills what the caller left empty with the tutorial's values,

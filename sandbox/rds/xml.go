@@ -62,6 +62,12 @@ type dbInstance struct {
 	IAMDatabaseAuthenticationEnabled bool
 	DeletionProtection               bool
 	MasterUserSecret                 *masterUserSecret `xml:",omitempty"`
+	VpcSecurityGroups                []vpcSecurityGroup `xml:"VpcSecurityGroups>VpcSecurityGroupMembership"`
+}
+
+type vpcSecurityGroup struct {
+	VpcSecurityGroupId string
+	Status             string
 }
 
 type endpoint struct {
@@ -91,7 +97,12 @@ type errorResponse struct {
 // MySQL instance (with an RDS-managed master secret when it has one) in the
 // given status.
 func (in Instance) describe(created time.Time, status string) dbInstance {
+	var groups []vpcSecurityGroup
+	for _, g := range in.SecurityGroups {
+		groups = append(groups, vpcSecurityGroup{VpcSecurityGroupId: g, Status: "active"})
+	}
 	d := dbInstance{
+		VpcSecurityGroups:       groups,
 		DBInstanceIdentifier:    in.Identifier,
 		DBInstanceClass:         "db.t3.micro",
 		Engine:                  in.Engine,
