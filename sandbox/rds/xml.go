@@ -61,7 +61,7 @@ type dbInstance struct {
 	DBInstanceArn                    string
 	IAMDatabaseAuthenticationEnabled bool
 	DeletionProtection               bool
-	MasterUserSecret                 *masterUserSecret `xml:",omitempty"`
+	MasterUserSecret                 *masterUserSecret  `xml:",omitempty"`
 	VpcSecurityGroups                []vpcSecurityGroup `xml:"VpcSecurityGroups>VpcSecurityGroupMembership"`
 }
 
