@@ -20,7 +20,9 @@ func (s *state) dbTarget(d *rotation.Secret) dbclient.Target {
 	if db == "" && s.app != nil {
 		db = s.app.DBName
 	}
-	return dbclient.Target{Host: s.dbHost, Port: s.dbPort, User: d.Username, Password: d.Password, Database: db}
+	// TLS as the secret's ssl key says, verified against the CA bundle: as the rotation logs in.
+	return dbclient.Target{Host: s.dbHost, Port: s.dbPort, User: d.Username, Password: d.Password, Database: db,
+		TLS: d.TLSMode(), CA: s.t.DBCA}
 }
 
 func checkAppLogin(ctx context.Context, s *state) outcome {

@@ -25,6 +25,7 @@ const (
 	HopSecrets  = "secrets"  // Secrets Manager and the app and admin secrets
 	HopBastion  = "bastion"  // TCP, host key, SSH auth, forwarding
 	HopDatabase = "database" // MySQL logins, the clone user
+	HopFunction = "function" // the rotation function's configuration, network and permissions
 	HopRotation = "rotation" // configuration, last outcome, the function
 )
 
@@ -64,6 +65,23 @@ type Target struct {
 
 	// Now is the clock for judging an overdue rotation; nil means time.Now.
 	Now func() time.Time
+
+	// The rotation function's side, read as an operator reads it: its configuration and
+	// resource policy (Lambda), its VPC (EC2), its role (IAM), the database instance's
+	// security groups (RDS, by DBInstance) and its log group (CloudWatch Logs). Any of
+	// them nil skips the checks that need it.
+	Lambda     LambdaAPI
+	EC2        EC2API
+	IAM        IAMAPI
+	RDS        RDSAPI
+	Logs       LogsAPI
+	DBInstance string
+	// EndpointURL, when the services are reached at one (the sandbox, a VPC endpoint), goes
+	// into every aws command a fix prints, so that it runs where the doctor looked.
+	EndpointURL string
+	// DBCA verifies the database's TLS certificate for the doctor's logins, which use TLS as
+	// each secret's ssl key says (as the rotation does); nil leaves it unverified.
+	DBCA *dbclient.CABundle
 }
 
 // Check is the result of one check.
@@ -75,6 +93,9 @@ type Check struct {
 	Took    time.Duration
 	Detail  string // what was found; never a secret value
 	Fix     string // what to do, when the check failed
+	// Heading is the section of AWS's "Troubleshoot rotation" page a failure matches
+	// (TroubleshootURL), or "".
+	Heading string
 }
 
 // Report is the outcome of a whole run.

@@ -18,10 +18,12 @@ type jsonCheck struct {
 	MS      float64 `json:"ms"`
 	Detail  string  `json:"detail"`
 	Fix     string  `json:"fix"`
+	Heading string  `json:"heading,omitempty"`
 }
 
 // JSON renders the report as {"ok": bool, "checks": [{"hop", "name", "ok",
-// "skipped", "ms", "detail", "fix"}]}; "skipped" appears only when true.
+// "skipped", "ms", "detail", "fix", "heading"}]}; "skipped" appears only when true, and
+// "heading" (the matching section of AWS's troubleshooting page) only for a failed check.
 func (r Report) JSON() ([]byte, error) {
 	out := struct {
 		OK     bool        `json:"ok"`
@@ -30,7 +32,7 @@ func (r Report) JSON() ([]byte, error) {
 	for _, c := range r.Checks {
 		out.Checks = append(out.Checks, jsonCheck{
 			Hop: c.Hop, Name: c.Name, OK: c.OK, Skipped: c.Skipped,
-			MS: millis(c.Took), Detail: c.Detail, Fix: c.Fix,
+			MS: millis(c.Took), Detail: c.Detail, Fix: c.Fix, Heading: c.Heading,
 		})
 	}
 	return json.Marshal(out)
@@ -103,6 +105,9 @@ func (r Report) Text(w io.Writer, color bool) {
 		fmt.Fprintln(w, line)
 		if !c.OK && !c.Skipped && c.Fix != "" {
 			fmt.Fprintln(w, indent+paint(ansiBold, "fix: ")+c.Fix)
+		}
+		if !c.OK && !c.Skipped && c.Heading != "" {
+			fmt.Fprintln(w, indent+paint(ansiBold, "AWS: ")+c.Heading)
 		}
 	}
 	fmt.Fprintln(w, r.Summary())

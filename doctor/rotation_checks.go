@@ -15,7 +15,7 @@ import (
 	"rotation-tutor/rotation"
 )
 
-func checkRotationConfig(_ context.Context, s *state) outcome {
+func checkRotationConfig(ctx context.Context, s *state) outcome {
 	if s.describe == nil {
 		return skip("the app secret could not be described")
 	}
@@ -32,6 +32,18 @@ func checkRotationConfig(_ context.Context, s *state) outcome {
 		return fail("rotation is on for "+name+" but names no function", fixEnableRotation(name, s.t.RotationLambdaARN))
 	}
 	detail := fmt.Sprintf("on: function %s, %s", lambdaName(fn), schedule(d.RotationRules))
+	if s.t.Lambda != nil {
+		ok, why, err := s.invokeAllowed(ctx, fn)
+		switch {
+		case err != nil:
+			d, f := awsFailure("lambda:GetPolicy", lambdaName(fn), err)
+			return fail(d, f)
+		case !ok:
+			return fail(why+": Secrets Manager cannot invoke it, so RotateSecret is refused with AccessDeniedException and no "+
+				"scheduled rotation runs", fixInvokePermission(lambdaName(fn))).under(HeadingConfigureDenied)
+		}
+		detail += "; " + why
+	}
 	switch {
 	case s.t.RotationLambdaARN == "":
 		detail += "; the app rotates with its local rotator, and Secrets Manager also rotates on this schedule"
@@ -102,15 +114,16 @@ func checkLastRotation(ctx context.Context, s *state) outcome {
 			"\"A previous rotation isn't complete\"", short(pending), short(current)), fixStale(name, pending))
 	}
 	if pending != "" && pending != current {
-		return fail(fmt.Sprintf("a rotation did not finish: AWSPENDING is on version %s, AWSCURRENT on %s; "+
+		o := fail(fmt.Sprintf("a rotation did not finish: AWSPENDING is on version %s, AWSCURRENT on %s; "+
 			"RotateSecret now fails with \"A previous rotation isn't complete\"", short(pending), short(current)),
 			fixStuck(name, pending, aws.ToString(d.RotationLambdaARN)))
+		return s.withLastError(ctx, o)
 	}
 	if next := d.NextRotationDate; aws.ToBool(d.RotationEnabled) && next != nil {
 		if due := next.Add(window(d.RotationRules, *next)); s.now.After(due) {
-			return fail(fmt.Sprintf("rotation is overdue: it was due by %s (%s ago); a rotation that keeps failing leaves the date in the past",
+			return s.withLastError(ctx, fail(fmt.Sprintf("rotation is overdue: it was due by %s (%s ago); a rotation that keeps failing leaves the date in the past",
 				due.UTC().Format("2006-01-02 15:04 UTC"), s.now.Sub(due).Round(time.Minute)),
-				fixOverdue(name, aws.ToString(d.RotationLambdaARN)))
+				fixOverdue(name, aws.ToString(d.RotationLambdaARN))).under(HeadingNotRotating))
 		}
 	}
 	var detail string
@@ -194,4 +207,15 @@ func checkFunction(ctx context.Context, s *state) outcome {
 		return pass("function " + m[3] + " finished the last rotation, so it reached Secrets Manager and the database then")
 	}
 	return skip("function " + m[3] + " has not rotated this secret yet; a rotation is the only way to judge it from outside")
+}
+
+// withLastError adds to a failed rotation's finding the function's last error, from its log,
+// and the heading that error belongs under.
+func (s *state) withLastError(ctx context.Context, o outcome) outcome {
+	msg := s.lastError(ctx, s.functionARN(), aws.ToString(s.describe.ARN))
+	if msg == "" {
+		return o
+	}
+	o.detail += "; the function's last error: " + trimLog(msg)
+	return o.under(headingForLog(msg))
 }

@@ -3,8 +3,10 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/dbclient"
@@ -25,6 +27,13 @@ type outcome struct {
 	skipped bool
 	detail  string
 	fix     string
+	heading string
+}
+
+// under names the section of AWS's troubleshooting page the finding matches.
+func (o outcome) under(heading string) outcome {
+	o.heading = heading
+	return o
 }
 
 func pass(detail string) outcome { return outcome{ok: true, detail: detail} }
@@ -36,6 +45,17 @@ func skip(reason string) outcome {
 		reason = "an earlier hop failed"
 	}
 	return outcome{skipped: true, detail: "skipped: " + reason}
+}
+
+// awsCommand finds the start of each aws command a fix quotes: `aws SERVICE OPERATION.
+var awsCommand = regexp.MustCompile("`aws ([a-z0-9-]+) ([a-z0-9-]+)")
+
+// withEndpoint points every aws command in a fix at the endpoint, when there is one.
+func withEndpoint(fix, endpoint string) string {
+	if endpoint == "" {
+		return fix
+	}
+	return awsCommand.ReplaceAllString(fix, "`aws $1 $2 --endpoint-url "+endpoint)
 }
 
 // checks lists the diagnosis in hop order.
@@ -52,6 +72,10 @@ func checks() []check {
 		{HopDatabase, "login as app user", 8 * time.Second, checkAppLogin},
 		{HopDatabase, "login as admin", 8 * time.Second, checkAdminLogin},
 		{HopDatabase, "clone user and grants", 8 * time.Second, checkClone},
+		{HopFunction, "configuration", 10 * time.Second, checkFunctionConfig},
+		{HopFunction, "environment", time.Second, checkFunctionEnvironment},
+		{HopFunction, "network", 10 * time.Second, checkFunctionNetwork},
+		{HopFunction, "permissions", 10 * time.Second, checkFunctionPermissions},
 		{HopRotation, "rotation configured", 10 * time.Second, checkRotationConfig},
 		{HopRotation, "last rotation", 10 * time.Second, checkLastRotation},
 		{HopRotation, "rotation function", 5 * time.Second, checkFunction},
@@ -86,6 +110,8 @@ type state struct {
 	appLoginOK   bool
 	adminLoginOK bool
 	pending      *rotation.Unfinished // read once, by the first check that needs it
+
+	fn *lambda.GetFunctionConfigurationOutput // the rotation function's configuration, once read
 }
 
 func (s *state) close() {
@@ -143,6 +169,9 @@ func runOne(ctx context.Context, s *state, c check) Check {
 	if !o.ok && !o.skipped && cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
 		o.detail = fmt.Sprintf("no answer within %s: %s", timeout, o.detail)
 	}
-	res.OK, res.Skipped, res.Detail, res.Fix = o.ok, o.skipped, o.detail, o.fix
+	res.OK, res.Skipped, res.Detail, res.Fix, res.Heading = o.ok, o.skipped, o.detail, withEndpoint(o.fix, s.t.EndpointURL), o.heading
+	if !res.OK && !res.Skipped && res.Heading == "" {
+		res.Heading = defaultHeading(c.hop, c.name)
+	}
 	return res
 }

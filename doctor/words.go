@@ -2,7 +2,11 @@ package doctor
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+
+	"rotation-tutor/internal/iampolicy"
+	"rotation-tutor/internal/shell"
 )
 
 // Every fix the doctor prints is here, so their tone can be reviewed in one
@@ -217,3 +221,72 @@ func fixCloneMissing(clone, base string) string {
 
 const fixAWSGenericDB = "The admin could log in but not read the user tables: it needs SELECT on mysql.user " +
 	"(RDS's master user has it)."
+
+func fixTimeout(fn string) string {
+	return fmt.Sprintf("Give the function time for a database login that has to wait (AWS's templates use 30 s): "+
+		"`aws lambda update-function-configuration --function-name %s --timeout 30`.", fn)
+}
+
+// fixEnvironment sets the variables AWS's template reads back to what works, keeping the others.
+func fixEnvironment(fn string, env map[string]string, region, endpoint string) string {
+	vars := map[string]string{}
+	for k, v := range env {
+		vars[k] = v
+	}
+	if vars["SECRETS_MANAGER_ENDPOINT"] == "" {
+		vars["SECRETS_MANAGER_ENDPOINT"] = endpoint
+		if !strings.Contains(endpoint, "://") {
+			vars["SECRETS_MANAGER_ENDPOINT"] = "https://" + endpoint
+		}
+	}
+	vars["EXCLUDE_CHARACTERS"] = defaultExclude + strings.Trim(vars["EXCLUDE_CHARACTERS"], defaultExclude)
+	if n, err := strconv.Atoi(vars["PASSWORD_LENGTH"]); vars["PASSWORD_LENGTH"] != "" && (err != nil || n < 8 || n > 4096) {
+		vars["PASSWORD_LENGTH"] = "32"
+	}
+	return fmt.Sprintf("Set the variables AWS's template reads (SECRETS_MANAGER_ENDPOINT; EXCLUDE_CHARACTERS with at least %s, which "+
+		"break connection strings and many engines' rules; PASSWORD_LENGTH 8-4096), keeping the others: "+
+		"`aws lambda update-function-configuration --region %s --function-name %s --environment %s`.",
+		defaultExclude, region, fn, quoteJSON(map[string]any{"Variables": vars}))
+}
+
+func fixSecretsEndpoint(region, vpc, service string, subnets []string) string {
+	return fmt.Sprintf("Give the VPC an interface endpoint for Secrets Manager, with private DNS so that the function's calls go to it "+
+		"(a NAT gateway to the internet would do too): `aws ec2 create-vpc-endpoint --region %s --vpc-id %s --vpc-endpoint-type Interface "+
+		"--service-name %s --subnet-ids %s --private-dns-enabled`. Its security group must let the function in on 443.",
+		region, vpc, service, strings.Join(subnets, " "))
+}
+
+func fixIngress(region, group string, port int, from string) string {
+	return fmt.Sprintf("Let the function's security group in: `aws ec2 authorize-security-group-ingress --region %s --group-id %s "+
+		"--protocol tcp --port %d --source-group %s`.", region, group, port, from)
+}
+
+func fixRolePolicy(role, secret string, admin bool) string {
+	if admin {
+		doc := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Sid": "AllowAccessToMasterSecret", "Effect": "Allow",
+			"Action":   []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+			"Resource": secret}}}
+		return fmt.Sprintf("AWS cannot grant this itself: let the role read the admin secret: "+
+			"`aws iam put-role-policy --role-name %s --policy-name AllowAccessToMasterSecret --policy-document %s`.", role, quoteJSON(doc))
+	}
+	doc := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Sid": "AllowRotationCalls", "Effect": "Allow",
+		"Action": []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+			"secretsmanager:UpdateSecretVersionStage"},
+		"Resource": secret}}}
+	return fmt.Sprintf("Let the role make the rotation's calls on the secret: "+
+		"`aws iam put-role-policy --role-name %s --policy-name AllowRotationCalls --policy-document %s`.", role, quoteJSON(doc))
+}
+
+func fixResourcePolicyDeny(secret string, st *iampolicy.Statement) string {
+	return fmt.Sprintf("A Deny in a secret's policy wins over every Allow. Look at it with "+
+		"`aws secretsmanager get-resource-policy --secret-id %s`, and take out %s (put the rest back with put-resource-policy), "+
+		"or remove the whole policy: `aws secretsmanager delete-resource-policy --secret-id %s`.",
+		shell.Quote(secret), statementName(st), shell.Quote(secret))
+}
+
+func fixInvokePermission(fn string) string {
+	return fmt.Sprintf("Let Secrets Manager invoke the function: `aws lambda add-permission --function-name %s "+
+		"--principal secretsmanager.amazonaws.com --action lambda:InvokeFunction --statement-id SecretsManagerAccess`.", fn)
+}

@@ -18,6 +18,13 @@ func DoctorTarget(env *Env, strategy rotation.Strategy) doctor.Target {
 		AdminSecretARN: env.AdminSecretARN, RotationLambdaARN: functionFor(env, strategy), Identity: env.Identity,
 	}
 	t.SSH.OnUnknownHost = nil
+	t.DBCA, t.DBInstance, t.EndpointURL = env.DBCA, env.DBInstance, env.SecretsEndpoint
+	if rds, ok := env.RDS.(doctor.RDSAPI); ok {
+		t.RDS = rds
+	}
+	if fs := env.FunctionSide; fs.Lambda != nil {
+		t.Lambda, t.EC2, t.IAM, t.Logs = fs.Lambda, fs.EC2, fs.IAM, fs.Logs
+	}
 	return t
 }
 

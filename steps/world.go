@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"rotation-tutor/awsclient"
 	"rotation-tutor/dbclient"
 	"rotation-tutor/rotation"
 )
@@ -58,6 +59,9 @@ type Env struct {
 	// RDS answers DescribeDBInstances: the local rotator finds the database
 	// of an RDS-managed admin secret with it, as AWS's template does.
 	RDS rotation.RDSAPI
+	// FunctionSide reads the rotation function's configuration, VPC, role and log group,
+	// for the doctor; zero where there is none to read.
+	FunctionSide awsclient.FunctionSide
 	// SecretName is the app secret; "" means the tutorial's own.
 	SecretName string
 	// RotationLambdaARN and SingleUserLambdaARN are the rotation functions;

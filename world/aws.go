@@ -100,6 +100,7 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 	env := &steps.Env{
 		Kind:              steps.KindAWS,
 		RDS:               rdsc,
+		FunctionSide:      awsclient.NewFunctionSide(cfg, o.EndpointURL),
 		DBCA:              dbCA,
 		Region:            cfg.Region,
 		Profile:           o.Profile,

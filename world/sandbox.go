@@ -7,10 +7,15 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"rotation-tutor/awsclient"
 	"rotation-tutor/dbclient"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox"
@@ -101,7 +106,10 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 func (w *sandboxWorld) env(in sandbox.Info, masterPassword string) *steps.Env {
 	secrets, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
 	rdsClient, closeRDS := lambda.NewRDSClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
-	w.closeSMs = func() { closeIdle(); closeRDS() }
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	side := awsclient.NewFunctionSide(aws.Config{Region: in.Region, HTTPClient: &http.Client{Transport: transport},
+		Credentials: credentials.NewStaticCredentialsProvider(in.AccessKeyID, in.SecretAccessKey, "")}, in.SecretsManagerEndpoint)
+	w.closeSMs = func() { closeIdle(); closeRDS(); transport.CloseIdleConnections() }
 	return &steps.Env{
 		Kind:            steps.KindSandbox,
 		Region:          in.Region,
@@ -124,6 +132,7 @@ func (w *sandboxWorld) env(in sandbox.Info, masterPassword string) *steps.Env {
 		Classic: &steps.Database{Instance: in.ClassicDatabase.Instance, Host: in.ClassicDatabase.Host, Port: in.ClassicDatabase.Port,
 			MasterPassword: func() string { return masterPassword }},
 		RDS:                 rdsClient,
+		FunctionSide:        side,
 		RotationLambdaARN:   in.RotationFunctionARN,
 		SingleUserLambdaARN: in.SingleUserFunctionARN,
 	}
