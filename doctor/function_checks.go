@@ -300,7 +300,7 @@ func checkFunctionPermissions(ctx context.Context, s *state) outcome {
 			if rd.Effect == iampolicy.Deny {
 				return fail(fmt.Sprintf("%s's resource policy refuses %s (role %s) secretsmanager:%s: %s denies it",
 					n.label, name, role, act, statementName(rd.Statement)),
-					fixResourcePolicyDeny(n.label, rd.Statement)).under(headingForSecret(n.secret == s.adminARN))
+					fixResourcePolicyDeny(n.secret, rd.Statement)).under(headingForSecret(n.secret == s.adminARN))
 			}
 			id := evaluateAll(policies, req)
 			if id.Effect == iampolicy.Deny {

@@ -48,14 +48,14 @@ func skip(reason string) outcome {
 }
 
 // awsCommand finds the start of each aws command a fix quotes: `aws SERVICE OPERATION.
-var awsCommand = regexp.MustCompile("`aws ([a-z0-9-]+) ([a-z0-9-]+)")
+var awsCommand = regexp.MustCompile("(^|[`(|&; ])aws ([a-z0-9-]+) ([a-z0-9-]+)")
 
 // withEndpoint points every aws command in a fix at the endpoint, when there is one.
 func withEndpoint(fix, endpoint string) string {
 	if endpoint == "" {
 		return fix
 	}
-	return awsCommand.ReplaceAllString(fix, "`aws $1 $2 --endpoint-url "+endpoint)
+	return awsCommand.ReplaceAllString(fix, "${1}aws $2 $3 --endpoint-url "+endpoint)
 }
 
 // checks lists the diagnosis in hop order.

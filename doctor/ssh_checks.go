@@ -36,6 +36,11 @@ func checkBastionTCP(ctx context.Context, s *state) outcome {
 	return pass(detail)
 }
 
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
 // tcpFix chooses the advice for a failed TCP connect.
 func tcpFix(err error) string {
 	var dns *net.DNSError
@@ -81,6 +86,8 @@ func checkHostKey(ctx context.Context, s *state) outcome {
 			detail = fmt.Sprintf("%s does not exist; bastion %s presented %s", file, normal, describeKey(p.presented))
 		}
 		return fail(detail, fixHostKeyUnknown(file, host, port))
+	case p.err != nil && p.presented == nil && isTimeout(p.err):
+		return fail("bastion "+s.t.SSH.Addr+" accepted the connection but sent nothing: "+p.err.Error(), fixBastionSilent)
 	case p.err != nil:
 		return fail("bastion "+s.t.SSH.Addr+" did not complete the SSH key exchange: "+p.err.Error(), fixNotSSH)
 	}

@@ -44,6 +44,10 @@ const (
 	fixBastionTimeout = "The bastion does not answer: check its security group (or NACL) allows port 22 from your IP, " +
 		"its public IP or DNS name, and your VPN."
 
+	fixBastionSilent = "Nothing answered on the connection: a security group or network ACL in between drops the traffic " +
+		"(check that the bastion's security group allows port 22 from your address, and the subnet's network ACL), " +
+		"or the port is not an SSH server's."
+
 	fixBastionDNS = "The bastion's name does not resolve from here: check the spelling, or use its public IP."
 
 	fixNotSSH = "Something answered but did not speak SSH: check the port is the bastion's SSH port, not the database's, " +

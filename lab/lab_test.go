@@ -1,0 +1,221 @@
+package lab_test
+
+import (
+	"context"
+	"encoding/json"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"rotation-tutor/dbclient"
+	"rotation-tutor/doctor"
+	"rotation-tutor/internal/testenv"
+	"rotation-tutor/lab"
+	"rotation-tutor/rotation"
+	"rotation-tutor/sandbox"
+	"rotation-tutor/steps"
+	"rotation-tutor/world"
+)
+
+const appSecret = "SecretsManagerTutorialAppuser"
+
+// tutorial is a sandbox where the walkthrough has run to its end: appuser and its secret,
+// rotation configured with the alternating-users function, rotated once (so the clone exists).
+type tutorial struct {
+	dir string
+	sb  *sandbox.Sandbox
+	in  sandbox.Info
+	w   *lab.World
+}
+
+func newTutorial(t *testing.T) *tutorial {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: dir, ConnectTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	in := sb.Info()
+	w := lab.NewWorld(dir, in, appSecret)
+	t.Cleanup(w.Close)
+	db, done, err := w.Admin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dbclient.CreateUser(ctx, db, "appuser", "App-pass-0-xyz"); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbclient.GrantSelect(ctx, db, in.Database.Name, "appuser"); err != nil {
+		t.Fatal(err)
+	}
+	done()
+	value, _ := json.Marshal(map[string]any{"engine": "mysql", "host": in.Database.Host, "port": in.Database.Port,
+		"username": "appuser", "password": "App-pass-0-xyz", "dbname": in.Database.Name, "masterarn": in.Database.AdminSecretARN})
+	if _, err := w.Secrets.CreateSecret(ctx, &sm.CreateSecretInput{Name: aws.String(appSecret), SecretString: aws.String(string(value))}); err != nil {
+		t.Fatal(err)
+	}
+	tu := &tutorial{dir: dir, sb: sb, in: in, w: w}
+	if err := tu.rotate(ctx, in.RotationFunctionARN); err != nil {
+		t.Fatalf("the first rotation: %v", err)
+	}
+	return tu
+}
+
+// rotate rotates the app secret and says whether the rotation succeeded.
+func (tu *tutorial) rotate(ctx context.Context, fn string) error {
+	in := &sm.RotateSecretInput{SecretId: aws.String(appSecret)}
+	if fn != "" {
+		in.RotationLambdaARN = aws.String(fn)
+		in.RotationRules = &smRules
+	}
+	out, err := tu.w.Secrets.RotateSecret(ctx, in)
+	if err != nil {
+		return err
+	}
+	if err := tu.sb.WaitRotations(ctx); err != nil {
+		return err
+	}
+	for _, r := range tu.sb.Rotations() {
+		return &rotationFailed{r.LastError}
+	}
+	d, err := tu.w.Secrets.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String(appSecret)})
+	if err != nil {
+		return err
+	}
+	for _, s := range d.VersionIdsToStages[aws.ToString(out.VersionId)] {
+		if s == rotation.StageCurrent {
+			return nil
+		}
+	}
+	return &rotationFailed{"the new version is not AWSCURRENT"}
+}
+
+var smRules = smRotationRules()
+
+type rotationFailed struct{ why string }
+
+func (e *rotationFailed) Error() string { return "rotation failed: " + e.why }
+
+// diagnose runs the doctor on the sandbox as `rotation-tutor doctor` does: attached to it.
+func (tu *tutorial) diagnose(t *testing.T) doctor.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	wld := world.Sandbox(world.SandboxOptions{StateDir: tu.dir, Attach: true})
+	defer wld.Close()
+	env, err := wld.Start(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := steps.DoctorTarget(env, rotation.AlternatingUsers)
+	target.SecretID = appSecret
+	target.Timeout = 3 * time.Second
+	return doctor.Run(ctx, target, nil)
+}
+
+// commands are the commands a fix quotes, in order.
+var quoted = regexp.MustCompile("`([^`]+)`")
+
+// apply runs a fix's command the way a learner would paste it: in a new shell that has only
+// run the sandbox's setup line, with Debian's aws CLI. It reports whether it ran one.
+func (tu *tutorial) apply(t *testing.T, fix string, skip int) bool {
+	t.Helper()
+	var cmds []string
+	for _, m := range quoted.FindAllStringSubmatch(fix, -1) {
+		c := m[1]
+		if strings.HasPrefix(c, "aws logs") || !(strings.HasPrefix(c, "aws ") || strings.HasPrefix(c, "ssh-keygen") || strings.HasPrefix(c, "ssh-keyscan")) {
+			continue
+		}
+		cmds = append(cmds, c)
+	}
+	if skip >= len(cmds) {
+		return false
+	}
+	testenv.RequireTool(t, "/usr/bin/aws")
+	cmd := exec.Command("env", "-i", "PATH=/usr/bin:/bin", "HOME="+t.TempDir(), "AWS_PAGER=", "bash", "-c", tu.in.Commands.AWSEnv+"\n"+cmds[skip])
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the fix's command failed: %v\n%s\n%s", err, cmds[skip], out)
+	}
+	return true
+}
+
+// TestEveryScenario breaks a walked-through sandbox each way; the doctor's first failure must
+// be at the scenario's hop, name its AWS heading, and carry a fix that, applied as printed
+// (Debian's aws CLI for an aws command; the lab's own repair for a change on the bastion or
+// in the database, which no aws command makes), makes the doctor pass and a rotation succeed.
+func TestEveryScenario(t *testing.T) {
+	for _, s := range lab.All() {
+		t.Run(s.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			tu := newTutorial(t)
+			if err := lab.Break(ctx, tu.w, s); err != nil {
+				t.Fatal(err)
+			}
+			rep := tu.diagnose(t)
+			failed := rep.Failed()
+			if len(failed) == 0 {
+				t.Fatalf("the doctor found nothing after %s", s.Name)
+			}
+			first := failed[0]
+			if first.Hop != s.Hop || first.Name != s.Check {
+				var b strings.Builder
+				rep.Text(&b, false)
+				t.Fatalf("first failure at %s/%s, want %s/%s:\n%s", first.Hop, first.Name, s.Hop, s.Check, b.String())
+			}
+			if s.Hop != doctor.HopBastion && first.Heading == "" {
+				t.Errorf("the finding names no AWS heading: %+v", first)
+			}
+			t.Logf("found: %s\nfix: %s\nAWS: %s", first.Detail, first.Fix, first.Heading)
+
+			// Follow the doctor: run its command, look again, until it passes.
+			usedLab := false
+			for try := 0; try < 4 && !rep.OK; try++ {
+				f := rep.Failed()[0]
+				ran := false
+				for skip := 0; !ran; skip++ {
+					if !tu.apply(t, f.Fix, skip) {
+						break
+					}
+					if next := tu.diagnose(t); next.OK || len(next.Failed()) == 0 || next.Failed()[0].Name != f.Name || next.Failed()[0].Detail != f.Detail {
+						ran = true
+						rep = next
+					}
+				}
+				if !ran {
+					usedLab = true
+					if err := lab.Fix(ctx, tu.w, s); err != nil {
+						t.Fatal(err)
+					}
+					rep = tu.diagnose(t)
+				}
+			}
+			if !rep.OK {
+				var b strings.Builder
+				rep.Text(&b, false)
+				t.Fatalf("after the fix the doctor still fails:\n%s", b.String())
+			}
+			// Only a change on the bastion or in the database has no aws command to make it.
+			if usedLab && s.Hop != doctor.HopBastion && s.Hop != doctor.HopDatabase {
+				t.Errorf("the doctor's printed fix did not repair %s; the lab's own repair was needed", s.Name)
+			}
+			if err := tu.rotate(ctx, ""); err != nil {
+				t.Fatalf("a rotation after the fix: %v", err)
+			}
+		})
+	}
+}
+
+func smRotationRules() smtypes.RotationRulesType {
+	return smtypes.RotationRulesType{ScheduleExpression: aws.String("rate(2 days)"), Duration: aws.String("2h")}
+}

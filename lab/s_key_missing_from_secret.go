@@ -1,0 +1,34 @@
+package lab
+
+import (
+	"context"
+
+	"rotation-tutor/doctor"
+)
+
+func init() {
+	register(Scenario{
+		Name: "key-missing-from-secret", Order: 50,
+		What:    "the app secret lost masterarn (a new version stored without it)",
+		Heading: doctor.HeadingKeyMissing, Hop: doctor.HopSecrets, Check: "app secret",
+		Break: func(ctx context.Context, w *World) error {
+			v, err := w.raw(ctx)
+			if err != nil {
+				return err
+			}
+			delete(v, "masterarn")
+			return w.PutCurrent(ctx, v)
+		},
+		Fix: func(ctx context.Context, w *World) error {
+			v, err := w.raw(ctx)
+			if err != nil {
+				return err
+			}
+			if v["masterarn"] == w.Info.Database.AdminSecretARN {
+				return nil
+			}
+			v["masterarn"] = w.Info.Database.AdminSecretARN
+			return w.PutCurrent(ctx, v)
+		},
+	})
+}
