@@ -20,9 +20,10 @@ type command struct {
 	name, summary, usage string
 	groups               flagGroup
 	run                  func(ctx context.Context, o *options, stdout, stderr io.Writer) int
+	args                 bool // takes words after the flags (lab's subcommand and scenario)
 }
 
-var commandOrder = []string{"", "sandbox", "run", "doctor", "bench", "serve"}
+var commandOrder = []string{"", "sandbox", "run", "doctor", "lab", "bench", "serve"}
 
 var commands = map[string]command{
 	"": {
@@ -51,6 +52,14 @@ var commands = map[string]command{
 		usage:   "rotation-tutor doctor [--json] [--aws …]",
 		groups:  groupState | groupOutput | groupEngine | groupWorld | groupTutorial,
 		run:     runDoctor,
+	},
+	"lab": {
+		name:    "lab",
+		summary: "troubleshooting scenarios: break the sandbox as real set-ups break, fix it, check the doctor finds it",
+		usage:   labUsage,
+		groups:  groupState | groupOutput | groupEngine,
+		run:     runLab,
+		args:    true,
 	},
 	"bench": {
 		name:    "bench",

@@ -51,6 +51,8 @@ type options struct {
 	present        bool
 	serve          serveOptions
 	serveBench     serveBenchOptions
+
+	args []string // the words after the flags, for a command that takes them
 }
 
 type flagGroup int
@@ -110,6 +112,9 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 		fs.StringVar(&o.secretName, "secret-name", "", "name of the application user's secret (default: the tutorial's, SecretsManagerTutorialAppuser or MyTestDatabaseUserSecret)")
 		fs.StringVar(&o.lambdaARN, "rotation-lambda-arn", "", "rotation function ARN (default on AWS: rotate locally through the tunnel)")
 		fs.StringVar(&o.trustHost, "trust-host-key", "", "trust a bastion not yet in known_hosts if its key has this fingerprint (SHA256:…), and record it")
+	}
+	if cmd.name == "lab" {
+		fs.StringVar(&o.secretName, "secret-name", "SecretsManagerTutorialAppuser", "name of the application user's secret")
 	}
 	if cmd.groups&groupTutorial != 0 {
 		fs.StringVar(&o.strategy, "strategy", "", "rotation strategy: alternating (users) or single (user); default: the saved choice, else alternating")

@@ -46,15 +46,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fs, opts := newFlagSet(cmd, stderr)
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, errHelp) {
+				return exitOK
+			}
+			return exitUsage
 		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "rotation-tutor %s: unexpected argument %q (see --help)\n", cmd.name, fs.Arg(0))
-		return exitUsage
+		if fs.NArg() == 0 {
+			break
+		}
+		if !cmd.args {
+			fmt.Fprintf(stderr, "rotation-tutor %s: unexpected argument %q (see --help)\n", cmd.name, fs.Arg(0))
+			return exitUsage
+		}
+		// Words may come before flags (lab break NAME --state DIR): keep them, read on.
+		opts.args, rest = append(opts.args, fs.Arg(0)), fs.Args()[1:]
 	}
 	if err := opts.validate(cmd); err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor %s: %v\n", cmd.name, err)
