@@ -9,8 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/google/uuid"
+
 	"rotation-tutor/dbclient"
 	rtshell "rotation-tutor/internal/shell"
+	"rotation-tutor/rotation"
 	"rotation-tutor/internal/testenv"
 	"rotation-tutor/steps"
 	"rotation-tutor/world"
@@ -63,6 +68,31 @@ func TestTheTutorialByHand(t *testing.T) {
 
 	if out := sh.paste(stepCommands(t, s, steps.Troubleshoot)); !strings.Contains(out, "passed") {
 		t.Fatalf("the doctor, run by hand while the walkthrough's sandbox runs, said:\n%s", out)
+	}
+
+	// A rotation cut short after createSecret, finished by hand: the screen's commands invoke
+	// the function for each step with the pending version's token, through Lambda's API.
+	token := leaveUnfinished(t, ctx, env)
+	u, err := rotation.FindUnfinished(ctx, env.Secrets, env.SecretName)
+	if err != nil || u == nil || u.Pending != token {
+		t.Fatalf("the rotation left unfinished is not found: %+v %v", u, err)
+	}
+	st, _ := steps.ByID(steps.Watch)
+	var finish []steps.Command
+	for _, c := range st.Commands(s, u) {
+		if c.Tool == "shell" || strings.Contains(c.Text, "lambda invoke") {
+			finish = append(finish, c)
+		}
+	}
+	if len(finish) != 2 {
+		t.Fatalf("no command finishes the rotation by hand: %+v", st.Commands(s, u))
+	}
+	out = sh.paste(finish)
+	if u, err := rotation.FindUnfinished(ctx, env.Secrets, env.SecretName); err != nil || u != nil || strings.Contains(out, "FunctionError") {
+		t.Fatalf("after the four steps by hand the rotation is still unfinished: %+v %v\n%s", u, err, out)
+	}
+	if out := sh.paste(stepCommands(t, s, steps.Validate, "ssh", "workbench")); !strings.Contains(out, "@") {
+		t.Fatalf("after finishing by hand, the current version does not log in:\n%s", out)
 	}
 
 	// Clean-up by hand, but not the restore that follows it on the screen. The sandbox's RDS
@@ -291,4 +321,29 @@ func (sh *shell) tunnel(cmd string) {
 		case <-time.After(delay):
 		}
 	}
+}
+
+// leaveUnfinished leaves the app secret as a rotation cut short after createSecret leaves it:
+// AWSPENDING on a new version holding the other user and a new password.
+func leaveUnfinished(t *testing.T, ctx context.Context, env *steps.Env) string {
+	t.Helper()
+	out, err := env.Secrets.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(env.SecretName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := rotation.ReadSecret(aws.ToString(out.SecretString))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := rotation.AlternateUsername(cur.Username, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, _ := rotation.NewSecret(cur.Host, cur.Port, cur.DBName, user, "Pending-"+uuid.NewString()[:12], cur.MasterARN).JSON()
+	token := uuid.NewString()
+	if _, err := env.Secrets.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: aws.String(env.SecretName),
+		ClientRequestToken: aws.String(token), SecretString: aws.String(value), VersionStages: []string{rotation.StagePending}}); err != nil {
+		t.Fatal(err)
+	}
+	return token
 }

@@ -75,13 +75,18 @@ func awsCmd(env *Env, service, op string, args ...string) string {
 		if env.Profile != "" {
 			parts = append(parts, "--profile", shell.Quote(env.Profile))
 		}
-		// The sandbox's endpoint (or --endpoint-url) answers both services.
-		if env.SecretsEndpoint != "" && (service == "secretsmanager" || service == "rds") {
+		// The sandbox's endpoint (or --endpoint-url) answers them all.
+		if env.SecretsEndpoint != "" && endpointServes[service] {
 			parts = append(parts, "--endpoint-url", env.SecretsEndpoint)
 		}
 	}
 	return strings.Join(parts, " ")
 }
+
+// endpointServes are the services an endpoint URL (the sandbox's, one VPC endpoint each on
+// AWS) answers for the commands shown: Secrets Manager, RDS, and the rotation function's
+// Lambda and CloudWatch Logs.
+var endpointServes = map[string]bool{"secretsmanager": true, "rds": true, "lambda": true, "logs": true}
 
 // secretValueCmd prints a version of a secret's value: by stage, or
 // AWSCURRENT when stage is "".
