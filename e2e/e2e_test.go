@@ -154,7 +154,20 @@ func TestWalkthrough(t *testing.T) {
 	tm.press("Enter")
 	tm.waitFor(20*time.Second, "9/11 Test the rotated secret", "current and previous versions both log in")
 	tm.press("Enter")
-	tm.waitFor(20*time.Second, "10/11 Troubleshoot", "14 of 14 checks passed")
+	tm.waitFor(20*time.Second, "10/11 Troubleshoot", "18 of 18 checks passed", "B break something")
+
+	// The lab: something breaks, unnamed; the doctor finds it; the lab fixes it; a rotation and
+	// a login confirm.
+	tm.press("B")
+	tm.waitFor(20*time.Second, "Something in the sandbox is broken now")
+	tm.press("Enter")
+	tm.waitFor(40*time.Second, "Found it: ")
+	tm.press("F")
+	tm.waitFor(20*time.Second, "The lab fixed it")
+	tm.press("Enter")
+	tm.waitFor(40*time.Second, "The doctor passes now")
+	tm.press("C")
+	tm.waitFor(40*time.Second, "confirmed: rotated", "Well done")
 	tm.press("Enter")
 	tm.waitFor(20*time.Second, "11/11 Clean up", "not cleaned up")
 	tm.press("Enter")

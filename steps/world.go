@@ -62,6 +62,8 @@ type Env struct {
 	// FunctionSide reads the rotation function's configuration, VPC, role and log group,
 	// for the doctor; zero where there is none to read.
 	FunctionSide awsclient.FunctionSide
+	// Lab breaks the world for the troubleshooting screen; nil on a real account.
+	Lab Lab
 	// SecretName is the app secret; "" means the tutorial's own.
 	SecretName string
 	// RotationLambdaARN and SingleUserLambdaARN are the rotation functions;

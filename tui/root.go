@@ -61,6 +61,8 @@ func newModel(c *Common, altScreen bool, kind string) *model {
 			s = newLiveScreen(c)
 		case steps.CleanUp:
 			s = newCleanupScreen(c)
+		case steps.Troubleshoot:
+			s = newTroubleshootScreen(c, st)
 		default:
 			s = newStepScreen(c, st)
 		}

@@ -133,6 +133,7 @@ func (w *sandboxWorld) env(in sandbox.Info, masterPassword string) *steps.Env {
 			MasterPassword: func() string { return masterPassword }},
 		RDS:                 rdsClient,
 		FunctionSide:        side,
+		Lab:                 sandboxLab{dir: w.opts.StateDir, in: in},
 		RotationLambdaARN:   in.RotationFunctionARN,
 		SingleUserLambdaARN: in.SingleUserFunctionARN,
 	}
