@@ -15,8 +15,8 @@ import (
 
 	"rotation-tutor/dbclient"
 	rtshell "rotation-tutor/internal/shell"
-	"rotation-tutor/rotation"
 	"rotation-tutor/internal/testenv"
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 	"rotation-tutor/world"
 )

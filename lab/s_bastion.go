@@ -17,8 +17,8 @@ import (
 func init() {
 	register(Scenario{
 		Name: "bastion-sg-closed", Order: 100,
-		What:    "the bastion's security group no longer lets the learner in on port 22",
-		Hop: doctor.HopBastion, Check: "host key",
+		What: "the bastion's security group no longer lets the learner in on port 22",
+		Hop:  doctor.HopBastion, Check: "host key",
 		Break: func(_ context.Context, w *World) error {
 			return w.Account(func(a *account.Account) error {
 				dropRule(a, account.BastionGroup, a.Network.LearnerCIDR)
@@ -34,8 +34,8 @@ func init() {
 	})
 	register(Scenario{
 		Name: "key-refused", Order: 110,
-		What:    "the learner's key was taken out of the bastion's authorized_keys",
-		Hop: doctor.HopBastion, Check: "SSH auth",
+		What: "the learner's key was taken out of the bastion's authorized_keys",
+		Hop:  doctor.HopBastion, Check: "SSH auth",
 		Break: func(_ context.Context, w *World) error {
 			fp, err := learnerKey(w)
 			if err != nil {
@@ -61,8 +61,8 @@ func init() {
 	})
 	register(Scenario{
 		Name: "host-key-changed", Order: 120,
-		What:    "the bastion was rebuilt with a new host key",
-		Hop: doctor.HopBastion, Check: "host key",
+		What: "the bastion was rebuilt with a new host key",
+		Hop:  doctor.HopBastion, Check: "host key",
 		Break: func(_ context.Context, w *World) error {
 			return bastion.RotateHostKey(filepath.Join(w.Dir, "bastion"))
 		},
@@ -82,8 +82,8 @@ func init() {
 	})
 	register(Scenario{
 		Name: "forwarding-prohibited", Order: 130,
-		What:    "the bastion's sshd_config says AllowTcpForwarding no",
-		Hop: doctor.HopBastion, Check: "forward to database",
+		What: "the bastion's sshd_config says AllowTcpForwarding no",
+		Hop:  doctor.HopBastion, Check: "forward to database",
 		Break: func(_ context.Context, w *World) error {
 			return w.Account(func(a *account.Account) error { a.Bastion.AllowTCPForwarding = false; return nil })
 		},
@@ -93,8 +93,8 @@ func init() {
 	})
 	register(Scenario{
 		Name: "bastion-cannot-reach-db", Order: 140,
-		What:    "the database's security group does not admit the bastion",
-		Hop: doctor.HopBastion, Check: "forward to database",
+		What: "the database's security group does not admit the bastion",
+		Hop:  doctor.HopBastion, Check: "forward to database",
 		Break: func(_ context.Context, w *World) error {
 			return w.Account(func(a *account.Account) error {
 				dropRule(a, account.DatabaseGroup, account.BastionGroup)
