@@ -48,6 +48,25 @@ run_step() {
 	wait_for "$2"
 }
 
+# The troubleshooting lab, at 80×24 (scripts/screenshots.sh lab makes only this one): the
+# walkthrough done headless, then resumed at the troubleshooting screen, something broken,
+# and the doctor finding it.
+if [ "${1:-}" = lab ]; then
+	tmux kill-session -t "$session"
+	"$tmp/rotation-tutor" run --yes --state "$tmp/state" >/dev/null
+	tmux new-session -d -s "$session" -x 80 -y 24 "$tmp/rotation-tutor --state $tmp/state"
+	wait_for "resume there"
+	tmux send-keys -t "$session" Enter
+	wait_for "checks passed"
+	tmux send-keys -t "$session" B
+	wait_for "broken now"
+	tmux send-keys -t "$session" Enter
+	wait_for "Found it"
+	shot lab
+	tmux send-keys -t "$session" q
+	exit 0
+fi
+
 wait_for "Welcome"
 tmux send-keys -t "$session" Enter
 wait_for "The environment"

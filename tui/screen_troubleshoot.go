@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"rotation-tutor/doctor"
 	"rotation-tutor/steps"
 )
 
@@ -143,7 +144,14 @@ func (m *troubleshootScreen) View() string {
 	if line == "" {
 		line = "Sandbox lab: B breaks something the way real set-ups break; find it with the doctor."
 	}
-	return m.Styles.Warn.Render(wrap(line, m.contentWidth())) + "\n\n" + v
+	out := m.Styles.Warn.Render(wrap(line, m.contentWidth()))
+	if m.broken != nil && m.found {
+		// The finding itself, at the top: what the doctor saw and the fix to follow.
+		if failed := (doctor.Report{Checks: m.result.Checks}).Failed(); len(failed) > 0 {
+			out += "\n" + renderChecks(m.Styles, failed[:1], m.contentWidth())
+		}
+	}
+	return out + "\n\n" + v
 }
 
 func (m *troubleshootScreen) ShortHelp() []key.Binding {
