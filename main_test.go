@@ -43,6 +43,9 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"bench", "--clients", "0"}, exitUsage, "at least 1"},
 		{[]string{"run", "--aws", "--region", "eu-west-1"}, exitUsage, "add --yes"},
 		{[]string{"sandbox", "--master-password", "--json"}, exitUsage, "--master-password only prints the password"},
+		{[]string{"lab"}, exitUsage, "say what to do"},
+		{[]string{"lab", "break"}, exitUsage, `"break" is not one of`},
+		{[]string{"lab", "break", "no-such-fault", "--state", "/nonexistent"}, exitUsage, `no scenario is called "no-such-fault"`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, _, stderr := runArgs(tc.args...)
@@ -236,5 +239,36 @@ func TestSandboxMasterPassword(t *testing.T) {
 	code, stdout, stderr := runArgs("sandbox", "--state", state, "--master-password")
 	if code != exitOK || strings.TrimSpace(stdout) != sb.ClassicMasterPassword() {
 		t.Fatalf("exit %d, the password printed is the instance's: %v (%s)", code, strings.TrimSpace(stdout) == sb.ClassicMasterPassword(), stderr)
+	}
+}
+
+// `lab list --json` lists every scenario with its heading and where the doctor must point, and
+// `lab break`, `check` and `fix` work on a sandbox that is not running (flags after the words).
+func TestLabCommand(t *testing.T) {
+	code, stdout, stderr := runArgs("lab", "list", "--json")
+	var list []struct{ Name, Heading, Hop, Check string }
+	if code != exitOK || json.Unmarshal([]byte(stdout), &list) != nil || len(list) < 15 {
+		t.Fatalf("lab list --json: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, s := range list {
+		if s.Name == "" || s.Hop == "" || s.Check == "" || (s.Hop != "bastion" && s.Heading == "") {
+			t.Errorf("a scenario lacks a field: %+v", s)
+		}
+	}
+	state := t.TempDir()
+	if code, out, errOut := runArgs("run", "--yes", "--state", state); code != exitOK {
+		t.Fatalf("run --yes: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runArgs("lab", "break", "role-cannot-read-master", "--state", state); code != exitOK || !strings.Contains(out, "Broken: role-cannot-read-master") {
+		t.Fatalf("lab break: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ := runArgs("lab", "check", "--state", state); code != exitOK || !strings.Contains(out, "✓ found: role-cannot-read-master") {
+		t.Fatalf("lab check after the break: exit %d\n%s", code, out)
+	}
+	if code, out, errOut := runArgs("lab", "fix", "role-cannot-read-master", "--state", state); code != exitOK {
+		t.Fatalf("lab fix: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ := runArgs("lab", "check", "--state", state); code != exitOK || !strings.Contains(out, "broken nothing") {
+		t.Fatalf("lab check after the fix: exit %d\n%s", code, out)
 	}
 }

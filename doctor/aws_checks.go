@@ -128,7 +128,11 @@ func checkAppSecret(ctx context.Context, s *state) outcome {
 		SecretId: aws.String(s.t.SecretID), VersionStage: aws.String("AWSCURRENT"),
 	}, once)
 	if err != nil {
-		return fail(awsFailure("GetSecretValue", name, err))
+		detail, fix := awsFailure("GetSecretValue", name, err)
+		if why := s.explainRefusal(ctx, s.t.SecretID, err); why != "" {
+			return fail(detail+why, fixResourcePolicyDeny(name, nil))
+		}
+		return fail(detail, fix)
 	}
 	where := fmt.Sprintf("%s (AWSCURRENT, version %s)", name, short(aws.ToString(out.VersionId)))
 	if out.SecretString == nil {
@@ -184,6 +188,9 @@ func checkAdminSecret(ctx context.Context, s *state) outcome {
 	}, once)
 	if err != nil {
 		detail, fix := awsFailure("GetSecretValue", shortARN(arn)+" ("+from+")", err)
+		if why := s.explainRefusal(ctx, arn, err); why != "" {
+			return fail(detail+why, fixResourcePolicyDeny(arn, nil))
+		}
 		return fail(detail, fix)
 	}
 	where := shortARN(arn) + " (" + from + ")"

@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -416,7 +417,34 @@ func (s *state) invokeAllowed(ctx context.Context, fn string) (ok bool, detail s
 	return false, lambdaName(fn) + "'s resource policy has no statement letting secretsmanager.amazonaws.com call lambda:InvokeFunction", nil
 }
 
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
 func quoteJSON(v any) string {
 	b, _ := json.Marshal(v) // plain maps of strings always encode
 	return shell.Quote(string(b))
+}
+
+// explainRefusal adds to an AccessDeniedException that a secret's resource policy sent which
+// statement refused: AWS's message says only that a resource-based policy did. The policy is
+// read (GetResourcePolicy) and applied again to the refused principal and action.
+func (s *state) explainRefusal(ctx context.Context, secret string, err error) string {
+	var api interface{ ErrorMessage() string }
+	if !errorsAs(err, &api) {
+		return ""
+	}
+	r, ok := iampolicy.ParseRefusal(api.ErrorMessage())
+	if !ok || r.Reason != iampolicy.ExplicitDeny {
+		return ""
+	}
+	who, perr := iampolicy.ParsePrincipal(r.Principal)
+	pol, gerr := s.resourcePolicy(ctx, secret)
+	if perr != nil || gerr != nil || pol == nil {
+		return ""
+	}
+	d := pol.Evaluate(iampolicy.Request{Principal: who, Action: r.Action, Resource: secret,
+		Context: map[string][]string{"secretsmanager:SecretId": {secret}}})
+	if d.Effect != iampolicy.Deny {
+		return ""
+	}
+	return "; the secret's resource policy refused it: " + statementName(d.Statement)
 }

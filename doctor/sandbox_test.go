@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"golang.org/x/crypto/ssh"
 
 	"rotation-tutor/dbclient"
@@ -158,5 +160,21 @@ func TestSandboxCloneGrantsDiffer(t *testing.T) {
 	f := firstFailure(t, r, doctor.HopDatabase, "clone user and grants")
 	if !strings.Contains(f.Detail, "only appuser has") || !strings.Contains(f.Detail, "INSERT") {
 		t.Errorf("detail %q does not show the grant only appuser has", f.Detail)
+	}
+}
+
+// A secret's policy that refuses the caller: the doctor names the statement, which AWS's
+// AccessDeniedException does not.
+func TestSandboxRefusalNamesTheStatement(t *testing.T) {
+	w := newSandboxWorld(t)
+	ctx := context.Background()
+	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"NoReadsHere","Effect":"Deny","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`
+	if _, err := w.client.PutResourcePolicy(ctx, &sm.PutResourcePolicyInput{SecretId: aws.String(appSecret), ResourcePolicy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	r := doctor.Run(ctx, w.target(), nil)
+	f := firstFailure(t, r, doctor.HopSecrets, "app secret")
+	if !strings.Contains(f.Detail, `statement "NoReadsHere"`) || !strings.Contains(f.Fix, "delete-resource-policy") {
+		t.Fatalf("the refusal is not explained: %+v", f)
 	}
 }

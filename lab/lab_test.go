@@ -173,8 +173,25 @@ func TestEveryScenario(t *testing.T) {
 				rep.Text(&b, false)
 				t.Fatalf("first failure at %s/%s, want %s/%s:\n%s", first.Hop, first.Name, s.Hop, s.Check, b.String())
 			}
-			if s.Hop != doctor.HopBastion && first.Heading == "" {
-				t.Errorf("the finding names no AWS heading: %+v", first)
+			if s.Hop != doctor.HopBastion && (first.Heading == "" || first.Heading != s.Heading && s.Hop == doctor.HopFunction) {
+				t.Errorf("the finding names no (or another) AWS heading than %q: %+v", s.Heading, first)
+			}
+			var js struct {
+				Checks []struct {
+					OK, Skipped bool
+					Heading     string
+				}
+			}
+			if b, err := rep.JSON(); err != nil || json.Unmarshal(b, &js) != nil {
+				t.Fatalf("doctor --json: %v", err)
+			}
+			for _, c := range js.Checks {
+				if !c.OK && !c.Skipped {
+					if c.Heading != first.Heading {
+						t.Errorf("doctor --json gives the first failure heading %q, want %q", c.Heading, first.Heading)
+					}
+					break
+				}
 			}
 			t.Logf("found: %s\nfix: %s\nAWS: %s", first.Detail, first.Fix, first.Heading)
 
