@@ -143,7 +143,11 @@ func labCheck(ctx context.Context, o *options, w *lab.World, named lab.Scenario,
 		fmt.Fprintf(stderr, "rotation-tutor lab: %v\n", steps.Explain(err))
 		return exitFailed
 	}
-	t := steps.DoctorTarget(env, rotation.AlternatingUsers)
+	strategy := rotation.AlternatingUsers // the walkthrough's saved choice, as the doctor command judges
+	if p, ok, _ := steps.LoadProgress(o.stateDir); ok && p.Strategy != "" {
+		strategy = p.Strategy
+	}
+	t := steps.DoctorTarget(env, strategy)
 	t.SecretID = w.SecretName
 	rep := doctor.Run(ctx, t, nil)
 	rep.Text(stdout, os.Getenv("NO_COLOR") == "" && isTerminal(stdout))

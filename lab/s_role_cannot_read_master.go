@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"rotation-tutor/doctor"
+	"rotation-tutor/sandbox"
 	"rotation-tutor/sandbox/account"
 	"rotation-tutor/sandbox/lambda"
 )
@@ -24,7 +25,8 @@ func init() {
 				if a.Roles[lambda.RoleName] == nil {
 					a.Roles[lambda.RoleName] = map[string]string{}
 				}
-				a.Roles[lambda.RoleName][account.MasterSecretPolicy] = account.MasterSecretPolicyDocument(w.Info.Database.AdminSecretARN)
+				a.Roles[lambda.RoleName][account.MasterSecretPolicy] = sandbox.DefaultAccount(w.Info.Region, w.Info.SecretsManagerEndpoint,
+					w.Info.Database.AdminSecretARN).Roles[lambda.RoleName][account.MasterSecretPolicy]
 				return nil
 			})
 		},

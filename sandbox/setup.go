@@ -20,6 +20,10 @@ import (
 // not list it.
 const logsFile = "logs.jsonl"
 
+// classicMasterSecret is the name the older tutorial has the learner give the master secret of
+// its instance: the function deployed for it was given that secret to read.
+const classicMasterSecret = ClassicDBName + "MasterSecret"
+
 // AccountFile is the account set-up's file in a sandbox's state directory: what the lab edits.
 func AccountFile(stateDir string) string { return filepath.Join(stateDir, account.FileName) }
 
@@ -32,7 +36,8 @@ func accountSetup(region, endpoint, adminARN string) account.Setup {
 	return account.Setup{
 		Region: region, AccountID: AccountID, EndpointURL: endpoint, RoleName: lambda.RoleName,
 		AdminSecretARN: adminARN, FunctionNames: []string{lambda.AlternatingName, lambda.SingleUserName},
-		FunctionARN: func(name string) string { return lambda.FunctionARN(region, name) },
+		MasterSecretARNs: []string{"arn:aws:secretsmanager:" + region + ":" + AccountID + ":secret:" + classicMasterSecret + "-??????"},
+		FunctionARN:      func(name string) string { return lambda.FunctionARN(region, name) },
 		Description: func(name string) string {
 			if name == lambda.SingleUserName {
 				return "Rotates a MySQL user's own password (AWS's single-user template)"

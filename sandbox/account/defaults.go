@@ -41,9 +41,12 @@ type Setup struct {
 	EndpointURL       string // the Secrets Manager endpoint, as the functions' SECRETS_MANAGER_ENDPOINT
 	RoleName          string
 	AdminSecretARN    string
-	FunctionNames     []string
-	FunctionARN       func(name string) string
-	Description       func(name string) string
+	// MasterSecretARNs are other master secrets the functions were deployed to read (the
+	// older tutorial's, which the learner stores); patterns may end in "-??????".
+	MasterSecretARNs []string
+	FunctionNames    []string
+	FunctionARN      func(name string) string
+	Description      func(name string) string
 }
 
 // Default is the set-up that works: the functions in the VPC's private subnets with their own
@@ -78,7 +81,7 @@ func Default(s Setup) Account {
 		Bastion: Bastion{AllowTCPForwarding: true},
 	}
 	a.Roles[s.RoleName][RotationPolicy] = RotationPolicyDocument(s.FunctionARN)
-	a.Roles[s.RoleName][MasterSecretPolicy] = MasterSecretPolicyDocument(s.AdminSecretARN)
+	a.Roles[s.RoleName][MasterSecretPolicy] = MasterSecretPolicyDocument(append([]string{s.AdminSecretARN}, s.MasterSecretARNs...)...)
 	for _, name := range s.FunctionNames {
 		a.Functions[name] = DefaultFunction(s, name)
 	}
@@ -126,15 +129,15 @@ func RotationPolicyDocument(functionARN func(string) string) string {
 	})
 }
 
-// MasterSecretPolicyDocument lets the functions read the admin secret (and describe it: an
-// RDS-managed secret's tags name its database).
-func MasterSecretPolicyDocument(adminARN string) string {
+// MasterSecretPolicyDocument lets the functions read the admin secrets (and describe them:
+// an RDS-managed secret's tags name its database).
+func MasterSecretPolicyDocument(adminARNs ...string) string {
 	return mustJSON(map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []any{map[string]any{
 			"Sid": "AllowAccessToMasterSecret", "Effect": "Allow",
 			"Action":   []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
-			"Resource": adminARN,
+			"Resource": adminARNs,
 		}},
 	})
 }

@@ -174,7 +174,8 @@ func (inv *invocation) end(err error, timedOut bool) error {
 			inv.id, inv.timeout.Seconds())
 		inv.log(err.Error())
 	} else if err != nil {
-		inv.log("[ERROR] " + errorType(err) + ": " + err.Error())
+		typ := errorType(err)
+		inv.log("[ERROR] " + typ + ": " + strings.TrimPrefix(err.Error(), typ+": "))
 	}
 	inv.log("END RequestId: "+inv.id,
 		fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: 128 MB\tMax Memory Used: 79 MB",
@@ -182,13 +183,14 @@ func (inv *invocation) end(err error, timedOut bool) error {
 	return err
 }
 
-// errorType is the Python exception a template failure would be.
+// errorType is the Python exception the template's failure would be: a missing variable is
+// a KeyError, an AWS API's refusal a ClientError, the template's own checks a ValueError.
 func errorType(err error) string {
 	msg := err.Error()
 	switch {
-	case strings.HasPrefix(msg, "KeyError"), strings.HasPrefix(msg, "ValueError"):
-		return "Runtime.Error"
-	case strings.Contains(msg, "AccessDeniedException"), strings.Contains(msg, "ResourceNotFoundException"):
+	case strings.HasPrefix(msg, "KeyError"):
+		return "KeyError"
+	case strings.Contains(msg, "api error "):
 		return "ClientError"
 	}
 	return "ValueError"
