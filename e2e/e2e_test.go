@@ -270,7 +270,7 @@ func TestOlderTutorialWalkthrough(t *testing.T) {
 	tm.press("Enter")
 	tm.waitFor(20*time.Second, "11/13 Test the rotated secret", "current and previous versions both log in")
 	tm.press("Enter")
-	tm.waitFor(20*time.Second, "12/13 Troubleshoot", "14 of 14 checks passed")
+	tm.waitFor(20*time.Second, "12/13 Troubleshoot", "18 of 18 checks passed")
 	tm.press("Enter")
 	tm.waitFor(20*time.Second, "13/13 Clean up", badge, "MyTestDatabaseInstance is available")
 	tm.press("Enter")

@@ -30,6 +30,7 @@ import (
 	"rotation-tutor/sandbox"
 	"rotation-tutor/sandbox/account"
 	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/steps"
 )
 
 // Scenario is one way a real set-up breaks.
@@ -94,7 +95,7 @@ type World struct {
 // NewWorld is the world of the sandbox whose facts are in, on dir.
 func NewWorld(dir string, in sandbox.Info, secretName string) *World {
 	if secretName == "" {
-		secretName = "SecretsManagerTutorialAppuser"
+		secretName = steps.DefaultSecretName
 	}
 	client, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
 	return &World{Dir: dir, Info: in, Secrets: client, SecretName: secretName, close: closeIdle}
@@ -115,10 +116,24 @@ func (w *World) Account(change func(a *account.Account) error) error {
 // Functions are the tutorial's two functions' names.
 var Functions = []string{lambda.AlternatingName, lambda.SingleUserName}
 
-// Admin opens a session as the database's admin, through the bastion, with the password in
-// the admin secret; close ends it and the tunnel.
+// MasterARN is the admin secret the app secret names (masterarn), else the sandbox's
+// RDS-managed one.
+func (w *World) MasterARN(ctx context.Context) string {
+	if cur, err := w.Current(ctx); err == nil && cur.MasterARN != "" {
+		return cur.MasterARN
+	}
+	return w.Info.Database.AdminSecretARN
+}
+
+// Admin opens a session, through the bastion, as the admin of the database the app secret
+// names, with the password in its admin secret (masterarn); before there is an app secret, of
+// the sandbox's own instance. close ends it and the tunnel.
 func (w *World) Admin(ctx context.Context) (db *sql.DB, close func(), err error) {
-	out, err := w.Secrets.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(w.Info.Database.AdminSecretARN)})
+	cur, err := w.Current(ctx)
+	if err != nil {
+		cur = rotation.NewSecret(w.Info.Database.Host, w.Info.Database.Port, w.Info.Database.Name, "", "", w.Info.Database.AdminSecretARN)
+	}
+	out, err := w.Secrets.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(w.MasterARN(ctx))})
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the admin secret: %w", err)
 	}
@@ -133,8 +148,8 @@ func (w *World) Admin(ctx context.Context) (db *sql.DB, close func(), err error)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reach the database through the bastion: %w", err)
 	}
-	db, err = dbclient.Open(ctx, tun.DialContext, dbclient.Target{Host: w.Info.Database.Host, Port: w.Info.Database.Port,
-		User: admin.Username, Password: admin.Password, Database: w.Info.Database.Name})
+	db, err = dbclient.Open(ctx, tun.DialContext, dbclient.Target{Host: cur.Host, Port: cur.Port,
+		User: admin.Username, Password: admin.Password, Database: cur.DBName})
 	if err != nil {
 		tun.Close()
 		return nil, nil, fmt.Errorf("log in as the admin: %w", err)
@@ -226,3 +241,13 @@ func Fix(ctx context.Context, w *World, s Scenario) error {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// classicMaster is the older tutorial's master secret, which the learner stored under the
+// tutorial's name for it.
+func (w *World) classicMaster(ctx context.Context) string {
+	out, err := w.Secrets.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String(steps.ClassicMasterSecret)})
+	if err != nil {
+		return w.Info.Database.AdminSecretARN
+	}
+	return aws.ToString(out.ARN)
+}

@@ -25,7 +25,7 @@ func idle(ctx context.Context, w *World) (string, error) {
 func init() {
 	register(Scenario{
 		Name: "clone-lost-grants", Order: 90,
-		What:    "the user the next rotation switches to lost its SELECT grant",
+		What:    "the user the next rotation switches to lost its grants",
 		Heading: doctor.HeadingSetSecretLogin, Hop: doctor.HopDatabase, Check: "clone user and grants",
 		Break: func(ctx context.Context, w *World) error {
 			user, err := idle(ctx, w)
@@ -40,11 +40,28 @@ func init() {
 			if ok, err := dbclient.UserExists(ctx, db, user); err != nil || !ok {
 				return fmt.Errorf("%s does not exist yet: rotate once first (err: %v)", user, err)
 			}
-			_, err = db.ExecContext(ctx, "REVOKE SELECT ON "+dbclient.QuoteIdent(w.Info.Database.Name)+".* FROM "+dbclient.Account(user))
-			return err
+			grants, err := dbclient.ShowGrants(ctx, db, user)
+			if err != nil {
+				return err
+			}
+			for _, g := range grants {
+				// GRANT x ON y TO u [WITH GRANT OPTION] → REVOKE x ON y FROM u; the USAGE line stays.
+				on, _, ok := strings.Cut(strings.TrimPrefix(g, "GRANT "), " TO ")
+				if !ok || strings.HasPrefix(on, "USAGE ") {
+					continue
+				}
+				if _, err := db.ExecContext(ctx, "REVOKE "+on+" FROM "+dbclient.Account(user)); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 		Fix: func(ctx context.Context, w *World) error {
 			user, err := idle(ctx, w)
+			if err != nil {
+				return err
+			}
+			cur, err := w.Current(ctx)
 			if err != nil {
 				return err
 			}
@@ -53,7 +70,9 @@ func init() {
 				return err
 			}
 			defer done()
-			return dbclient.GrantSelect(ctx, db, w.Info.Database.Name, user)
+			// The grants of the current user, copied again, as setSecret copies them.
+			_, err = dbclient.CloneUser(ctx, db, cur.Username, user, "")
+			return err
 		},
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"rotation-tutor/doctor"
+	"rotation-tutor/steps"
 )
 
 func init() {
@@ -24,10 +25,13 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if v["masterarn"] == w.Info.Database.AdminSecretARN {
+			if v["masterarn"] != nil && v["masterarn"] != "" {
 				return nil
 			}
-			v["masterarn"] = w.Info.Database.AdminSecretARN
+			v["masterarn"] = w.Info.Database.AdminSecretARN // the sandbox's instance; the older tutorial's is its own
+			if w.SecretName != steps.DefaultSecretName {
+				v["masterarn"] = w.classicMaster(ctx)
+			}
 			return w.PutCurrent(ctx, v)
 		},
 	})

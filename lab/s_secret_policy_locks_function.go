@@ -20,12 +20,12 @@ func init() {
 			doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
 				"Sid": "OnlyPeopleReadTheAdminSecret", "Effect": "Deny", "Principal": map[string]any{"AWS": lambda.RoleARN()},
 				"Action": "secretsmanager:GetSecretValue", "Resource": "*"}}})
-			_, err := w.Secrets.PutResourcePolicy(ctx, &sm.PutResourcePolicyInput{SecretId: aws.String(w.Info.Database.AdminSecretARN),
+			_, err := w.Secrets.PutResourcePolicy(ctx, &sm.PutResourcePolicyInput{SecretId: aws.String(w.MasterARN(ctx)),
 				ResourcePolicy: aws.String(string(doc))})
 			return err
 		},
 		Fix: func(ctx context.Context, w *World) error {
-			_, err := w.Secrets.DeleteResourcePolicy(ctx, &sm.DeleteResourcePolicyInput{SecretId: aws.String(w.Info.Database.AdminSecretARN)})
+			_, err := w.Secrets.DeleteResourcePolicy(ctx, &sm.DeleteResourcePolicyInput{SecretId: aws.String(w.MasterARN(ctx))})
 			return err
 		},
 	})

@@ -138,6 +138,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	var manifestMu sync.Mutex
 	s.current = newInstance(o.StateDir, "database", internalHost, o.Region, database.Options{Engine: o.Engine}, InstanceID, AdminUser, &manifestMu)
 	s.classic = newClassicInstance(o, id, &manifestMu)
+	s.classic.desc.SecurityGroups = []string{account.DatabaseGroup}
 	credentialsFile, err := writeCredentials(o.StateDir, id.accessKey)
 	if err != nil {
 		return nil, err

@@ -11,10 +11,11 @@ import (
 // Lab breaks the world the way real set-ups break, for the troubleshooting screen's "break
 // something"; the sandbox has one, a real account none (Env.Lab nil).
 type Lab interface {
-	// BreakRandom breaks the world one way, chosen at random, and returns that way.
-	BreakRandom(ctx context.Context) (LabScenario, error)
+	// BreakRandom breaks the world one way, chosen at random, and returns that way; the app
+	// secret is the tutorial's.
+	BreakRandom(ctx context.Context, secretName string) (LabScenario, error)
 	// Fix repairs what the named scenario broke.
-	Fix(ctx context.Context, name string) error
+	Fix(ctx context.Context, name, secretName string) error
 }
 
 // LabScenario is one way of breaking the world, and where the doctor must find it.

@@ -59,11 +59,12 @@ func (m *troubleshootScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			case key.Matches(msg, m.labKeys.brk) && m.broken == nil:
 				m.busy, m.note = true, "breaking something…"
 				ctx := m.Ctx
-				return m, safe(func() tea.Msg { s, err := l.BreakRandom(ctx); return labBrokenMsg{s, err} })
+				secret := m.Session.Env().SecretName
+				return m, safe(func() tea.Msg { s, err := l.BreakRandom(ctx, secret); return labBrokenMsg{s, err} })
 			case key.Matches(msg, m.labKeys.fix) && m.broken != nil:
 				m.busy, m.note = true, "the lab is fixing it…"
-				ctx, name := m.Ctx, m.broken.Name
-				return m, safe(func() tea.Msg { return labDoneMsg{"fixed", l.Fix(ctx, name)} })
+				ctx, name, secret := m.Ctx, m.broken.Name, m.Session.Env().SecretName
+				return m, safe(func() tea.Msg { return labDoneMsg{"fixed", l.Fix(ctx, name, secret)} })
 			case key.Matches(msg, m.labKeys.confirm) && m.broken != nil:
 				m.busy, m.note = true, "rotating and logging in again…"
 				ctx, s := m.Ctx, m.Session

@@ -16,9 +16,9 @@ type sandboxLab struct {
 	in  sandbox.Info
 }
 
-func (l sandboxLab) world() *lab.World { return lab.NewWorld(l.dir, l.in, "") }
+func (l sandboxLab) world(secretName string) *lab.World { return lab.NewWorld(l.dir, l.in, secretName) }
 
-func (l sandboxLab) BreakRandom(ctx context.Context) (steps.LabScenario, error) {
+func (l sandboxLab) BreakRandom(ctx context.Context, secretName string) (steps.LabScenario, error) {
 	var pool []lab.Scenario
 	for _, s := range lab.All() {
 		if !s.GMSOnly || l.in.Database.Engine == "gms" {
@@ -30,7 +30,7 @@ func (l sandboxLab) BreakRandom(ctx context.Context) (steps.LabScenario, error) 
 		return steps.LabScenario{}, err
 	}
 	s := pool[n.Int64()]
-	w := l.world()
+	w := l.world(secretName)
 	defer w.Close()
 	if err := lab.Break(ctx, w, s); err != nil {
 		return steps.LabScenario{}, err
@@ -38,12 +38,12 @@ func (l sandboxLab) BreakRandom(ctx context.Context) (steps.LabScenario, error) 
 	return steps.LabScenario{Name: s.Name, What: s.What, Heading: s.Heading, Hop: s.Hop, Check: s.Check}, nil
 }
 
-func (l sandboxLab) Fix(ctx context.Context, name string) error {
+func (l sandboxLab) Fix(ctx context.Context, name, secretName string) error {
 	s, err := lab.Find(name)
 	if err != nil {
 		return err
 	}
-	w := l.world()
+	w := l.world(secretName)
 	defer w.Close()
 	return lab.Fix(ctx, w, s)
 }
