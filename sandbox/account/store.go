@@ -1,8 +1,6 @@
 package account
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +8,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"rotation-tutor/internal/atomicfile"
 )
@@ -211,9 +211,4 @@ func (f *Function) Touch(now time.Time) {
 	f.LastModified = now.UTC().Format("2006-01-02T15:04:05.000+0000")
 }
 
-func newRevision() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
+func newRevision() string { return uuid.NewString() }

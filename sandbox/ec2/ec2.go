@@ -20,6 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"rotation-tutor/sandbox/account"
 	"rotation-tutor/sandbox/sigv4"
 )
@@ -40,7 +42,7 @@ type handler struct {
 type fault struct{ code, msg string }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := requestID()
+	reqID := uuid.NewString()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		writeFault(w, reqID, http.StatusBadRequest, fault{"InvalidRequest", "The request body could not be read."})
@@ -415,9 +417,4 @@ func randomHex(n int) string {
 	b := make([]byte, (n+1)/2)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)[:n]
-}
-
-func requestID() string {
-	h := randomHex(32)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

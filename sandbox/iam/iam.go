@@ -5,8 +5,6 @@
 package iam
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -14,6 +12,8 @@ import (
 	"net/url"
 	"sort"
 	"time"
+
+	"github.com/google/uuid"
 
 	"rotation-tutor/internal/iampolicy"
 	"rotation-tutor/sandbox/account"
@@ -44,7 +44,7 @@ func noRole(name string) *fault {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := requestID()
+	reqID := uuid.NewString()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		writeFault(w, reqID, &fault{http.StatusBadRequest, "MalformedInput", "The request body could not be read."})
@@ -184,11 +184,4 @@ func writeFault(w http.ResponseWriter, reqID string, f *fault) {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(f.status)
 	_, _ = w.Write(append([]byte(xml.Header), b...))
-}
-
-func requestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"rotation-tutor/dbclient"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox/account"
@@ -71,7 +73,7 @@ type invocation struct {
 }
 
 func (r *Registry) newInvocation(name string, deflt time.Duration) (*invocation, error) {
-	inv := &invocation{r: r, name: name, id: newRequestID(), timeout: deflt}
+	inv := &invocation{r: r, name: name, id: uuid.NewString(), timeout: deflt}
 	inv.cfg, inv.acct = r.config(name)
 	if rt := r.runtime(); rt != nil {
 		inv.logStore = rt.Logs
@@ -194,13 +196,6 @@ func errorType(err error) string {
 		return "ClientError"
 	}
 	return "ValueError"
-}
-
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // gate is a function's view of the network: whether it reaches Secrets Manager and the
