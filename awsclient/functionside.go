@@ -3,7 +3,6 @@ package awsclient
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
@@ -12,7 +11,7 @@ import (
 // Lambda configuration and resource policy, its VPC, its role, and its log group.
 type FunctionSide struct {
 	Lambda *lambda.Client
-	EC2    *ec2.Client
+	EC2    *EC2
 	IAM    *iam.Client
 	Logs   *cloudwatchlogs.Client
 }
@@ -27,7 +26,7 @@ func NewFunctionSide(cfg aws.Config, endpointURL string) FunctionSide {
 	}
 	return FunctionSide{
 		Lambda: lambda.NewFromConfig(cfg, func(o *lambda.Options) { at(&o.BaseEndpoint) }),
-		EC2:    ec2.NewFromConfig(cfg, func(o *ec2.Options) { at(&o.BaseEndpoint) }),
+		EC2:    NewEC2(cfg, endpointURL),
 		IAM:    iam.NewFromConfig(cfg, func(o *iam.Options) { at(&o.BaseEndpoint) }),
 		Logs:   cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { at(&o.BaseEndpoint) }),
 	}

@@ -20,10 +20,10 @@ func awsFailure(op, resource string, err error) (detail, fix string) {
 	switch api.ErrorCode() {
 	case "ResourceNotFoundException":
 		return what, fixSecretNotFound(resource)
-	case "AccessDeniedException", "AccessDenied":
+	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation": // the last is EC2's
 		return what, fixAccessDenied(op, resource)
 	case "UnrecognizedClientException", "InvalidSignatureException", "InvalidClientTokenId",
-		"ExpiredTokenException", "ExpiredToken", "SignatureDoesNotMatch":
+		"ExpiredTokenException", "ExpiredToken", "SignatureDoesNotMatch", "AuthFailure":
 		return what, fixCredentialsRejected
 	case "DecryptionFailure", "KMSAccessDeniedException":
 		return what, fixDecrypt(resource)

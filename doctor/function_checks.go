@@ -6,18 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"rotation-tutor/awsclient"
 	"rotation-tutor/internal/iampolicy"
 	"rotation-tutor/internal/shell"
 )
@@ -34,8 +32,8 @@ type LambdaAPI interface {
 
 // EC2API is what the doctor reads of the VPC.
 type EC2API interface {
-	DescribeVpcEndpoints(ctx context.Context, in *ec2.DescribeVpcEndpointsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointsOutput, error)
-	DescribeSecurityGroups(ctx context.Context, in *ec2.DescribeSecurityGroupsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
+	VPCEndpoints(ctx context.Context, vpcID, serviceName string) ([]awsclient.VPCEndpoint, error)
+	SecurityGroups(ctx context.Context, ids []string) ([]awsclient.SecurityGroup, error)
 }
 
 // IAMAPI is what the doctor reads of the function's role.
@@ -153,31 +151,27 @@ func checkFunctionNetwork(ctx context.Context, s *state) outcome {
 	name := lambdaName(s.functionARN())
 	vpc, subnets, groups := aws.ToString(s.fn.VpcConfig.VpcId), s.fn.VpcConfig.SubnetIds, s.fn.VpcConfig.SecurityGroupIds
 	service := "com.amazonaws." + s.region() + ".secretsmanager"
-	eps, err := s.t.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("service-name"), Values: []string{service}}}})
+	eps, err := s.t.EC2.VPCEndpoints(ctx, vpc, service)
 	if err != nil {
 		d, f := awsFailure("ec2:DescribeVpcEndpoints", vpc, err)
 		return fail(d, f)
 	}
-	if len(eps.VpcEndpoints) == 0 {
+	if len(eps) == 0 {
 		return fail(fmt.Sprintf("%s runs in %s, which has no interface endpoint for Secrets Manager (%s): its first call to "+
 			"Secrets Manager waits until the function times out, and its log ends after \"Found credentials in environment variables\"",
 			name, vpc, service), fixSecretsEndpoint(s.region(), vpc, service, subnets)).under(HeadingNoActivityCreds)
 	}
-	ep := eps.VpcEndpoints[0]
-	var epGroups []string
-	for _, g := range ep.Groups {
-		epGroups = append(epGroups, aws.ToString(g.GroupId))
-	}
+	ep := eps[0]
+	epGroups := ep.GroupIDs
 	if ok, err := s.admitted(ctx, epGroups, 443, groups); err != nil {
 		d, f := awsFailure("ec2:DescribeSecurityGroups", strings.Join(epGroups, " "), err)
 		return fail(d, f)
 	} else if !ok {
 		return fail(fmt.Sprintf("Secrets Manager's endpoint %s in %s does not let %s's security groups (%s) in on 443",
-			aws.ToString(ep.VpcEndpointId), vpc, name, strings.Join(groups, " ")),
+			ep.ID, vpc, name, strings.Join(groups, " ")),
 			fixIngress(s.region(), epGroups[0], 443, groups[0])).under(HeadingNoActivityCreds)
 	}
-	detail := fmt.Sprintf("Secrets Manager through endpoint %s", aws.ToString(ep.VpcEndpointId))
+	detail := fmt.Sprintf("Secrets Manager through endpoint %s", ep.ID)
 	dbGroups, err := s.databaseGroups(ctx)
 	switch {
 	case err != nil:
@@ -224,21 +218,14 @@ func (s *state) admitted(ctx context.Context, groups []string, port int, from []
 	if len(groups) == 0 {
 		return false, nil
 	}
-	out, err := s.t.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: groups})
+	found, err := s.t.EC2.SecurityGroups(ctx, groups)
 	if err != nil {
 		return false, err
 	}
-	for _, g := range out.SecurityGroups {
-		for _, p := range g.IpPermissions {
-			proto := aws.ToString(p.IpProtocol)
-			inRange := proto == "-1" || ((proto == "tcp" || proto == "6") && int(aws.ToInt32(p.FromPort)) <= port && port <= int(aws.ToInt32(p.ToPort)))
-			if !inRange {
-				continue
-			}
-			for _, pair := range p.UserIdGroupPairs {
-				if slices.Contains(from, aws.ToString(pair.GroupId)) {
-					return true, nil
-				}
+	for _, g := range found {
+		for _, p := range g.Ingress {
+			if p.Admits(port, from) {
+				return true, nil
 			}
 		}
 	}
