@@ -186,12 +186,6 @@ func Edit(path string, change func(a *Account) error) error {
 	return atomicfile.Write(path, b)
 }
 
-// Read returns the set-up in the file at path.
-func Read(path string) (Account, error) {
-	a, _, err := read(path)
-	return a, err
-}
-
 // clone is a deep copy, through JSON: the set-up is small and read per request at most.
 func clone(a Account) Account {
 	b, err := json.Marshal(a)

@@ -10,15 +10,10 @@ import (
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 )
 
-// serialize runs one statement at a time. GMS's memory backend silently loses
-// writes made by concurrent connections (about half of them, measured) and has
-// no transactions; one lock around each statement fixes that. A slow statement
-// makes the others wait, which is fine for a tutorial's database.
-func serialize(h mysql.Handler) (mysql.Handler, error) {
-	return &serialHandler{Handler: h}, nil
-}
-
-// serializeWith is serialize, with a password rule checked before each statement.
+// serializeWith runs one statement at a time, with a password rule checked before each.
+// GMS's memory backend silently loses writes made by concurrent connections (about half of
+// them, measured) and has no transactions; one lock around each statement fixes that. A slow
+// statement makes the others wait, which is fine for a tutorial's database.
 func serializeWith(rejected func() string) func(mysql.Handler) (mysql.Handler, error) {
 	return func(h mysql.Handler) (mysql.Handler, error) {
 		return &serialHandler{Handler: h, rejected: rejected}, nil
