@@ -2,6 +2,7 @@ package secretsmanager
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -148,6 +149,24 @@ func parseValue(s string, lo, hi int, names map[string]int) (int, error) {
 		return 0, fmt.Errorf("%q is not a value from %d to %d", s, lo, hi)
 	}
 	return v, nil
+}
+
+// first is the first opening after anchor; windows that closed before from
+// (each lasts at most a day) are skipped.
+func (c *cron) first(anchor, from time.Time) (time.Time, bool) {
+	if skip := from.Add(-24 * time.Hour); skip.After(anchor) {
+		anchor = skip
+	}
+	return c.next(anchor)
+}
+
+// length is a window's default length: an hour for a schedule in hours
+// (more than one hour a day), the rest of the day otherwise.
+func (c *cron) length() time.Duration {
+	if bits.OnesCount64(c.hours) > 1 {
+		return time.Hour
+	}
+	return 24 * time.Hour
 }
 
 // next finds the first matching minute after t, searching up to 5 years.

@@ -74,6 +74,11 @@ type rotationState struct {
 	// Failed says the attempts ran out; LastError is the last one's error.
 	Failed    bool   `json:"failed,omitempty"`
 	LastError string `json:"lastError,omitempty"`
+	// Scheduled says the schedule started it, in the window from
+	// WindowOpen to WindowClose.
+	Scheduled   bool      `json:"scheduled,omitempty"`
+	WindowOpen  time.Time `json:"windowOpen,omitzero"`
+	WindowClose time.Time `json:"windowClose,omitzero"`
 }
 
 // version is one version of a secret. A version created by RotateSecret has

@@ -25,6 +25,8 @@ type rotationRun struct {
 	secretARN, token, function string
 	steps                      []string
 	cancel                     context.CancelFunc
+	scheduled                  bool   // the schedule started it, in window
+	window                     window // (its at is unused)
 }
 
 func (s *Service) rotateSecret(rq *request, body []byte) (any, *apiError) {
@@ -158,7 +160,8 @@ func (s *Service) startRun(sec *secret, st *rotationState) {
 	if st.TestOnly {
 		steps = testOnly
 	}
-	run := &rotationRun{secretARN: sec.ARN, token: st.Token, function: st.Function, steps: steps, cancel: cancel}
+	run := &rotationRun{secretARN: sec.ARN, token: st.Token, function: st.Function, steps: steps, cancel: cancel,
+		scheduled: st.Scheduled, window: window{open: st.WindowOpen, close: st.WindowClose}}
 	if len(s.running) == 0 {
 		s.idle = make(chan struct{})
 	}
@@ -177,7 +180,8 @@ func (s *Service) startRun(sec *secret, st *rotationState) {
 func (s *Service) rotate(ctx context.Context, run *rotationRun, failed int) {
 	defer s.wg.Done()
 	defer run.cancel()
-	res := RotationResult{SecretARN: run.secretARN, Token: run.token, FunctionARN: run.function, Started: s.clock.Now()}
+	res := RotationResult{SecretARN: run.secretARN, Token: run.token, FunctionARN: run.function, Started: s.clock.Now(),
+		Scheduled: run.scheduled, WindowOpen: run.window.open, WindowClose: run.window.close}
 	attempts := s.opts.RotationAttempts
 	if len(run.steps) == 1 {
 		attempts = 1 // RotateImmediately=false is a test, not a rotation
@@ -338,22 +342,37 @@ func (s *Service) endRun(run *rotationRun, res RotationResult, cancelled bool) {
 // another version than AWSCURRENT) has that rotation reattempted with its
 // token, as AWS's error message promises.
 func (s *Service) RotateDue(ctx context.Context) int {
+	n, _ := s.rotateDue(ctx)
+	return n
+}
+
+// rotateDue is RotateDue; it also says when the next thing will be due
+// (zero: nothing is scheduled), for the scheduler to sleep until then.
+func (s *Service) rotateDue(ctx context.Context) (started int, next time.Time) {
 	if ctx.Err() != nil {
-		return 0
+		return 0, time.Time{}
 	}
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return 0
+		return 0, time.Time{}
 	}
-	started := 0
+	later := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
 	for _, sec := range s.secrets {
 		if s.alive(sec, now) == nil || sec.deleted() || s.running[sec.ARN] != nil {
 			continue
 		}
 		if st := sec.Rotation; st != nil && !st.Failed {
-			if now.Before(st.NextAttempt) || !s.canInvoke(st.Function) {
+			if !s.canInvoke(st.Function) {
+				continue
+			}
+			if now.Before(st.NextAttempt) {
+				later(st.NextAttempt)
 				continue
 			}
 			if !s.pendingOn(sec, st.Token) {
@@ -366,11 +385,15 @@ func (s *Service) RotateDue(ctx context.Context) int {
 			started++
 			continue
 		}
-		if sec.RotationEnabled == nil || !*sec.RotationEnabled || sec.RotationLambda == "" {
+		if sec.RotationEnabled == nil || !*sec.RotationEnabled || sec.RotationLambda == "" || !s.canInvoke(sec.RotationLambda) {
 			continue
 		}
-		next, ok := nextRotation(sec)
-		if !ok || now.Before(next) || now.Before(sec.RetryAfter) || !s.canInvoke(sec.RotationLambda) {
+		at, w, ok := dueAt(sec, now)
+		if !ok {
+			continue
+		}
+		if now.Before(at) {
+			later(at)
 			continue
 		}
 		tok := ""
@@ -383,11 +406,31 @@ func (s *Service) RotateDue(ctx context.Context) int {
 			tok = newToken()
 			s.addVersion(sec, tok, nil, nil, []string{stagePending}, now)
 		}
-		s.startRun(sec, &rotationState{Token: tok, Function: sec.RotationLambda, Started: now})
+		s.startRun(sec, &rotationState{Token: tok, Function: sec.RotationLambda, Started: now,
+			Scheduled: true, WindowOpen: w.open, WindowClose: w.close})
 		started++
 	}
 	s.enqueueLocked()
-	return started
+	return started, next
+}
+
+// dueAt is when sec's next scheduled rotation starts, as NextRotationDate
+// says: the sandbox's moment in the next window that has not closed by now,
+// held back until RetryAfter after a rotation that failed for good. Call
+// with s.mu held.
+func dueAt(sec *secret, now time.Time) (time.Time, window, bool) {
+	from := now
+	if sec.RetryAfter.After(from) {
+		from = sec.RetryAfter
+	}
+	w, ok := nextWindow(sec, from)
+	if !ok {
+		return time.Time{}, window{}, false
+	}
+	if sec.RetryAfter.After(w.at) {
+		return sec.RetryAfter, w, true
+	}
+	return w.at, w, true
 }
 
 func (s *Service) canInvoke(fn string) bool {

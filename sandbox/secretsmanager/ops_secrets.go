@@ -423,8 +423,8 @@ func (s *Service) meta(sec *secret) secretMeta {
 		m.RotationRules = &r
 	}
 	if sec.RotationEnabled != nil && *sec.RotationEnabled {
-		if next, ok := nextRotation(sec); ok {
-			m.NextRotationDate = epoch(next)
+		if at, _, ok := dueAt(sec, s.clock.Now()); ok {
+			m.NextRotationDate = epoch(at)
 		}
 	}
 	return m

@@ -46,6 +46,7 @@ func (s *Service) restore(secrets map[string]*secret, seq uint64) {
 // changed records that sec changed; call with s.mu held. Its records are queued when the
 // request (or the background work) that changed it is done.
 func (s *Service) changed(sec *secret) {
+	s.poke() // the change may move the next rotation
 	if s.journal != nil {
 		s.dirty[sec] = struct{}{}
 	}

@@ -64,9 +64,8 @@ func TestRotateSecret(t *testing.T) {
 	if d.LastRotatedDate == nil || !d.LastRotatedDate.Equal(now) {
 		t.Fatalf("LastRotatedDate %v, want %v", d.LastRotatedDate, now)
 	}
-	if d.NextRotationDate == nil || !d.NextRotationDate.Equal(now.Add(48*time.Hour)) {
-		t.Fatalf("NextRotationDate %v, want two days on", d.NextRotationDate)
-	}
+	// Two days on, in that day's 2-hour window from midnight.
+	inWindow(t, d.NextRotationDate, at(t, "2026-03-04T00:00:00Z"), at(t, "2026-03-04T02:00:00Z"))
 	g := must(e.client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String("app")}))(t)
 	if !strings.Contains(aws.ToString(g.SecretString), `"username":"appuser"`) || strings.Contains(aws.ToString(g.SecretString), "first") {
 		t.Fatalf("rotated value %s", aws.ToString(g.SecretString))
@@ -236,10 +235,10 @@ func TestRotateImmediatelyFalse(t *testing.T) {
 		t.Fatalf("stages %v, want %v", got, want)
 	}
 	d := must(e.client.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String("app")}))(t)
-	if !aws.ToBool(d.RotationEnabled) || d.LastRotatedDate != nil || d.NextRotationDate == nil ||
-		!d.NextRotationDate.Equal(e.clock.Now().Add(240*time.Hour)) {
+	if !aws.ToBool(d.RotationEnabled) || d.LastRotatedDate != nil {
 		t.Fatalf("describe %+v", d)
 	}
+	inWindow(t, d.NextRotationDate, at(t, "2026-03-12T00:00:00Z"), at(t, "2026-03-13T00:00:00Z"))
 }
 
 func TestRotateErrors(t *testing.T) {
@@ -296,14 +295,17 @@ func TestScheduledRotation(t *testing.T) {
 	wait(t, e.svc)
 	fn.reset()
 
+	// Configured on 2 March: due on 4 March, at a moment of that day.
+	due := e.nextRotation(t, "app")
+	inWindow(t, &due, at(t, "2026-03-04T00:00:00Z"), at(t, "2026-03-05T00:00:00Z"))
 	if n := e.svc.RotateDue(ctx); n != 0 {
 		t.Fatalf("RotateDue started %d before the date", n)
 	}
-	e.clock.Advance(47 * time.Hour)
+	e.clock.Advance(due.Sub(e.clock.Now()) - time.Minute)
 	if n := e.svc.RotateDue(ctx); n != 0 {
-		t.Fatalf("RotateDue started %d an hour early", n)
+		t.Fatalf("RotateDue started %d a minute early", n)
 	}
-	e.clock.Advance(time.Hour)
+	e.clock.Advance(time.Minute)
 	if n := e.svc.RotateDue(ctx); n != 1 {
 		t.Fatalf("RotateDue started %d, want 1", n)
 	}
@@ -312,18 +314,35 @@ func TestScheduledRotation(t *testing.T) {
 		t.Fatalf("scheduled steps %v", got)
 	}
 	d := must(e.client.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String("app")}))(t)
-	if !d.LastRotatedDate.Equal(e.clock.Now()) || !d.NextRotationDate.Equal(e.clock.Now().Add(48*time.Hour)) {
-		t.Fatalf("dates after a scheduled rotation: last %v next %v", d.LastRotatedDate, d.NextRotationDate)
+	if !d.LastRotatedDate.Equal(e.clock.Now()) {
+		t.Fatalf("LastRotatedDate %v, want %v", d.LastRotatedDate, e.clock.Now())
 	}
+	inWindow(t, d.NextRotationDate, at(t, "2026-03-06T00:00:00Z"), at(t, "2026-03-07T00:00:00Z"))
 	if n := e.svc.RotateDue(ctx); n != 0 {
 		t.Fatalf("RotateDue started %d right after rotating", n)
 	}
 	// A manual change of AWSCURRENT counts as a rotation for the schedule.
 	e.clock.Advance(24 * time.Hour)
 	must(e.client.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: aws.String("app"), SecretString: aws.String(appValue)}))(t)
-	d = must(e.client.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String("app")}))(t)
-	if !d.NextRotationDate.Equal(e.clock.Now().Add(48 * time.Hour)) {
-		t.Fatalf("NextRotationDate %v after a manual change", d.NextRotationDate)
+	next := e.nextRotation(t, "app")
+	inWindow(t, &next, at(t, "2026-03-07T00:00:00Z"), at(t, "2026-03-08T00:00:00Z"))
+}
+
+// nextRotation is the secret's NextRotationDate.
+func (e *env) nextRotation(t *testing.T, id string) time.Time {
+	t.Helper()
+	d := must(e.client.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String(id)}))(t)
+	if d.NextRotationDate == nil {
+		t.Fatalf("%s has no NextRotationDate", id)
+	}
+	return *d.NextRotationDate
+}
+
+// inWindow fails unless got is in [open, close).
+func inWindow(t *testing.T, got *time.Time, open, close time.Time) {
+	t.Helper()
+	if got == nil || got.Before(open) || !got.Before(close) {
+		t.Fatalf("%v is not in the window %v – %v", got, open, close)
 	}
 }
 
@@ -334,7 +353,10 @@ func TestScheduledRetryOfFailedRotation(t *testing.T) {
 	r := e.rotate(t, sm.RotateSecretInput{RotationLambdaARN: aws.String(testFunctionARN),
 		RotationRules: &types.RotationRulesType{ScheduleExpression: aws.String("rate(4 hours)")}})
 	wait(t, e.svc) // first failure
-	e.clock.Advance(4 * time.Hour)
+	// The schedule reattempts it in its next window: 12:00 to 13:00.
+	due := e.nextRotation(t, "app")
+	inWindow(t, &due, at(t, "2026-03-02T12:00:00Z"), at(t, "2026-03-02T13:00:00Z"))
+	e.clock.Advance(due.Sub(e.clock.Now()))
 	if n := e.svc.RotateDue(ctx); n != 1 {
 		t.Fatalf("RotateDue started %d, want the reattempt", n)
 	}
@@ -343,7 +365,10 @@ func TestScheduledRetryOfFailedRotation(t *testing.T) {
 	if n := e.svc.RotateDue(ctx); n != 0 {
 		t.Fatalf("a failed rotation is retried within the hold-off")
 	}
-	e.clock.Advance(30 * time.Minute)
+	// An hour's hold-off outlasts the window: the next one, 16:00 to 17:00.
+	due = e.nextRotation(t, "app")
+	inWindow(t, &due, at(t, "2026-03-02T16:00:00Z"), at(t, "2026-03-02T17:00:00Z"))
+	e.clock.Advance(due.Sub(e.clock.Now()))
 	if n := e.svc.RotateDue(ctx); n != 1 {
 		t.Fatalf("RotateDue started %d, want the reattempt", n)
 	}

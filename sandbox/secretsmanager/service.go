@@ -30,6 +30,20 @@ type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
 
+// RealUntil makes the real clock one the scheduler can sleep on.
+func (realClock) RealUntil(t time.Time) (time.Duration, <-chan struct{}) {
+	return max(time.Until(t), 0), nil
+}
+
+// sleeper is a Clock that says how long, on the wall clock, until one of its
+// moments, and tells when it changes pace or jumps (the sandbox's virtual
+// clock, and the real one): the scheduler sleeps exactly until the next
+// rotation is due. Other clocks (a test's) are looked at every
+// schedulerEvery.
+type sleeper interface {
+	RealUntil(t time.Time) (wait time.Duration, changed <-chan struct{})
+}
+
 // RotationEvent is what a rotation function receives, as Lambda sends it.
 // SecretID is the secret's ARN, as AWS sends it.
 type RotationEvent struct{ Step, SecretID, ClientRequestToken string }
@@ -48,6 +62,10 @@ type RotationResult struct {
 	Attempts                      int
 	Err                           error
 	Started, Finished             time.Time
+	// Scheduled says the schedule started the rotation (not RotateSecret);
+	// WindowOpen and WindowClose are then the window it started in.
+	Scheduled               bool
+	WindowOpen, WindowClose time.Time
 }
 
 // Options configure a Service.
@@ -100,6 +118,9 @@ const (
 	defaultAttempts  = 3
 	defaultRetry     = time.Minute
 	schedulerEvery   = 2 * time.Second
+	// maxSchedulerSleep bounds the scheduler's sleep on a clock it can
+	// sleep on, so that a machine back from suspend catches up soon.
+	maxSchedulerSleep = time.Minute
 	// failedRetryAfter holds the scheduler back after a rotation failed for
 	// good, so a broken function is retried on a later pass, not in a loop.
 	failedRetryAfter = time.Hour
@@ -129,6 +150,11 @@ type Service struct {
 	// Rotations in flight, by secret ARN; idle is closed whenever none is.
 	running map[string]*rotationRun
 	idle    chan struct{}
+
+	// scheduling says the scheduler runs; wake (one slot) tells it that
+	// something changed that may move the next rotation.
+	scheduling bool
+	wake       chan struct{}
 
 	// ctx is cancelled by Close: it ends rotations and the scheduler.
 	ctx    context.Context
@@ -195,6 +221,7 @@ func New(opts Options) (*Service, error) {
 		drained:  make(chan struct{}),
 		dirty:    map[*secret]struct{}{},
 		image:    map[string]onDisk{},
+		wake:     make(chan struct{}, 1),
 
 		maxValueBytes: maxValueBytes,
 	}
@@ -233,29 +260,66 @@ func (s *Service) Listen(addr string) (string, error) {
 	limited := netguard.Limit(ln, netguard.Options{MaxConns: maxEndpointConns, Logf: s.opts.Logf})
 	s.server = NewHTTPServer(s, limited, s.opts.Logf)
 	s.serverDone = make(chan struct{})
-	s.wg.Add(1)
 	s.mu.Unlock()
 
 	go func() {
 		defer close(s.serverDone)
 		_ = s.server.Serve(limited) // returns ErrServerClosed on Close
 	}()
-	go s.schedule()
+	s.StartScheduler()
 	return "http://" + ln.Addr().String(), nil
 }
 
-// schedule calls RotateDue on a real-time ticker until Close.
+// StartScheduler starts the goroutine that rotates secrets when their
+// schedule says, as AWS does, and resumes rotations whose next attempt is
+// due; Close stops it. Listen starts it; a service served otherwise (the
+// sandbox's) calls it. A second call does nothing.
+func (s *Service) StartScheduler() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.scheduling {
+		return
+	}
+	s.scheduling = true
+	s.wg.Add(1)
+	go s.schedule()
+}
+
+// schedule starts what is due, then sleeps until the next thing is — on the
+// service's clock, so a fast clock brings it sooner and a jump at once —
+// or until a change may have moved it.
 func (s *Service) schedule() {
 	defer s.wg.Done()
-	t := time.NewTicker(schedulerEvery)
-	defer t.Stop()
 	for {
+		_, next := s.rotateDue(s.ctx)
+		// A clock the scheduler cannot sleep on (a test's) is looked at every
+		// schedulerEvery, and changes do not wake it: the test drives.
+		wait, changed, poked := schedulerEvery, (<-chan struct{})(nil), (<-chan struct{})(nil)
+		if c, ok := s.clock.(sleeper); ok {
+			wait, changed = c.RealUntil(next)
+			if next.IsZero() || wait < 0 || wait > maxSchedulerSleep {
+				wait = maxSchedulerSleep
+			}
+			poked = s.wake
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-s.ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
-			s.RotateDue(s.ctx)
+		case <-changed:
+		case <-poked:
 		}
+		t.Stop()
+	}
+}
+
+// poke tells the scheduler to look again. It never blocks.
+func (s *Service) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 
