@@ -34,7 +34,11 @@ func (f *Function) finishSecret(ctx context.Context, ev Event, n *note) error {
 	if _, err := f.Secrets.UpdateSecretVersionStage(ctx, in); err != nil {
 		return fmt.Errorf("move %s to version %s: %w", StageCurrent, ev.ClientRequestToken, err)
 	}
-	n.add(fmt.Sprintf("moved %s to version %s", StageCurrent, ev.ClientRequestToken))
+	if current != "" {
+		n.add(fmt.Sprintf("moved %s onto this version and %s onto the one it left; %s stays here", StageCurrent, StagePrevious, StagePending))
+	} else {
+		n.add(fmt.Sprintf("moved %s onto this version; %s stays here", StageCurrent, StagePending))
+	}
 	n.logs("finishSecret: Successfully set AWSCURRENT stage to version %s for secret %s.", ev.ClientRequestToken, ev.SecretID)
 	return nil
 }

@@ -105,6 +105,9 @@ type Function struct {
 	// Observe, if set, is called synchronously at the start and end of every
 	// step. It must return quickly.
 	Observe func(StepEvent)
+	// Pace, if set, holds each step the local rotator runs (slow motion).
+	// Steps invoked through Handle are paced by whoever invokes them.
+	Pace *Pace
 }
 
 // Handle runs one step, with the checks AWS's templates make first: rotation

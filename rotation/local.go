@@ -78,7 +78,13 @@ func (f *Function) ResumeLocally(ctx context.Context, secretID string) (string, 
 
 func (f *Function) runSteps(ctx context.Context, secretID, token string) error {
 	for _, step := range Steps {
-		if err := f.handle(ctx, Event{Step: step, SecretID: secretID, ClientRequestToken: token}, true); err != nil {
+		ev := Event{Step: step, SecretID: secretID, ClientRequestToken: token}
+		// The local rotator is its own Secrets Manager: it paces the steps
+		// it invokes, as the sandbox's Lambda service does.
+		if err := f.Pace.Wait(ctx, ev); err != nil {
+			return fmt.Errorf("%s: %w", step, err)
+		}
+		if err := f.handle(ctx, ev, true); err != nil {
 			return err
 		}
 	}

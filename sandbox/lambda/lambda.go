@@ -50,6 +50,7 @@ func SingleUserARN(region string) string { return FunctionARN(region, SingleUser
 type Registry struct {
 	region  string
 	timeout time.Duration
+	pace    *rotation.Pace // slow motion: holds each invocation before it starts
 
 	mu      sync.Mutex
 	fns     map[string]*function
@@ -89,6 +90,15 @@ func (r *Registry) SetTimeout(d time.Duration) {
 	}
 	r.mu.Lock()
 	r.timeout = d
+	r.mu.Unlock()
+}
+
+// SetPace makes every invocation wait for p first (slow motion), as if
+// Secrets Manager took its time between steps; the function's timeout
+// starts when the step does. Nil invokes at once.
+func (r *Registry) SetPace(p *rotation.Pace) {
+	r.mu.Lock()
+	r.pace = p
 	r.mu.Unlock()
 }
 
@@ -150,11 +160,18 @@ func (r *Registry) Registered(arn string) bool {
 func (r *Registry) Run(ctx context.Context, arn string, ev rotation.Event) error {
 	r.mu.Lock()
 	f, ok := r.fns[arn]
-	timeout := r.timeout
+	timeout, pace := r.timeout, r.pace
 	r.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("lambda: Function not found: %s", arn)
 	}
+	if err := pace.Wait(ctx, ev); err != nil {
+		return fmt.Errorf("lambda: %s: %s for %s: %w", arn, ev.Step, ev.SecretID, err)
+	}
+	// The timeout is on the wall clock, whatever the sandbox's clock says:
+	// the step's work runs in real time, and a fast clock would otherwise
+	// time out every step (5 ms of work is 7 virtual minutes at a day per
+	// second).
 	inv, err := r.newInvocation(f.name, timeout)
 	ctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()

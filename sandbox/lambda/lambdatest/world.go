@@ -236,6 +236,23 @@ func (w *World) RotateWith(t testing.TB, in *sm.RotateSecretInput) smsvc.Rotatio
 	return smsvc.RotationResult{}
 }
 
+// WaitHeld waits, on the Pace's own signal, until it holds step (slow
+// motion), and returns what it holds.
+func WaitHeld(t testing.TB, p *rotation.Pace, step string) rotation.Held {
+	t.Helper()
+	for {
+		changes := p.Changes()
+		if h, ok := p.Holding(); ok && h.Step == step {
+			return h
+		}
+		select {
+		case <-changes:
+		case <-time.After(time.Minute):
+			t.Fatalf("%s was never held", step)
+		}
+	}
+}
+
 // Value reads a version of the secret by stage; ok is false when no version
 // has that stage.
 func (w *World) Value(t testing.TB, secretID, stage string) (rotation.Secret, string, bool) {
