@@ -74,7 +74,7 @@ func (f *Function) adminSecret(ctx context.Context, cur Secret, n *note) (Secret
 		if !replica {
 			return Secret{}, fmt.Errorf("Current database host %s is not the same host as/rds replica of master %s", cur.Host, admin.Host)
 		}
-		n.add(fmt.Sprintf("%s is a read replica of the admin's database %s", cur.Host, admin.Host))
+		n.aside(fmt.Sprintf("%s is a read replica of the admin's database %s", cur.Host, admin.Host))
 	}
 	return admin, nil
 }
@@ -103,7 +103,7 @@ func (f *Function) findRDSManaged(ctx context.Context, adminARN string, admin *S
 	}
 	switch {
 	case tag == "":
-		n.add("the admin secret holds only username and password but has no aws:rds:primaryDBInstanceArn tag: not an RDS-managed secret")
+		n.aside("the admin secret holds only username and password but has no aws:rds:primaryDBInstanceArn tag: not an RDS-managed secret")
 		return nil
 	case len(arn) > maxRDSARNLength:
 		return fmt.Errorf("%s is not a valid DB Instance ARN. It exceeds the maximum length of %d.", arn, maxRDSARNLength)
@@ -116,7 +116,7 @@ func (f *Function) findRDSManaged(ctx context.Context, adminARN string, admin *S
 			return err
 		}
 		admin.Host, admin.Port, admin.Engine = aws.ToString(c.Endpoint), int(aws.ToInt32(c.Port)), aws.ToString(c.Engine)
-		n.add(fmt.Sprintf("the admin secret is RDS-managed: DescribeDBClusters found cluster %s at %s:%d", arn, admin.Host, admin.Port))
+		n.aside(fmt.Sprintf("the admin secret is RDS-managed: DescribeDBClusters found cluster %s at %s:%d", arn, admin.Host, admin.Port))
 		return nil
 	}
 	db, err := f.describeInstance(ctx, arn)
@@ -127,7 +127,7 @@ func (f *Function) findRDSManaged(ctx context.Context, adminARN string, admin *S
 		admin.Host, admin.Port = aws.ToString(db.Endpoint.Address), int(aws.ToInt32(db.Endpoint.Port))
 	}
 	admin.Engine = aws.ToString(db.Engine)
-	n.add(fmt.Sprintf("the admin secret is RDS-managed: DescribeDBInstances found %s at %s:%d",
+	n.aside(fmt.Sprintf("the admin secret is RDS-managed: DescribeDBInstances found %s at %s:%d",
 		aws.ToString(db.DBInstanceIdentifier), admin.Host, admin.Port))
 	return nil
 }

@@ -80,6 +80,8 @@ type StepEvent struct {
 	// "testSecret: Successfully signed into MySQL DB with AWSPENDING secret in ARN.";
 	// failures log the error itself.
 	Log string
+	// Summary is Detail without the remarks on the way: what the step did.
+	Summary string
 }
 
 // Function is a rotation function. Its zero value is not usable: Secrets,
@@ -143,7 +145,7 @@ func (f *Function) handle(ctx context.Context, ev Event, local bool) (err error)
 	defer func() {
 		err = n.redact(err)
 		f.observe(StepEvent{SecretID: ev.SecretID, Token: ev.ClientRequestToken, Step: ev.Step,
-			Started: started, Done: true, Took: time.Since(started), Err: err, Detail: n.String(), Log: n.log})
+			Started: started, Done: true, Took: time.Since(started), Err: err, Detail: n.String(), Log: n.log, Summary: n.summary()})
 	}()
 
 	done, err := f.preamble(ctx, ev, local)

@@ -22,10 +22,10 @@ func copyTLSRequirement(ctx context.Context, q dbclient.Queryer, from, to string
 		Scan(&sslType, &cipher, &issuer, &subject)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		n.add(fmt.Sprintf("TLS options not copied: no mysql.user row for %s@%%", from))
+		n.aside(fmt.Sprintf("TLS options not copied: no mysql.user row for %s@%%", from))
 		return nil
 	case err != nil && dbclient.IsUnsupported(err):
-		n.add("TLS options not copied: the server cannot report them")
+		n.aside("TLS options not copied: the server cannot report them")
 		return nil
 	case err != nil:
 		return fmt.Errorf("read TLS options of %s: %w", from, err)
@@ -46,11 +46,11 @@ func copyTLSRequirement(ctx context.Context, q dbclient.Queryer, from, to string
 	stmt := fmt.Sprintf("ALTER USER %s@'%%' REQUIRE %s", dbclient.QuoteString(to), require)
 	if _, err := q.ExecContext(ctx, stmt); err != nil {
 		if dbclient.IsUnsupported(err) {
-			n.add(fmt.Sprintf("TLS options not copied: the server refused ALTER USER … REQUIRE %s", require))
+			n.aside(fmt.Sprintf("TLS options not copied: the server refused ALTER USER … REQUIRE %s", require))
 			return nil
 		}
 		return fmt.Errorf("copy TLS options to %s: %w", to, err)
 	}
-	n.add(fmt.Sprintf("copied TLS requirement (REQUIRE %s) to %s", require, to))
+	n.aside(fmt.Sprintf("copied TLS requirement (REQUIRE %s) to %s", require, to))
 	return nil
 }
