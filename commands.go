@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"rotation-tutor/bench"
+	"rotation-tutor/internal/vclock"
 	"rotation-tutor/sandbox"
 	"rotation-tutor/steps"
 	"rotation-tutor/tui"
@@ -28,22 +29,22 @@ var commandOrder = []string{"", "sandbox", "run", "doctor", "lab", "bench", "ser
 var commands = map[string]command{
 	"": {
 		summary: "the walkthrough, on the in-process sandbox (or --aws)",
-		usage:   "rotation-tutor [--aws …] [--state DIR] [--reset]",
-		groups:  groupState | groupEngine | groupWorld | groupTutorial | groupPresent,
+		usage:   "rotation-tutor [--aws …] [--state DIR] [--reset] [--time-scale N]",
+		groups:  groupState | groupEngine | groupWorld | groupTutorial | groupPresent | groupClock,
 		run:     runTUI,
 	},
 	"sandbox": {
 		name:    "sandbox",
 		summary: "run the sandbox headless and print its endpoints, credentials and commands",
-		usage:   "rotation-tutor sandbox [--json] [--state DIR] [--master-password]",
-		groups:  groupState | groupOutput | groupEngine | groupMasterPassword,
+		usage:   "rotation-tutor sandbox [--json] [--state DIR] [--master-password] [--time-scale N]",
+		groups:  groupState | groupOutput | groupEngine | groupMasterPassword | groupClock,
 		run:     runSandbox,
 	},
 	"run": {
 		name:    "run",
 		summary: "the whole walkthrough headless, one line per step",
-		usage:   "rotation-tutor run --yes [--json] [--aws …]",
-		groups:  groupState | groupOutput | groupEngine | groupWorld | groupTutorial | groupYes,
+		usage:   "rotation-tutor run --yes [--json] [--aws …] [--time-scale N]",
+		groups:  groupState | groupOutput | groupEngine | groupWorld | groupTutorial | groupYes | groupClock,
 		run:     runHeadless,
 	},
 	"doctor": {
@@ -94,7 +95,7 @@ func newWorld(o *options, attach bool) steps.World {
 		}
 		return world.AWS(opts)
 	}
-	return world.Sandbox(world.SandboxOptions{StateDir: sandboxDir(o.stateDir), Engine: o.engine, Attach: attach})
+	return world.Sandbox(world.SandboxOptions{StateDir: sandboxDir(o.stateDir), Engine: o.engine, Attach: attach, TimeScale: o.timeScale})
 }
 
 func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandbox") }
@@ -152,7 +153,12 @@ func runSandbox(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		// when its owner does.
 		return printSandbox(in, o.json, stdout, stderr, "This is the sandbox another rotation-tutor runs on "+o.stateDir+"; it stops when that one does.")
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(o.stateDir), Engine: o.engine,
+	clock, err := vclock.New(o.timeScale)
+	if err != nil {
+		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
+		return exitUsage
+	}
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(o.stateDir), Engine: o.engine, Clock: clock,
 		Logf: func(format string, args ...any) { fmt.Fprintf(stderr, "rotation-tutor sandbox: "+format+"\n", args...) }})
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"rotation-tutor/internal/vclock"
 	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 	"rotation-tutor/world"
@@ -53,6 +54,8 @@ type options struct {
 	serveBench     serveBenchOptions
 
 	args []string // the words after the flags, for a command that takes them
+
+	timeScale float64 // the sandbox clock's speed; 1 is real time
 }
 
 type flagGroup int
@@ -68,6 +71,7 @@ const (
 	groupMasterPassword
 	groupPresent
 	groupServe
+	groupClock
 )
 
 func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
@@ -95,6 +99,9 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 	}
 	if cmd.groups&groupEngine != 0 {
 		fs.StringVar(&o.engine, "db", "gms", "sandbox database: gms (embedded, no set-up) or mariadb (a real mariadbd child process)")
+	}
+	if cmd.groups&groupClock != 0 {
+		fs.Float64Var(&o.timeScale, "time-scale", 1, "sandbox only: N seconds of the sandbox's clock per real second (86400: a day per second); schedules fire by themselves on it")
 	}
 	if cmd.groups&groupWorld != 0 {
 		fs.BoolVar(&o.aws, "aws", false, "use a real AWS account instead of the sandbox")
@@ -158,6 +165,14 @@ func (o *options) validate(cmd command) error {
 		}
 		if o.dbPort < 0 || o.dbPort > 65535 {
 			return fmt.Errorf("--db-port must be between 1 and 65535")
+		}
+	}
+	if cmd.groups&groupClock != 0 {
+		if err := vclock.CheckScale(o.timeScale); err != nil {
+			return fmt.Errorf("--time-scale: %w", err)
+		}
+		if o.aws && o.timeScale != 1 {
+			return errors.New("--time-scale only applies to the sandbox: a real account runs on real time")
 		}
 	}
 	if cmd.groups&groupTutorial != 0 {

@@ -38,6 +38,9 @@ type Info struct {
 	RotationFunctionARN   string       `json:"rotation_function_arn"`
 	SingleUserFunctionARN string       `json:"single_user_function_arn"`
 	Commands              Commands     `json:"commands"`
+	// TimeScale is how many seconds of the sandbox's clock pass per real
+	// second: its dates (describe-secret's too) and schedules run on it.
+	TimeScale float64 `json:"time_scale"`
 }
 
 // DatabaseInfo describes the RDS-like instance. Host is its internal name: only the bastion
@@ -78,6 +81,7 @@ type infoFacts struct {
 	bastion                                  *bastion.Bastion
 	keyFile, knownHosts, engine              string
 	classic                                  rds.Instance
+	timeScale                                float64
 }
 
 func newInfo(f infoFacts) Info {
@@ -95,6 +99,7 @@ func newInfo(f infoFacts) Info {
 			KnownHostsFile: f.knownHosts, HostKeyFingerprint: ssh.FingerprintSHA256(f.bastion.HostKey())},
 		RotationFunctionARN:   lambda.AlternatingARN(f.region),
 		SingleUserFunctionARN: lambda.SingleUserARN(f.region),
+		TimeScale:             f.timeScale,
 	}
 	// The commands name the credentials file and its profile rather than carry the secret
 	// key: it stays off the screen, out of shell history and out of ps. --profile (not
@@ -127,6 +132,9 @@ func (in Info) WriteSummary(w io.Writer) {
 	p("secret access key", mask(in.SecretAccessKey)+"  (this state directory's own; --json shows it)")
 	p("credentials file", in.CredentialsFile+" (profile "+in.CredentialsProfile+")")
 	p("rotation function", in.RotationFunctionARN)
+	if in.TimeScale > 1 {
+		p("clock", fmt.Sprintf("%g× real time: schedules fire by themselves, and dates (describe-secret's too) are on this clock", in.TimeScale))
+	}
 	fmt.Fprintln(w, "\nDatabase (reachable only through the bastion)")
 	p("host:port", net.JoinHostPort(in.Database.Host, strconv.Itoa(in.Database.Port)))
 	p("database / engine", in.Database.Name+" / "+in.Database.Engine)

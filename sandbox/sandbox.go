@@ -34,6 +34,7 @@ import (
 	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/loopback"
 	"rotation-tutor/internal/netguard"
+	"rotation-tutor/internal/vclock"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox/account"
 	"rotation-tutor/sandbox/bastion"
@@ -70,6 +71,12 @@ type Options struct {
 	// ConnectTimeout is how long a connection the network drops takes to fail (a rotation
 	// function's to the database; default 5 s, the template's connect_timeout).
 	ConnectTimeout time.Duration
+	// Clock is the sandbox's time (nil: a clock at real speed). The
+	// endpoint's dates, schedules and retries run on it; a restart on old
+	// state resumes it no earlier than the newest date the state holds.
+	Clock *vclock.Clock
+	// Pace, if set, holds each step the rotation functions run (slow motion).
+	Pace *rotation.Pace
 	// Logf, if set, hears what the servers want known and no client is told:
 	// accept errors, connections closed to make room, failed rotation
 	// attempts, failed writes. Nil is silent. It never receives a secret.
@@ -91,8 +98,7 @@ type Sandbox struct {
 	serveMu   sync.Mutex
 	services  map[string]http.Handler // by the service a request is signed for: lambda, logs
 	tempDir   string
-	stopSched context.CancelFunc
-	schedDone chan struct{}
+	clock     *vclock.Clock
 	unlock    func()
 	unpublish func() // removes the runtime file that lets other commands attach
 	closeOnce sync.Once
@@ -145,15 +151,23 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 
 	// Secrets Manager first: the admin secret is the source of truth for the admin password.
+	if s.clock = o.Clock; s.clock == nil {
+		s.clock, _ = vclock.New(1)
+	}
 	s.lambdas = lambda.NewRegistry(o.Region)
+	s.lambdas.SetPace(o.Pace)
 	s.sm, err = secretsmanager.New(secretsmanager.Options{
 		Region: o.Region, AccountID: AccountID, AccessKeys: id.accessKeys(),
 		StatePath: filepath.Join(o.StateDir, secretsFile), StateKey: id.stateKey,
 		Invoker: s.lambdas, RetryDelay: o.RetryDelay, Logf: o.Logf, IdentityPolicies: s.rolePolicies,
+		Clock: s.clock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: secrets manager: %w (start over with --reset)", err)
 	}
+	// Time never runs back for the secrets: a clock that ran fast or jumped
+	// before a restart goes on from where their dates are.
+	s.clock.JumpTo(s.sm.Latest())
 	last := loadPorts(o.StateDir)
 	l, err := loopback.Listen(ctx, last.Endpoint)
 	if err != nil {
@@ -215,12 +229,13 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 	// A rotation that a crash or a stop cut short goes on now, as AWS's would have.
 	s.sm.RotateDue(ctx)
-	s.startScheduler()
+	s.sm.StartScheduler()
 	s.info = newInfo(infoFacts{
 		region: o.Region, endpoint: endpoint, internalHost: internalHost, adminARN: adminARN,
 		accessKey: id.accessKey, credentialsFile: credentialsFile,
 		bastion: s.bastion, keyFile: keyFile, knownHosts: knownHosts, engine: s.current.db.Engine(),
-		classic: s.classic.desc,
+		classic:   s.classic.desc,
+		timeScale: s.clock.Scale(),
 	})
 	if err := (ports{Endpoint: loopback.Port(l.Addr()), Bastion: s.info.Bastion.Port}).save(o.StateDir); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
@@ -302,27 +317,11 @@ func isForm(contentType string) bool {
 	return len(contentType) >= 33 && contentType[:33] == "application/x-www-form-urlencoded"
 }
 
-// startScheduler lets rotation schedules come due on the real clock, like AWS does.
-func (s *Sandbox) startScheduler() {
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopSched, s.schedDone = cancel, make(chan struct{})
-	go func() {
-		defer close(s.schedDone)
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				s.sm.RotateDue(ctx)
-			}
-		}
-	}()
-}
-
 // Info is what the sandbox publishes: everything a client needs, as a real account would.
 func (s *Sandbox) Info() Info { return s.info }
+
+// Clock is the sandbox's time: the endpoint's dates and schedules run on it.
+func (s *Sandbox) Clock() *vclock.Clock { return s.clock }
 
 // Endpoint is the Secrets Manager (and RDS) endpoint URL.
 func (s *Sandbox) Endpoint() string { return s.info.SecretsManagerEndpoint }
@@ -348,7 +347,7 @@ func (s *Sandbox) StateBytesWritten() int64 { return s.sm.BytesWritten() }
 func (s *Sandbox) DropBastionConnections() { s.bastion.DropAll() }
 
 // Close stops everything in reverse order of dependence — no new SSH clients, then the
-// scheduler and the endpoint's service (which cancels and waits for rotations in flight:
+// endpoint's service and its scheduler (which cancels and waits for rotations in flight:
 // they need the endpoint's HTTP server and the database), then the server, then the database — and leaves no goroutine, listener or child process behind.
 func (s *Sandbox) Close() error {
 	s.closeOnce.Do(func() {
@@ -358,10 +357,6 @@ func (s *Sandbox) Close() error {
 		}
 		if s.bastion != nil {
 			errs = append(errs, s.bastion.Close())
-		}
-		if s.stopSched != nil {
-			s.stopSched()
-			<-s.schedDone
 		}
 		if s.sm != nil {
 			errs = append(errs, s.sm.Close())

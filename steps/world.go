@@ -13,6 +13,7 @@ import (
 
 	"rotation-tutor/awsclient"
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/vclock"
 	"rotation-tutor/rotation"
 )
 
@@ -77,6 +78,13 @@ type Env struct {
 	// WaitRotations returns when the endpoint has no rotation running (the
 	// sandbox); nil means poll DescribeSecret (AWS).
 	WaitRotations func(ctx context.Context) error
+	// Clock is the world's time when this process keeps it: the sandbox's
+	// clock, which can run fast and jump to the next scheduled rotation. Nil
+	// means the wall clock (a real account, a sandbox another process runs).
+	Clock *vclock.Clock
+	// Pace holds each rotation step this process can hold — the sandbox's
+	// functions, the local rotator — for slow motion. Nil: none can be.
+	Pace *rotation.Pace
 	// Identity returns who the credentials belong to (sts:GetCallerIdentity);
 	// nil where there is no STS (the sandbox, a custom endpoint).
 	Identity func(ctx context.Context) (string, error)

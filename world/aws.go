@@ -15,6 +15,7 @@ import (
 
 	"rotation-tutor/awsclient"
 	"rotation-tutor/dbclient"
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
@@ -112,6 +113,7 @@ func (w *awsWorld) Start(ctx context.Context, progress func(stage string)) (*ste
 		DBInstance:        o.DBInstance,
 		AdminSecretARN:    o.AdminSecretARN,
 		RotationLambdaARN: o.RotationLambdaARN,
+		Pace:              &rotation.Pace{}, // the local rotator's steps; a real Lambda's cannot be held
 		Identity:          identity,
 		Remembered:        remembered,
 		SSH: dbclient.SSHConfig{

@@ -17,6 +17,7 @@ import (
 
 	"rotation-tutor/awsclient"
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/vclock"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox"
 	"rotation-tutor/sandbox/lambda"
@@ -35,6 +36,9 @@ type SandboxOptions struct {
 	// before the walkthrough does; it may block a step (tests hold a
 	// rotation half-way with it).
 	Observe func(rotation.StepEvent)
+	// TimeScale is how fast the sandbox's clock runs: N seconds per real
+	// second (0 or 1: real time).
+	TimeScale float64
 }
 
 // stepEventBuffer is how many rotation step events wait for the walkthrough to drain them;
@@ -75,11 +79,22 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 			return w.env(in, pw), nil
 		}
 	}
+	scale := w.opts.TimeScale
+	if scale == 0 {
+		scale = 1
+	}
+	clock, err := vclock.New(scale)
+	if err != nil {
+		return nil, err
+	}
+	pace := &rotation.Pace{}
 	events := make(chan rotation.StepEvent, stepEventBuffer)
 	progress("starting the bastion, the database and the Secrets Manager endpoint")
 	sb, err := sandbox.Start(ctx, sandbox.Options{
 		StateDir: w.opts.StateDir,
 		Engine:   w.opts.Engine,
+		Clock:    clock,
+		Pace:     pace,
 		Observe: func(ev rotation.StepEvent) {
 			if w.opts.Observe != nil {
 				w.opts.Observe(ev)
@@ -97,6 +112,7 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 	env := w.env(sb.Info(), sb.ClassicMasterPassword())
 	env.StepEvents = events
 	env.WaitRotations = sb.WaitRotations
+	env.Clock, env.Pace = sb.Clock(), pace
 	progress("sandbox ready")
 	return env, nil
 }

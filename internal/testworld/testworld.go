@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/vclock"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox/bastion"
 	"rotation-tutor/sandbox/lambda"
@@ -29,6 +30,10 @@ type World struct {
 	LW            *lambdatest.World
 	AdminPassword string // to prove it never reaches what the steps write
 	events        chan rotation.StepEvent
+	// Clock is the world's time, at real speed unless a test changes it;
+	// Pace is slow motion for its rotations. The Env carries both.
+	Clock *vclock.Clock
+	Pace  *rotation.Pace
 
 	mu   sync.Mutex
 	hold map[string]chan struct{} // rotation steps that wait, by name
@@ -54,8 +59,12 @@ func (w *World) HoldCall(op string) (reached <-chan struct{}, release func()) {
 // New builds the world; Start adds a bastion in front of its database.
 func New(t testing.TB) *World {
 	t.Helper()
-	w := &World{t: t, events: make(chan rotation.StepEvent, 256)}
-	w.LW = lambdatest.New(t, lambdatest.Options{Observe: func(ev rotation.StepEvent) {
+	clock, err := vclock.New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &World{t: t, events: make(chan rotation.StepEvent, 256), Clock: clock, Pace: &rotation.Pace{}}
+	w.LW = lambdatest.New(t, lambdatest.Options{Clock: clock, Observe: func(ev rotation.StepEvent) {
 		if !ev.Done {
 			w.wait(ev.Step)
 		}
@@ -65,6 +74,7 @@ func New(t testing.TB) *World {
 		}
 	}})
 	w.AdminPassword = w.LW.AdminPassword
+	w.LW.Registry.SetPace(w.Pace)
 	return w
 }
 
@@ -133,6 +143,8 @@ func (w *World) Start(ctx context.Context, progress func(string)) (*steps.Env, e
 		SingleUserLambdaARN: lambda.SingleUserARN(lambdatest.Region),
 		StepEvents:          w.events,
 		WaitRotations:       w.LW.Service.WaitRotations,
+		Clock:               w.Clock,
+		Pace:                w.Pace,
 	}
 	if w.local {
 		env.RotationLambdaARN, env.SingleUserLambdaARN, env.StepEvents, env.WaitRotations = "", "", nil, nil

@@ -283,8 +283,7 @@ func (s *Service) retryLater(run *rotationRun, failed int, err error, wait time.
 	st.NextAttempt = s.clock.Now().Add(wait)
 	s.changed(sec)
 	s.enqueueLocked()
-	s.logf("secretsmanager: %v; attempt %d of %d failed, the next at %s", err, failed, s.opts.RotationAttempts,
-		st.NextAttempt.UTC().Format(time.RFC3339))
+	s.logf("secretsmanager: %v; attempt %d of %d failed, the next at %s", err, failed, s.opts.RotationAttempts, stamp(st.NextAttempt))
 }
 
 // dropRun forgets run as in flight. Call with s.mu held.
@@ -322,9 +321,13 @@ func (s *Service) endRun(run *rotationRun, res RotationResult, cancelled bool) {
 		st.Failed, st.Attempts, st.LastError = true, res.Attempts, res.Err.Error()
 		sec.RetryAfter = res.Finished.Add(failedRetryAfter)
 		s.logf("secretsmanager: %v; the rotation failed after %d attempts and stays incomplete until it is retried (by its schedule, after %s) or cancelled",
-			res.Err, res.Attempts, sec.RetryAfter.UTC().Format(time.RFC3339))
+			res.Err, res.Attempts, stamp(sec.RetryAfter))
 	default:
 		sec.Rotation = nil
+		if run.scheduled {
+			s.logf("secretsmanager: scheduled rotation of %s (version %s) started %s, inside its window %s to %s, and finished %s",
+				sec.ARN, run.token, stamp(res.Started), stamp(run.window.open), stamp(run.window.close), stamp(res.Finished))
+		}
 		if sec.Anchor.Before(res.Started) {
 			// A function that succeeded without moving AWSCURRENT still
 			// counts as a rotation, or the schedule would fire again at once.
@@ -432,6 +435,9 @@ func dueAt(sec *secret, now time.Time) (time.Time, window, bool) {
 	}
 	return w.at, w, true
 }
+
+// stamp writes a time of the service's clock for its log.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (s *Service) canInvoke(fn string) bool {
 	return s.opts.Invoker != nil && s.opts.Invoker.HasFunction(fn)

@@ -429,6 +429,29 @@ func (s *Service) seed(name, description, secretString string, tags map[string]s
 	return sec.ARN, nil
 }
 
+// Latest is the newest date the service has recorded (zero when it holds
+// nothing): a clock restarted on its state should not run back past it.
+func (s *Service) Latest() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var latest time.Time
+	later := func(t time.Time) {
+		if t.After(latest) {
+			latest = t
+		}
+	}
+	for _, sec := range s.secrets {
+		for _, t := range []time.Time{sec.Created, sec.Changed, sec.Accessed, sec.Deleted, sec.LastRotated, sec.Anchor} {
+			later(t)
+		}
+		for _, v := range sec.Versions {
+			later(v.Created)
+			later(v.Accessed)
+		}
+	}
+	return latest
+}
+
 // BytesWritten is how many bytes the service has written to its state file
 // since New, snapshots included.
 func (s *Service) BytesWritten() int64 {

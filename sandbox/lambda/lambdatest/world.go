@@ -27,6 +27,7 @@ import (
 
 	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/testenv"
+	"rotation-tutor/internal/vclock"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox/database"
 	"rotation-tutor/sandbox/lambda"
@@ -54,6 +55,8 @@ type Options struct {
 	// CA verifies the database's certificate (a MariaDB with TLS); the
 	// functions and the world's own logins use it.
 	CA *dbclient.CABundle
+	// Clock is the service's time (nil: the wall clock).
+	Clock *vclock.Clock
 }
 
 // World is a running sandbox for one test.
@@ -116,9 +119,13 @@ func New(t testing.TB, opts Options) *World {
 		attempts = 3
 	}
 	w.Registry = lambda.NewRegistry(Region)
+	var clock smsvc.Clock // nil: the wall clock
+	if opts.Clock != nil {
+		clock = opts.Clock
+	}
 	svc, err := smsvc.New(smsvc.Options{
 		Region: Region, Invoker: w.Registry, RotationAttempts: attempts, RetryDelay: -1,
-		AccessKeys: append([]smsvc.AccessKey{w.Key}, slices.Collect(maps.Values(functionKeys))...),
+		AccessKeys: append([]smsvc.AccessKey{w.Key}, slices.Collect(maps.Values(functionKeys))...), Clock: clock,
 		OnRotation: func(r smsvc.RotationResult) {
 			select {
 			case w.results <- r:
