@@ -23,7 +23,8 @@ type StepMark struct {
 	Done     bool
 	Err      string
 	Detail   string
-	Inferred bool // seen only through DescribeSecret (a real Lambda)
+	Summary  string // Detail without the remarks on the way: what the step did
+	Inferred bool   // seen only through DescribeSecret (a real Lambda)
 }
 
 // VersionView is a labelled version of the secret.
@@ -42,20 +43,28 @@ type UserView struct {
 
 // Live is what the live screen draws: everything is a copy.
 type Live struct {
-	At         time.Time
-	SecretName string
-	Exists     bool          // false: the secret is not there (not stored yet, or deleted)
-	Deleted    bool          // scheduled for deletion
-	Versions   []VersionView // AWSCURRENT first, then AWSPENDING, AWSPREVIOUS
-	Users      []UserView
-	Enabled    bool
-	Function   string
-	Schedule   string
-	Next       time.Time
-	Timeline   []StepMark // the last rotation's steps
-	Rotations  []Rotation // oldest first, the last few
-	Unfinished *rotation.Unfinished
-	Probe      *probe.Snapshot
+	At          time.Time // the world's time: the sandbox's clock, which may run fast
+	TimeScale   float64   // seconds of that clock per real second; 0: the wall clock, not the world's to change
+	SecretName  string
+	Exists      bool          // false: the secret is not there (not stored yet, or deleted)
+	Deleted     bool          // scheduled for deletion
+	Versions    []VersionView // AWSCURRENT first, then AWSPENDING, AWSPREVIOUS
+	Users       []UserView
+	Enabled     bool
+	Function    string
+	Schedule    string
+	Next        time.Time // NextRotationDate
+	LastRotated time.Time
+	Timeline    []StepMark // the last rotation's steps
+	Rotations   []Rotation // oldest first, the last few
+	Unfinished  *rotation.Unfinished
+	Probe       *probe.Snapshot
+	Policy      probe.Policy // how the simulated clients cache the secret
+	// Slow motion: whether rotations here can be held, how, and the step
+	// held now.
+	CanPace bool
+	Pace    rotation.PaceMode
+	Held    *rotation.Held
 }
 
 // liveWatch is what the session saw rotating, and the simulated clients.
@@ -65,13 +74,19 @@ type liveWatch struct {
 	marks     []StepMark
 	rotations []Rotation
 	pendingAt map[string]time.Time // inferred: when a token was first seen AWSPENDING
+	mine      map[string]bool      // tokens of rotations this session started
 	probe     *probe.Probe
 	probeStop context.CancelFunc
+	policy    probe.Policy // the clients' policy, kept across probe restarts
+	now       func() time.Time
 }
 
 func (w *liveWatch) init() {
 	w.usernames = map[string]string{}
 	w.pendingAt = map[string]time.Time{}
+	w.mine = map[string]bool{}
+	w.policy = probe.RefreshEveryLogin
+	w.now = time.Now
 }
 
 const (
@@ -79,15 +94,50 @@ const (
 	maxRotations = 12
 )
 
-// observeStep records a rotation step the function reports.
+// setClock makes the world's clock the one rotations are dated by.
+func (w *liveWatch) setClock(now func() time.Time) {
+	w.mu.Lock()
+	w.now = now
+	w.mu.Unlock()
+}
+
+// observeStep records a rotation step the function reports. A rotation this
+// session did not start (the schedule's, or another caller's RotateSecret)
+// is recorded when its finishSecret succeeds.
 func (w *liveWatch) observeStep(ev rotation.StepEvent) {
-	m := StepMark{Token: ev.Token, Step: ev.Step, Started: ev.Started, Took: ev.Took, Done: ev.Done, Detail: ev.Detail}
+	m := StepMark{Token: ev.Token, Step: ev.Step, Started: ev.Started, Took: ev.Took, Done: ev.Done, Detail: ev.Detail, Summary: ev.Summary}
 	if ev.Err != nil {
 		m.Err = ev.Err.Error()
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.addMarkLocked(m)
+	elsewhere := ev.Done && ev.Err == nil && ev.Step == rotation.StepFinish && !w.mine[ev.Token]
+	w.mu.Unlock()
+	if elsewhere {
+		w.markRotated(Rotation{Version: ev.Token, Elsewhere: true, Took: ev.Started.Add(ev.Took).Sub(w.startOf(ev.Token))})
+	}
+}
+
+// startOf is when token's rotation started, as far as its steps were seen.
+func (w *liveWatch) startOf(token string) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.marks {
+		if m.Token == token && m.Step == rotation.StepCreate {
+			return m.Started
+		}
+	}
+	return time.Time{}
+}
+
+// started records that this session started the rotation of token.
+func (w *liveWatch) started(token string) {
+	if token == "" {
+		return
+	}
+	w.mu.Lock()
+	w.mine[token] = true
+	w.mu.Unlock()
 }
 
 // addMarkLocked adds or updates the mark for (token, step).
@@ -172,8 +222,18 @@ func (w *liveWatch) username(version string) (string, bool) {
 	return u, ok
 }
 
+// markRotated records a finished rotation, once per version: what this
+// session learns later about one it saw finish (its users, its time)
+// completes the record.
 func (w *liveWatch) markRotated(r Rotation) {
 	w.mu.Lock()
+	if i := slices.IndexFunc(w.rotations, func(x Rotation) bool { return x.Version == r.Version }); i >= 0 {
+		r.At = w.rotations[i].At
+		w.rotations[i] = r
+		w.mu.Unlock()
+		return
+	}
+	r.At = w.now()
 	w.rotations = append(w.rotations, r)
 	if len(w.rotations) > maxRotations {
 		w.rotations = w.rotations[len(w.rotations)-maxRotations:]
@@ -192,10 +252,13 @@ func (s *Session) Rotations() []Rotation {
 	return slices.Clone(s.live.rotations)
 }
 
+// probePause is the time between a simulated client's logins, on the wall
+// clock whatever the world's runs at: it is what the clients cost.
+const probePause = 200 * time.Millisecond
+
 // StartProbe starts the simulated application clients, once. They log in
-// through the tunnel with the secret they cache, refreshing it every second:
-// faster than anyone can press r twice, which is alternating users' one
-// condition.
+// through the tunnel with the secret they cache, as the client policy says
+// (SetClientPolicy; at first they read it at every login).
 func (s *Session) StartProbe(ctx context.Context) error {
 	env, _, err := s.requireAdmin(ctx)
 	if err != nil {
@@ -209,10 +272,14 @@ func (s *Session) StartProbe(ctx context.Context) error {
 	}
 	// The probe outlives the call that starts it: it stops in StopProbe.
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	p, err := probe.Start(pctx, probe.Config{
+	cfg := probe.Config{
 		Clients: s.opts.ProbeClients, Secrets: env.Secrets, SecretID: env.SecretName, Dial: dbclient.DialFunc(s.conn.Dial), CA: env.DBCA,
-		RefreshInterval: time.Second, Pause: s.opts.ProbePause,
-	})
+		Policy: w.policy, Pause: s.opts.ProbePause,
+	}
+	if env.Clock != nil {
+		cfg.Clock = env.Clock
+	}
+	p, err := probe.Start(pctx, cfg)
 	if err != nil {
 		cancel()
 		return fail("start the simulated clients", err)
@@ -242,7 +309,13 @@ func (s *Session) Observe(ctx context.Context) (Live, error) {
 		return Live{}, err
 	}
 	s.live.drain(env.StepEvents)
-	l := Live{At: time.Now(), SecretName: env.SecretName}
+	l := Live{At: time.Now(), SecretName: env.SecretName, CanPace: env.Pace != nil, Pace: env.Pace.Mode()}
+	if env.Clock != nil {
+		l.At, l.TimeScale = env.Clock.Now(), env.Clock.Scale()
+	}
+	if h, ok := env.Pace.Holding(); ok {
+		l.Held = &h
+	}
 	desc, err := describeApp(ctx, env)
 	if err != nil {
 		return Live{}, err
@@ -256,6 +329,9 @@ func (s *Session) Observe(ctx context.Context) (Live, error) {
 		l.Function, l.Schedule = aws.ToString(desc.RotationLambdaARN), describeRules(desc.RotationRules)
 		if desc.NextRotationDate != nil {
 			l.Next = *desc.NextRotationDate
+		}
+		if desc.LastRotatedDate != nil {
+			l.LastRotated = *desc.LastRotatedDate
 		}
 		for id, stages := range desc.VersionIdsToStages {
 			if len(stages) == 0 {
@@ -272,9 +348,11 @@ func (s *Session) Observe(ctx context.Context) (Live, error) {
 	}
 	l.Users = s.users(ctx, l.Versions)
 
+	s.completeRotations(ctx, env)
 	w := &s.live
 	w.mu.Lock()
 	l.Rotations = slices.Clone(w.rotations)
+	l.Policy = w.policy
 	if n := len(w.marks); n > 0 {
 		last := w.marks[n-1].Token
 		for _, m := range w.marks {

@@ -21,6 +21,11 @@ type Rotation struct {
 	Version  string // the version the rotation made (its token)
 	From, To string // usernames before and after
 	Took     time.Duration
+	// At is when it was seen to finish, on the world's clock.
+	At time.Time
+	// Elsewhere says this session did not start it: the schedule did, or
+	// another caller's RotateSecret.
+	Elsewhere bool
 }
 
 // pollEvery is how often a rotation through a real Lambda is checked.
@@ -97,7 +102,8 @@ func (s *Session) Rotate(ctx context.Context, strategy rotation.Strategy, rules 
 // localFunction is the rotation function run from this process, through
 // the tunnel.
 func (s *Session) localFunction(env *Env, strategy rotation.Strategy) *rotation.Function {
-	return &rotation.Function{Secrets: env.Secrets, RDS: env.RDS, Dial: s.conn.Dial, CA: env.DBCA, Strategy: strategy, Observe: s.live.observeStep}
+	return &rotation.Function{Secrets: env.Secrets, RDS: env.RDS, Dial: s.conn.Dial, CA: env.DBCA, Strategy: strategy,
+		Observe: s.live.observeStep, Pace: env.Pace}
 }
 
 func (s *Session) rotateLocally(ctx context.Context, env *Env, strategy rotation.Strategy) (string, error) {
@@ -128,6 +134,7 @@ func (s *Session) rotateWithService(ctx context.Context, env *Env, fn string, ru
 		return "", fail("call RotateSecret with "+fn, err)
 	}
 	token := aws.ToString(out.VersionId)
+	s.live.started(token)
 	if env.WaitRotations != nil {
 		if err := env.WaitRotations(ctx); err != nil {
 			return token, fail("wait for the rotation", err)

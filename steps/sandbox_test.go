@@ -103,7 +103,7 @@ func TestHeadlessThreeTimesOnOneState(t *testing.T) {
 	state := t.TempDir()
 	headless(t, w, state)
 	p, err := probe.Start(context.Background(), probe.Config{Clients: 4, Secrets: w.LW.Secrets, SecretID: steps.DefaultSecretName,
-		Dial: w.LW.Dial, RefreshInterval: 0})
+		Dial: w.LW.Dial})
 	if err != nil {
 		t.Fatal(err)
 	}

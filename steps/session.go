@@ -222,6 +222,9 @@ func (s *Session) Start(ctx context.Context, progress func(stage string)) (*Env,
 // with startMu held.
 func (s *Session) useEnvLocked(env *Env) {
 	s.env = env
+	if env.Clock != nil {
+		s.live.setClock(env.Clock.Now) // rotations are dated on the world's clock
+	}
 	s.views = map[string]*Env{FlavourCurrent: view(env, TutorialFor(FlavourCurrent)), FlavourClassic: view(env, TutorialFor(FlavourClassic))}
 }
 

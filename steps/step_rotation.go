@@ -203,8 +203,13 @@ func watchStep() Step {
 			if functionFor(env, s.Choices().Strategy) != "" {
 				out = append(out, Command{Tool: "aws", Note: "rotate again now", Text: awsCmd(env, "secretsmanager", "rotate-secret", "--secret-id", shell.Quote(env.SecretName))})
 			}
-			return append(out, Command{Tool: "aws", Note: "see which version holds which label", Text: awsCmd(env, "secretsmanager", "describe-secret",
-				"--secret-id", shell.Quote(env.SecretName), "--query", "VersionIdsToStages")})
+			return append(out,
+				Command{Tool: "aws", Note: "see which version holds which label", Text: awsCmd(env, "secretsmanager", "describe-secret",
+					"--secret-id", shell.Quote(env.SecretName), "--query", "VersionIdsToStages")},
+				Command{Tool: "aws", Note: "every version, its labels and when it was made", Text: awsCmd(env, "secretsmanager", "list-secret-version-ids",
+					"--secret-id", shell.Quote(env.SecretName))},
+				Command{Tool: "aws", Note: "when it last rotated, and when its schedule rotates it next", Text: awsCmd(env, "secretsmanager", "describe-secret",
+					"--secret-id", shell.Quote(env.SecretName), "--query", shell.Quote("[LastRotatedDate,NextRotationDate]"))})
 		},
 		run: func(ctx context.Context, s *Session) (Result, error) {
 			r, err := s.Rotate(ctx, s.Choices().Strategy, nil)

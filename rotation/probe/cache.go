@@ -18,12 +18,12 @@ type SecretGetter interface {
 }
 
 // Cache holds one secret's AWSCURRENT value for an application, like AWS's
-// caching clients: it reads the secret again when its copy is older than TTL
-// (if TTL is set) or has been invalidated (after a failed login).
+// caching clients: it reads the secret again when its policy says its copy
+// is too old, or after it has been invalidated (after a failed login).
 type Cache struct {
 	api      SecretGetter
 	secretID string
-	ttl      time.Duration
+	policy   func() Policy
 	now      func() time.Time
 
 	mu        sync.Mutex
@@ -33,14 +33,15 @@ type Cache struct {
 	valid     bool
 }
 
-func newCache(api SecretGetter, secretID string, ttl time.Duration, now func() time.Time) *Cache {
-	return &Cache{api: api, secretID: secretID, ttl: ttl, now: now}
+func newCache(api SecretGetter, secretID string, policy func() Policy, now func() time.Time) *Cache {
+	return &Cache{api: api, secretID: secretID, policy: policy, now: now}
 }
 
 // Get returns the cached value, reading the secret first if needed.
 func (c *Cache) Get(ctx context.Context) (rotation.Secret, string, error) {
+	policy := c.policy()
 	c.mu.Lock()
-	fresh := c.valid && (c.ttl <= 0 || c.now().Sub(c.fetchedAt) < c.ttl)
+	fresh := c.valid && policy.fresh(c.now().Sub(c.fetchedAt))
 	value, version := c.value, c.version
 	c.mu.Unlock()
 	if fresh {

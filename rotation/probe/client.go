@@ -27,6 +27,12 @@ type client struct {
 	unavail   time.Duration
 	downSince time.Time // first failure of the current outage, zero when up
 	lastErr   string
+	// The last failed login: the version the client held and its user, how
+	// many rotations that version was behind then, and when.
+	failedWith   string
+	failedUser   string
+	failedBehind int
+	failedAt     time.Time
 }
 
 func (c *client) run(ctx context.Context) {
@@ -75,6 +81,8 @@ func (c *client) attempt(ctx context.Context) {
 		// login, read the secret again before the next try. Only an
 		// authentication failure needs it, but telling it apart from a
 		// network one is not worth the probe's while: a read costs little.
+		_, _, fetchedAt := c.cache.Held()
+		behindBy := c.p.behind(version, fetchedAt)
 		c.cache.Invalidate()
 		c.record(func() {
 			c.failed++
@@ -82,6 +90,7 @@ func (c *client) attempt(ctx context.Context) {
 				c.downSince = now
 			}
 			c.lastErr = err.Error()
+			c.failedWith, c.failedUser, c.failedBehind, c.failedAt = version, sec.Username, behindBy, now
 		})
 		c.emit(Event{Kind: LoginFailed, User: sec.Username, Version: version, Err: err})
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"rotation-tutor/dbclient"
@@ -18,9 +19,13 @@ type Config struct {
 	Dial     dbclient.DialFunc
 	// CA verifies the database's TLS certificate; nil leaves it unverified.
 	CA *dbclient.CABundle
-	// RefreshInterval is each client's cache lifetime. Zero: a client
-	// refreshes only after a failed login and when RefreshAll asks.
-	RefreshInterval time.Duration
+	// Policy is how the clients cache the secret (SetPolicy changes it).
+	// The zero value keeps it until a login fails (or RefreshAll asks).
+	Policy Policy
+	// Clock is the world's time, which cache lifetimes and outages are
+	// measured on (nil: the wall clock). Pause is real time either way: it
+	// spends CPU.
+	Clock interface{ Now() time.Time }
 	// Pause is the time between a client's logins. Zero: clients log in only
 	// when LoginAll or RefreshAll asks, which makes a run deterministic.
 	Pause time.Duration
@@ -42,6 +47,8 @@ type Probe struct {
 	cancel  context.CancelFunc
 	stopped chan struct{} // closed when every client goroutine has returned
 	once    sync.Once
+
+	policy atomic.Pointer[Policy]
 
 	mu        sync.Mutex
 	rotations []rotationMark // newest last; bounded
@@ -72,12 +79,16 @@ func Start(ctx context.Context, cfg Config) (*Probe, error) {
 	}
 	if cfg.now == nil {
 		cfg.now = time.Now
+		if cfg.Clock != nil {
+			cfg.now = cfg.Clock.Now
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Probe{cfg: cfg, cancel: cancel, stopped: make(chan struct{})}
+	p.SetPolicy(cfg.Policy)
 	var wg sync.WaitGroup
 	for i := range cfg.Clients {
-		c := &client{id: i, p: p, cache: newCache(cfg.Secrets, cfg.SecretID, cfg.RefreshInterval, cfg.now), asks: make(chan ask)}
+		c := &client{id: i, p: p, cache: newCache(cfg.Secrets, cfg.SecretID, p.Policy, cfg.now), asks: make(chan ask)}
 		p.clients = append(p.clients, c)
 		wg.Add(1)
 		go func() {
@@ -91,6 +102,12 @@ func Start(ctx context.Context, cfg Config) (*Probe, error) {
 	}()
 	return p, nil
 }
+
+// SetPolicy changes how every client caches the secret, from its next login.
+func (p *Probe) SetPolicy(pol Policy) { p.policy.Store(&pol) }
+
+// Policy is how the clients cache the secret now.
+func (p *Probe) Policy() Policy { return *p.policy.Load() }
 
 // Stop ends the clients and waits for them. It is safe to call twice.
 func (p *Probe) Stop() {

@@ -165,7 +165,7 @@ func TestProbeAlternatingStaleness(t *testing.T) {
 func TestProbeTimedRefresh(t *testing.T) {
 	w := newFakeWorld()
 	p, err := Start(context.Background(), Config{
-		Clients: 1, Secrets: w, SecretID: "app", RefreshInterval: time.Minute,
+		Clients: 1, Secrets: w, SecretID: "app", Policy: Policy{Name: "TTL 1 min", TTL: time.Minute},
 		Dial:  func(context.Context, string, string) (net.Conn, error) { return nil, errors.New("unused") },
 		login: w.login, now: w.now,
 	})

@@ -56,6 +56,12 @@ type ClientStats struct {
 	// secret. 0: fresh. 1: stale, still logs in with alternating users
 	// (its user is AWSPREVIOUS). 2 or more: its user's password has changed.
 	Behind int
+	// The last failed login, if any: the version the client held and its
+	// user, how many rotations behind it was then, and when.
+	FailedWith   string
+	FailedUser   string
+	FailedBehind int
+	FailedAt     time.Time
 }
 
 // Stale says the client's secret is older than the last rotation.
@@ -87,7 +93,8 @@ func (p *Probe) Snapshot() Snapshot {
 		c.mu.Lock()
 		cs := ClientStats{ID: c.id, User: user, Version: version, FetchedAt: fetchedAt,
 			Logins: c.logins, Failed: c.failed, FetchErrs: c.fetchErrs, Unavailable: c.unavail,
-			Down: !c.downSince.IsZero(), LastErr: c.lastErr}
+			Down: !c.downSince.IsZero(), LastErr: c.lastErr,
+			FailedWith: c.failedWith, FailedUser: c.failedUser, FailedBehind: c.failedBehind, FailedAt: c.failedAt}
 		if cs.Down {
 			cs.Unavailable += now.Sub(c.downSince)
 		}
@@ -106,6 +113,13 @@ func (p *Probe) Snapshot() Snapshot {
 		}
 	}
 	return s
+}
+
+// behind counts the rotations that a secret read at fetchedAt predates now.
+func (p *Probe) behind(version string, fetchedAt time.Time) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return behind(p.rotations, version, fetchedAt)
 }
 
 // behind counts the rotations, newest first, that the client's secret
