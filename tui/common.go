@@ -26,6 +26,9 @@ type Common struct {
 	Room Room
 	// FlashFor is how long a note stays in the help bar; tests shorten it.
 	FlashFor time.Duration
+	// SlowMotion starts the live screen in slow motion (a presenter's
+	// choice); m still changes it.
+	SlowMotion bool
 	// BodyHeight is the rows the current screen's body has, between the
 	// header and the help bar; the body scrolls when it needs more.
 	BodyHeight int

@@ -36,7 +36,9 @@ func fixtureLive() steps.Live {
 	}
 	clients[3].Behind = 1
 	return steps.Live{
-		At: t0, SecretName: "SecretsManagerTutorialAppuser", Exists: true, Enabled: true, Schedule: "rate(2 days), window 2h",
+		At: t0, TimeScale: 86400, Next: t0.Add(38*time.Hour + 42*time.Minute), LastRotated: t0.Add(-9*time.Hour - 18*time.Minute),
+		Policy: probe.AgentTTL, CanPace: true,
+		SecretName: "SecretsManagerTutorialAppuser", Exists: true, Enabled: true, Schedule: "rate(2 days), window 2h",
 		Versions: []steps.VersionView{
 			{ID: "c0ffee0011223344", Stages: []string{"AWSCURRENT", "AWSPENDING"}, Username: "appuser"},
 			{ID: "b0ba0000aaaabbbb", Stages: []string{"AWSPREVIOUS"}, Username: "appuser_clone"},
@@ -48,8 +50,9 @@ func fixtureLive() steps.Live {
 			{Token: "c0ffee0011223344", Step: "testSecret", Done: true, Took: 2100 * time.Microsecond},
 			{Token: "c0ffee0011223344", Step: "finishSecret", Done: true, Took: 900 * time.Microsecond},
 		},
-		Rotations: []steps.Rotation{{From: "appuser", To: "appuser_clone"}, {From: "appuser_clone", To: "appuser"}},
-		Probe:     &probe.Snapshot{Clients: clients, Logins: 348, Stale: 1},
+		Rotations: []steps.Rotation{{From: "appuser", To: "appuser_clone", At: t0.Add(-57*time.Hour - 18*time.Minute)},
+			{From: "appuser_clone", To: "appuser", At: t0.Add(-9*time.Hour - 18*time.Minute), Elsewhere: true}},
+		Probe: &probe.Snapshot{Clients: clients, Logins: 348, Stale: 1},
 	}
 }
 
@@ -75,6 +78,53 @@ func TestGoldenLive(t *testing.T) {
 	}
 }
 
+// Slow motion, mid-rotation: two steps done with what they did, setSecret
+// held for space, and the clients still logging in, by user.
+func TestGoldenSlowMotion(t *testing.T) {
+	l := fixtureLive()
+	tok := "d00d0000feedbeef"
+	l.Versions = append([]steps.VersionView{{ID: tok, Stages: []string{"AWSPENDING"}, Username: "appuser_clone"}}, l.Versions...)
+	l.Versions[1].Stages = []string{"AWSCURRENT"}
+	l.Pace = rotation.PaceMode{ByKey: true}
+	l.Held = &rotation.Held{Step: "testSecret", Token: tok}
+	l.Timeline = []steps.StepMark{
+		{Token: tok, Step: "createSecret", Done: true, Took: 3200 * time.Microsecond, Detail: "stored AWSPENDING for user appuser_clone"},
+		{Token: tok, Step: "setSecret", Done: true, Took: 11400 * time.Microsecond, Detail: "set the password of appuser_clone"},
+	}
+	for _, size := range [][2]int{{78, 21}, {198, 57}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			goldenEq(t, renderLive(NewStyles(true), liveView{live: l, have: true, strategy: rotation.AlternatingUsers, rotating: true, spinner: "⠋",
+				logins: fixtureSpark(), failures: make([]int, 60), explain: "A rotation is four calls."}, size[0], size[1]))
+		})
+	}
+}
+
+// Three quick rotations with a 300 s cache: the clients that still held the
+// version from two rotations back failed, and the screen says why, which
+// version each held, and the rule.
+func TestGoldenFailuresExplained(t *testing.T) {
+	l := fixtureLive()
+	l.TimeScale, l.Next = 1, time.Time{}
+	t0 := l.At
+	l.Rotations = append(l.Rotations, steps.Rotation{From: "appuser", To: "appuser_clone", At: t0.Add(-400 * time.Millisecond)},
+		steps.Rotation{From: "appuser_clone", To: "appuser", At: t0})
+	for _, i := range []int{0, 2, 5} {
+		c := &l.Probe.Clients[i]
+		c.Failed, c.FailedWith, c.FailedUser, c.FailedBehind, c.FailedAt, c.Down = 1, "b0ba0000aaaabbbb", "appuser_clone", 2, t0, true
+		c.LastErr = "Error 1045: Access denied"
+	}
+	l.Probe.Failed = 3
+	n := explainFailures(l, rotation.AlternatingUsers)
+	if n == nil || n.failed != 3 || n.others != 5 {
+		t.Fatalf("note %+v", n)
+	}
+	goldenEq(t, renderFailNote(NewStyles(true), n, 78)+"\n"+renderRule(NewStyles(true), l, rotation.AlternatingUsers, 78))
+}
+
+func TestGoldenLegend(t *testing.T) {
+	goldenEq(t, renderLegend(NewStyles(true), 78))
+}
+
 func TestGoldenVersions(t *testing.T) {
 	goldenEq(t, renderVersions(NewStyles(true), fixtureLive().Versions, 78))
 }
@@ -91,7 +141,7 @@ func TestGoldenClientsFailing(t *testing.T) {
 	l := fixtureLive()
 	l.Probe.Failed = 5
 	l.Probe.Clients[2].Down = true
-	goldenEq(t, renderClients(NewStyles(true), l.Probe, fixtureSpark(), fixtureSpark(), 78))
+	goldenEq(t, renderClients(NewStyles(true), l, fixtureSpark(), fixtureSpark(), 78))
 }
 
 func TestGoldenDiagram(t *testing.T) {

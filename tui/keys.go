@@ -10,6 +10,8 @@ type KeyMap struct {
 	Up, Down, Toggle, Rerun, Restore, Finish, Cancel                 key.Binding
 	Scroll, PageUp, PageDown                                         key.Binding
 	Yes, No                                                          key.Binding
+	// The live screen's time controls.
+	SlowMotion, StepOnce, Jump, Policy, Legend key.Binding
 }
 
 // DefaultKeyMap is the walkthrough's keys.
@@ -38,6 +40,12 @@ func DefaultKeyMap() KeyMap {
 		PageDown: key.NewBinding(key.WithKeys("pgdown")),
 		Yes:      key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:       key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+
+		SlowMotion: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "slow motion")),
+		StepOnce:   key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "next step")),
+		Jump:       key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "jump to next rotation")),
+		Policy:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "client cache")),
+		Legend:     key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "legend")),
 	}
 }
 

@@ -90,6 +90,12 @@ type rotatedMsg struct {
 	err      error
 }
 
+// jumpedMsg is the end of a jump of the clock to the next rotation.
+type jumpedMsg struct {
+	at  time.Time
+	err error
+}
+
 // probeStartedMsg says the simulated clients started (or why not).
 type probeStartedMsg struct{ err error }
 
@@ -217,6 +223,14 @@ func cancelCmd(ctx context.Context, s *steps.Session, from steps.ID) tea.Cmd {
 	return safe(func() tea.Msg {
 		r, err := s.CancelRotation(ctx)
 		return recoveredMsg{from: from, summary: r.Summary, err: err}
+	})
+}
+
+// jumpCmd moves the sandbox's clock to the next scheduled rotation.
+func jumpCmd(ctx context.Context, s *steps.Session) tea.Cmd {
+	return safe(func() tea.Msg {
+		at, err := s.JumpToNextRotation(ctx)
+		return jumpedMsg{at: at, err: err}
 	})
 }
 

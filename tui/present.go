@@ -54,12 +54,12 @@ func (p pausedKeys) ShortHelp() []key.Binding {
 
 func (p pausedKeys) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
 
-// presenterStart is the hook for what presenter mode turns on as the
-// walkthrough starts: slow-motion rotation, on by default, goes here once the
-// live screen has it. Until then there is nothing to turn on.
+// presenterStart is what presenter mode turns on as the walkthrough starts:
+// slow-motion rotation, which the live screen applies when first entered
+// (the world's rotations can be held only once it has started).
 func presenterStart(c *Common) tea.Cmd {
-	if !c.Present {
-		return nil
+	if c.Present {
+		c.SlowMotion = true
 	}
 	return nil
 }

@@ -25,6 +25,9 @@ const (
 	markPending = "…"
 	markTodo    = "○" // not done yet
 	markChanged = "!" // done before, no longer holds
+	markHeld    = "⏸" // a rotation step held by slow motion
+	markFresh   = "●" // a client holding the current secret
+	markStale   = "◐" // a client holding the secret from before the last rotation
 )
 
 // wrap word-wraps s to width, breaking words longer than a line.
@@ -130,6 +133,17 @@ func renderProblem(st *Styles, p steps.Problem, hint string, width int) string {
 // indentWrap wraps s to width and indents the lines after the first by n.
 func indentWrap(s string, width, n int) string {
 	return strings.ReplaceAll(wrap(s, width), "\n", "\n"+strings.Repeat(" ", n))
+}
+
+// hang wraps s to width with the lines after the first indented by n, every
+// line within width.
+func hang(s string, width, n int) string {
+	head, rest, ok := strings.Cut(wrap(s, width), "\n")
+	if !ok {
+		return head
+	}
+	pad := strings.Repeat(" ", n)
+	return head + "\n" + pad + strings.ReplaceAll(wrap(strings.ReplaceAll(rest, "\n", " "), width-n), "\n", "\n"+pad)
 }
 
 // renderCommands shows every equivalent command, whole: the selected one

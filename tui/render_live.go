@@ -87,7 +87,7 @@ func renderTimeline(st *Styles, marks []steps.StepMark, width int) string {
 		i := slices.IndexFunc(marks, func(m steps.StepMark) bool { return m.Step == name })
 		switch {
 		case i < 0:
-			cells = append(cells, st.Subtle.Render("○ "+name))
+			cells = append(cells, st.Subtle.Render(markTodo+" "+name))
 		case !marks[i].Done:
 			cells = append(cells, st.Stage.Pending.Render(markPending+" "+name))
 		case marks[i].Err != "":
@@ -136,11 +136,13 @@ func sparkline(values []int, width int) string {
 	return b.String()
 }
 
-// renderClients shows the probe: counters, a sparkline of logins (and one
-// of failures when there are any), and one mark per client: ● fresh,
-// ◐ stale (amber: it holds a secret older than the last rotation), ✗ down.
-func renderClients(st *Styles, snap *probe.Snapshot, logins, failures []int, width int) string {
+// renderClients shows the probe: counters and the clients' cache policy, a
+// sparkline of logins (and one of failures when there are any), and one mark
+// per client, grouped by the user it logs in as: ● fresh, ◐ stale (amber: it
+// holds a secret older than the last rotation), ✗ down.
+func renderClients(st *Styles, l steps.Live, logins, failures []int, width int) string {
 	head := st.Section.Render("CLIENTS")
+	snap := l.Probe
 	if snap == nil {
 		return head + "\n" + st.Subtle.Render("  starting the simulated clients…")
 	}
@@ -155,23 +157,13 @@ func renderClients(st *Styles, snap *probe.Snapshot, logins, failures []int, wid
 		stale = st.Warn.Render(stale)
 	}
 	head += fmt.Sprintf(" %d  logins %d  ", len(snap.Clients), snap.Logins) + failed + "  " + stale +
-		fmt.Sprintf("  unavailable %s", roundDur(snap.Unavailable))
-	var marks strings.Builder
-	for _, c := range snap.Clients {
-		switch {
-		case c.Down:
-			marks.WriteString(st.Fail.Render(markFail))
-		case c.Stale():
-			marks.WriteString(st.Warn.Render("◐"))
-		default:
-			marks.WriteString(st.OK.Render("●"))
-		}
-	}
-	sw := max(width-lipgloss.Width(marks.String())-14, 8)
-	line := "  " + marks.String() + "  logins " + st.Stage.Current.Render(sparkline(logins, sw))
+		fmt.Sprintf("  unavailable %s", roundDur(snap.Unavailable)) + st.Label.Render("  cache ") + l.Policy.Name
+	marks := clientMarks(st, snap, currentUser(l))
+	sw := max(width-lipgloss.Width(marks)-14, 8)
+	line := "  " + marks + "  logins " + st.Stage.Current.Render(sparkline(logins, sw))
 	out := truncate(head, width) + "\n" + truncate(line, width)
 	if snap.Failed > 0 {
-		out += "\n" + truncate("  "+strings.Repeat(" ", len(snap.Clients))+"  failed "+st.Fail.Render(sparkline(failures, sw)), width)
+		out += "\n" + truncate("  "+strings.Repeat(" ", lipgloss.Width(marks))+"  failed "+st.Fail.Render(sparkline(failures, sw)), width)
 	}
 	return out
 }
@@ -207,19 +199,16 @@ func clientsOf(p *probe.Snapshot) []probe.ClientStats {
 	return p.Clients
 }
 
-// renderClientTable is one row per simulated client: the user its cached
-// secret names, its counters, and how many rotations it is behind.
+// renderClientTable is one row per simulated client: the user and version
+// its cached secret holds, its counters, how many rotations it is behind,
+// and what its last failure held.
 func renderClientTable(st *Styles, snap *probe.Snapshot, width int) string {
-	lines := []string{st.Section.Render("EACH CLIENT") + st.Subtle.Render("  user in its cached secret · logins · failed · rotations behind")}
+	lines := []string{st.Section.Render("EACH CLIENT") + st.Subtle.Render("  user and version it holds · logins · failed · rotations behind")}
 	for _, c := range clientsOf(snap) {
-		state := st.OK.Render("●")
-		switch {
-		case c.Down:
-			state = st.Fail.Render(markFail)
-		case c.Stale():
-			state = st.Warn.Render("◐")
+		row := fmt.Sprintf("  %s %2d  %-14s %-8s %6d %6d %3d", clientMark(st, c), c.ID, c.User, shortID(c.Version), c.Logins, c.Failed, c.Behind)
+		if c.Failed > 0 && c.FailedWith != "" {
+			row += st.Subtle.Render(fmt.Sprintf("  last failed holding %s, %d behind", shortID(c.FailedWith), c.FailedBehind))
 		}
-		row := fmt.Sprintf("  %s %2d  %-14s %6d %6d %3d", state, c.ID, c.User, c.Logins, c.Failed, c.Behind)
 		if c.Down && c.LastErr != "" {
 			row += "  " + st.Fail.Render(c.LastErr)
 		}
@@ -228,14 +217,23 @@ func renderClientTable(st *Styles, snap *probe.Snapshot, width int) string {
 	return strings.Join(lines, "\n")
 }
 
-// renderHistory lists this run's rotations, newest last.
+// renderHistory lists this run's rotations, newest last: when (on the
+// world's clock), the users, and who started it.
 func renderHistory(st *Styles, rs []steps.Rotation, width int) string {
 	lines := []string{st.Section.Render("ROTATIONS THIS RUN")}
 	if len(rs) == 0 {
 		lines = append(lines, st.Subtle.Render("  none yet"))
 	}
 	for _, r := range rs {
-		lines = append(lines, truncate(fmt.Sprintf("  %s  %-14s → %-14s %8s  %s", shortID(r.Version), r.From, r.To, roundDur(r.Took), r.Strategy), width))
+		by := string(r.Strategy)
+		if r.Elsewhere {
+			by = "the schedule, or a RotateSecret not from here"
+		}
+		at := ""
+		if !r.At.IsZero() {
+			at = r.At.UTC().Format("01-02 15:04:05")
+		}
+		lines = append(lines, truncate(fmt.Sprintf("  %s  %-14s  %-14s → %-14s %8s  %s", shortID(r.Version), at, r.From, r.To, roundDur(r.Took), by), width))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -31,10 +31,10 @@ var walkToTheLiveScreen = []struct {
 	{"rotation is on", "8/11 Watch it rotate", false},
 }
 
-// From a fresh state, enter after enter walks the whole tutorial on the
-// real sandbox to the live screen; r rotates and the name alternates.
-func TestEnterWalksTheTutorialOnTheSandbox(t *testing.T) {
-	m := newTestModel(t, testworld.New(t), 80, 24)
+// toTheLiveScreen starts the world and presses enter, checking each screen,
+// until the live screen shows.
+func toTheLiveScreen(t *testing.T, m *model) {
+	t.Helper()
 	settle(t, m, m.Init())
 	for _, w := range walkToTheLiveScreen {
 		if w.result != "" {
@@ -46,6 +46,13 @@ func TestEnterWalksTheTutorialOnTheSandbox(t *testing.T) {
 		press(t, m, "enter")
 		requireContains(t, m, w.next)
 	}
+}
+
+// From a fresh state, enter after enter walks the whole tutorial on the
+// real sandbox to the live screen; r rotates and the name alternates.
+func TestEnterWalksTheTutorialOnTheSandbox(t *testing.T) {
+	m := newTestModel(t, testworld.New(t), 80, 24)
+	toTheLiveScreen(t, m)
 	look(t, m)
 	requireContains(t, m, "VERSIONS", "AWSCURRENT", "AWSPREVIOUS", "▶ appuser_clone", "USERNAME  appuser → appuser_clone")
 	press(t, m, "r")

@@ -25,6 +25,10 @@ const sparkLen = 120
 // users, the simulated clients, the last rotation's four steps, and the
 // username alternating. r rotates; s switches strategy and rotates; a
 // rotation left unfinished is shown with f to finish and x to cancel it.
+// Time is a control too: m slows rotations down (space steps them one step
+// at a time), > jumps the sandbox's clock to the next scheduled rotation, p
+// changes how the clients cache the secret, and l shows what every mark
+// means.
 type liveScreen struct {
 	*Common
 	step       steps.Step
@@ -44,6 +48,11 @@ type liveScreen struct {
 	failures   []int
 	lastL      int
 	lastF      int
+	legend     bool // the legend replaces the lower sections
+	// failNote explains the last burst of failed logins, for a while after.
+	failNote      *failureNote
+	failNoteUntil time.Time
+	slowApplied   bool // the presenter's slow motion was set on first entry
 }
 
 func newLiveScreen(c *Common) *liveScreen {
@@ -58,7 +67,17 @@ func (m *liveScreen) Enter() tea.Cmd {
 	m.gen++
 	m.strategy = m.Session.Choices().Strategy
 	m.spin.Style = m.Styles.Spinner
+	m.presenterSlowMotion()
 	return tea.Batch(startProbeCmd(m.Ctx, m.Session), observeCmd(m.Ctx, m.Session, m.gen))
+}
+
+// presenterSlowMotion turns slow motion on the first time it can, when the
+// presenter asked for it: rotations can be held once the world has started.
+func (m *liveScreen) presenterSlowMotion() {
+	if pace := m.Session.Pace(); m.SlowMotion && !m.slowApplied && pace != nil {
+		pace.SetMode(slowMotions[1])
+		m.slowApplied = true
+	}
 }
 
 // Leave stops the tick loop: the next tick finds the screen inactive.
@@ -72,6 +91,10 @@ func (m *liveScreen) rotate() tea.Cmd {
 func (m *liveScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
+		// Time keys work while a rotation runs: that is when they matter.
+		if cmd, ok := m.timeKey(msg); ok {
+			return m, cmd
+		}
 		if m.Busy() {
 			return m, nil
 		}
@@ -113,9 +136,15 @@ func (m *liveScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			m.live, m.have = msg.live, true
 			m.sample()
 		}
+		m.presenterSlowMotion()
 		return m, liveTickCmd(m.gen, liveEvery)
 	case probeStartedMsg:
 		m.probeErr = msg.err
+	case jumpedMsg:
+		if msg.err != nil {
+			return m, flashCmd(steps.Explain(msg.err).Why)
+		}
+		return m, tea.Batch(flashCmd("the clock jumped to "+msg.at.UTC().Format(clockLayout)+": Secrets Manager starts the rotation by itself"), m.lookNow())
 	case rotatedMsg:
 		m.rotating = false
 		if msg.err != nil {
@@ -150,12 +179,54 @@ func (m *liveScreen) lookNow() tea.Cmd {
 	return observeCmd(m.Ctx, m.Session, m.gen)
 }
 
+// timeKey handles the keys of slow motion, the clock, the clients' cache
+// and the legend.
+func (m *liveScreen) timeKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	pace := m.Session.Pace()
+	switch {
+	case key.Matches(msg, m.Keys.SlowMotion):
+		if pace == nil {
+			return flashCmd("slow motion needs rotations this program runs: the sandbox, or the local rotator"), true
+		}
+		next := nextSlowMotion(pace.Mode())
+		pace.SetMode(next)
+		return tea.Batch(flashCmd("slow motion: "+describePace(next)), m.lookNow()), true
+	case key.Matches(msg, m.Keys.StepOnce):
+		if pace == nil {
+			return nil, true
+		}
+		if !pace.Mode().ByKey {
+			pace.SetMode(rotation.PaceMode{ByKey: true})
+			return tea.Batch(flashCmd("step by step: each step of a rotation waits for space"), m.lookNow()), true
+		}
+		pace.Next()
+		return m.lookNow(), true
+	case key.Matches(msg, m.Keys.Jump):
+		return jumpCmd(m.Ctx, m.Session), true
+	case key.Matches(msg, m.Keys.Policy):
+		next := nextPolicy(m.live.Policy)
+		m.Session.SetClientPolicy(next)
+		return tea.Batch(flashCmd("cache "+next.Name+": the clients read the secret "+describePolicy(next)), m.lookNow()), true
+	case key.Matches(msg, m.Keys.Legend):
+		m.legend = !m.legend
+		return nil, true
+	}
+	return nil, false
+}
+
 // sample adds the logins and failures since the last look to the
-// sparklines.
+// sparklines, and notes why clients failed when new failures show up.
 func (m *liveScreen) sample() {
 	p := m.live.Probe
 	if p == nil {
 		return
+	}
+	if p.Failed > m.lastF && (m.lastL > 0 || m.lastF > 0 || len(m.logins) > 0) {
+		m.failNote = explainFailures(m.live, m.strategy)
+		m.failNoteUntil = time.Now().Add(failNoteFor)
+	}
+	if m.failNote != nil && time.Now().After(m.failNoteUntil) {
+		m.failNote = nil
 	}
 	if m.lastL > 0 || m.lastF > 0 || len(m.logins) > 0 {
 		m.logins = appendBounded(m.logins, p.Logins-m.lastL)
@@ -178,7 +249,7 @@ func (m *liveScreen) View() string {
 	out := renderLive(m.Styles, liveView{
 		live: m.live, have: m.have, strategy: m.strategy, rotating: m.rotating, recovering: m.recovering, spinner: m.spin.View(),
 		rotErr: m.rotErr, lookErr: m.lookErr, probeErr: m.probeErr, logins: m.logins, failures: m.failures,
-		explain: m.step.Explain(m.Session.Choices()),
+		explain: m.step.Explain(m.Session.Choices()), legend: m.legend, failNote: m.failNote,
 	}, m.contentWidth(), m.BodyHeight)
 	if c := renderCommands(m.Styles, m.commands(), m.cmdSel, m.contentWidth()); c != "" && !m.Present {
 		out += "\n\n" + c
@@ -198,6 +269,8 @@ type liveView struct {
 	probeErr             error
 	logins, failures     []int
 	explain              string
+	legend               bool
+	failNote             *failureNote
 }
 
 // renderLive lays the live screen out: two columns when wide enough, and
@@ -217,7 +290,18 @@ func renderLive(st *Styles, v liveView, width, height int) string {
 	if l.Schedule != "" {
 		head += st.Subtle.Render("  schedule " + l.Schedule)
 	}
-	parts := []string{indentWrap(head, width, 2), status}
+	parts := []string{indentWrap(head, width, 2)}
+	if v.have {
+		// The clock and what r does share a line when there is room.
+		clock := renderClock(st, l, width)
+		if lipgloss.Width(status)+3+lipgloss.Width(clock) <= width {
+			parts = append(parts, status+"   "+clock)
+		} else {
+			parts = append(parts, status, clock)
+		}
+	} else {
+		parts = append(parts, status)
+	}
 	if v.rotErr != nil {
 		parts = append(parts, renderProblem(st, *v.rotErr, "r: try again · enter: next step", width))
 	}
@@ -247,12 +331,24 @@ func renderLive(st *Styles, v liveView, width, height int) string {
 	} else {
 		parts = append(parts, renderVersions(st, l.Versions, width), renderUsers(st, l.Users, width))
 	}
-	parts = append(parts,
-		renderTimeline(st, l.Timeline, width),
-		renderClients(st, l.Probe, v.logins, v.failures, width),
-		renderAlternation(st, l.Rotations, width),
-	)
+	// The user alternating comes first: it is what rotation does.
+	parts = append(parts, renderAlternation(st, l.Rotations, width))
+	if l.CanPace && (!l.Pace.Off() || l.Held != nil) {
+		parts = append(parts, renderSlowTimeline(st, l.Timeline, l.Held, l.Pace, width))
+	} else {
+		parts = append(parts, renderTimeline(st, l.Timeline, width))
+	}
+	parts = append(parts, renderClients(st, l, v.logins, v.failures, width))
+	if l.Probe != nil {
+		parts = append(parts, renderRule(st, l, v.strategy, width))
+	}
+	if v.failNote != nil {
+		parts = append(parts, renderFailNote(st, v.failNote, width))
+	}
 	out := strings.Join(parts, "\n")
+	if v.legend {
+		return out + "\n\n" + renderLegend(st, width)
+	}
 	// Room to spare: every client on its own row, and the rotations so far.
 	if lines := lipHeight(out); height-lines >= 8+len(clientsOf(l.Probe))+len(l.Rotations) {
 		out += "\n" + renderClientTable(st, l.Probe, width) + "\n" + renderHistory(st, l.Rotations, width)
@@ -261,20 +357,30 @@ func renderLive(st *Styles, v liveView, width, height int) string {
 }
 
 func (m *liveScreen) ShortHelp() []key.Binding {
-	b := []key.Binding{with(m.Keys.Enter, "enter", "next"), m.Keys.Rotate, m.Keys.Strategy}
+	b := []key.Binding{with(m.Keys.Enter, "enter", "next"), with(m.Keys.Rotate, "r", "rotate")}
 	if u := m.live.Unfinished; u != nil {
 		if !u.Stale {
 			b = append(b, m.Keys.Finish)
 		}
 		b = append(b, m.Keys.Cancel)
 	}
-	return append(b, m.Keys.Back, m.Keys.Quit, m.Keys.Help)
+	if m.live.CanPace {
+		b = append(b, with(m.Keys.SlowMotion, "m", "slow"))
+		if m.live.Pace.ByKey {
+			b = append(b, with(m.Keys.StepOnce, "space", "step"))
+		}
+	}
+	if m.live.TimeScale > 0 {
+		b = append(b, with(m.Keys.Jump, ">", "jump"))
+	}
+	return append(b, with(m.Keys.Policy, "p", "cache"), m.Keys.Legend, m.Keys.Help, m.Keys.Quit)
 }
 
 func (m *liveScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{m.Keys.Rotate, m.Keys.Strategy, m.Keys.Finish, m.Keys.Cancel},
-		{with(m.Keys.Enter, "enter", "next"), m.Keys.Back, m.Keys.Copy, m.Keys.NextCmd},
-		{m.Keys.Reveal, m.Keys.Scroll, m.Keys.Quit, m.Keys.Help},
+		{m.Keys.Rotate, m.Keys.Strategy, m.Keys.Finish, m.Keys.Cancel, with(m.Keys.Enter, "enter", "next"), m.Keys.Back},
+		{m.Keys.SlowMotion, m.Keys.StepOnce, with(m.Keys.Jump, ">", "jump ahead"), with(m.Keys.Policy, "p", "cache"), m.Keys.Legend,
+			with(m.Keys.Copy, "c", "copy cmd")},
+		{with(m.Keys.NextCmd, "tab", "next cmd"), m.Keys.Reveal, m.Keys.Scroll, m.Keys.Quit, m.Keys.Help},
 	}
 }

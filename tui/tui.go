@@ -47,6 +47,9 @@ type Options struct {
 	// Room is the workshop room's message and hold when the program starts;
 	// RoomMsg changes it later.
 	Room Room
+	// SlowMotion starts the live screen with rotations in slow motion (a
+	// step every 2 s), as a presenter wants them (Present does too); m still changes it.
+	SlowMotion bool
 }
 
 // Run runs the walkthrough on w until the learner quits, then closes
@@ -119,7 +122,7 @@ func NewWalkthrough(ctx context.Context, s *steps.Session, o Options) *Walkthrou
 		mode = steps.KindSandbox
 	}
 	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s, FlashFor: 3 * time.Second,
-		Present: o.Present, Room: o.Room}
+		Present: o.Present, Room: o.Room, SlowMotion: o.SlowMotion}
 	return &Walkthrough{m: newModel(c, o.AltScreen, mode), stateDir: s.Options().StateDir}
 }
 
