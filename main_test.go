@@ -46,6 +46,9 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"lab"}, exitUsage, "say what to do"},
 		{[]string{"lab", "break"}, exitUsage, `"break" is not one of`},
 		{[]string{"lab", "break", "no-such-fault", "--state", "/nonexistent"}, exitUsage, `no scenario is called "no-such-fault"`},
+		{[]string{"sandbox", "--time-scale", "0.5"}, exitUsage, "--time-scale: the time scale must be from 1"},
+		{[]string{"--time-scale", "100000"}, exitUsage, "a day per second"},
+		{[]string{"run", "--yes", "--aws", "--time-scale", "60"}, exitUsage, "--time-scale only applies to the sandbox"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, _, stderr := runArgs(tc.args...)

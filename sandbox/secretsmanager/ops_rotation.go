@@ -25,8 +25,9 @@ type rotationRun struct {
 	secretARN, token, function string
 	steps                      []string
 	cancel                     context.CancelFunc
-	scheduled                  bool   // the schedule started it, in window
-	window                     window // (its at is unused)
+	scheduled                  bool      // the schedule started it, in window
+	window                     window    // (its at is unused)
+	started                    time.Time // when the rotation began (its first attempt)
 }
 
 func (s *Service) rotateSecret(rq *request, body []byte) (any, *apiError) {
@@ -161,7 +162,7 @@ func (s *Service) startRun(sec *secret, st *rotationState) {
 		steps = testOnly
 	}
 	run := &rotationRun{secretARN: sec.ARN, token: st.Token, function: st.Function, steps: steps, cancel: cancel,
-		scheduled: st.Scheduled, window: window{open: st.WindowOpen, close: st.WindowClose}}
+		scheduled: st.Scheduled, window: window{open: st.WindowOpen, close: st.WindowClose}, started: st.Started}
 	if len(s.running) == 0 {
 		s.idle = make(chan struct{})
 	}
@@ -326,7 +327,7 @@ func (s *Service) endRun(run *rotationRun, res RotationResult, cancelled bool) {
 		sec.Rotation = nil
 		if run.scheduled {
 			s.logf("secretsmanager: scheduled rotation of %s (version %s) started %s, inside its window %s to %s, and finished %s",
-				sec.ARN, run.token, stamp(res.Started), stamp(run.window.open), stamp(run.window.close), stamp(res.Finished))
+				sec.ARN, run.token, stamp(run.started), stamp(run.window.open), stamp(run.window.close), stamp(res.Finished))
 		}
 		if sec.Anchor.Before(res.Started) {
 			// A function that succeeded without moving AWSCURRENT still
