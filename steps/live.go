@@ -85,7 +85,7 @@ func (w *liveWatch) init() {
 	w.usernames = map[string]string{}
 	w.pendingAt = map[string]time.Time{}
 	w.mine = map[string]bool{}
-	w.policy = probe.RefreshEveryLogin
+	w.policy = LivePolicy
 	w.now = time.Now
 }
 
@@ -252,9 +252,20 @@ func (s *Session) Rotations() []Rotation {
 	return slices.Clone(s.live.rotations)
 }
 
-// probePause is the time between a simulated client's logins, on the wall
-// clock whatever the world's runs at: it is what the clients cost.
-const probePause = 200 * time.Millisecond
+// The live screen's simulated clients: how many, the time between one
+// client's logins (on the wall clock whatever the world's runs at: it is what
+// the clients cost), and how they cache the secret at first.
+const (
+	LiveClients = 8
+	LivePause   = 200 * time.Millisecond
+)
+
+// LivePolicy is how the live screen's clients cache the secret until p
+// changes it: as the Secrets Manager Agent does by default, for 300 s. After
+// a rotation they stay stale (amber) for minutes, and still log in: the old
+// user is AWSPREVIOUS. Two rotations within that time fail them, which the
+// screen explains; a 2-day schedule never does.
+var LivePolicy = probe.AgentTTL
 
 // StartProbe starts the simulated application clients, once. They log in
 // through the tunnel with the secret they cache, as the client policy says

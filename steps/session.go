@@ -34,7 +34,7 @@ type Options struct {
 	// path), for the commands a screen shows; "" shows "rotation-tutor".
 	SelfCommand string
 	// ProbeClients is how many simulated application clients the live
-	// step runs; zero means 8.
+	// step runs; zero means LiveClients.
 	ProbeClients int
 	// ProbePause is the time between one client's logins; zero means
 	// 200 ms. A server running many sessions slows it to save CPU.
@@ -79,10 +79,10 @@ type Session struct {
 // or flavour given in o replaces the saved one.
 func NewSession(w World, o Options, reset bool) (*Session, error) {
 	if o.ProbeClients <= 0 {
-		o.ProbeClients = 8
+		o.ProbeClients = LiveClients
 	}
 	if o.ProbePause <= 0 {
-		o.ProbePause = 200 * time.Millisecond
+		o.ProbePause = LivePause
 	}
 	if o.RotationTimeout <= 0 {
 		o.RotationTimeout = 3 * time.Minute

@@ -99,7 +99,11 @@ func (m *liveScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return m, nil
 		}
 		u := m.live.Unfinished
+		rotationKey := key.Matches(msg, m.Keys.Finish) || key.Matches(msg, m.Keys.Cancel) ||
+			key.Matches(msg, m.Keys.Rotate) || key.Matches(msg, m.Keys.Strategy)
 		switch {
+		case heldHere(m.live) && rotationKey:
+			return m, flashCmd("a rotation is under way in slow motion: space runs its next step, m changes the pace")
 		case u != nil && key.Matches(msg, m.Keys.Finish) && !u.Stale:
 			m.recovering, m.rotErr = true, nil
 			return m, tea.Batch(finishCmd(m.Ctx, m.Session, m.step.ID), m.spin.Tick)
@@ -283,6 +287,8 @@ func renderLive(st *Styles, v liveView, width, height int) string {
 		status = v.spinner + " rotating with the " + string(v.strategy) + " function…"
 	case v.recovering:
 		status = v.spinner + " resolving the unfinished rotation…"
+	case heldHere(l):
+		status = st.Warn.Render(markHeld + " a rotation is under way in slow motion")
 	case l.Unfinished != nil:
 		status = st.Warn.Render("r waits: a rotation is unfinished (f finishes it, x cancels it)")
 	}
@@ -305,7 +311,7 @@ func renderLive(st *Styles, v liveView, width, height int) string {
 	if v.rotErr != nil {
 		parts = append(parts, renderProblem(st, *v.rotErr, "r: try again · enter: next step", width))
 	}
-	if l.Unfinished != nil {
+	if l.Unfinished != nil && !heldHere(l) {
 		parts = append(parts, renderUnfinished(st, l.Unfinished, v.recovering, v.spinner, width))
 	}
 	if v.lookErr != nil {
@@ -356,9 +362,15 @@ func renderLive(st *Styles, v liveView, width, height int) string {
 	return out + "\n\n" + st.Explain.Render(wrap(v.explain, width))
 }
 
+// heldHere says the rotation AWSPENDING stands for is under way, held by
+// slow motion: not left unfinished, only slowed down.
+func heldHere(l steps.Live) bool {
+	return l.Held != nil && l.Unfinished != nil && l.Held.Token == l.Unfinished.Pending
+}
+
 func (m *liveScreen) ShortHelp() []key.Binding {
 	b := []key.Binding{with(m.Keys.Enter, "enter", "next"), with(m.Keys.Rotate, "r", "rotate")}
-	if u := m.live.Unfinished; u != nil {
+	if u := m.live.Unfinished; u != nil && !heldHere(m.live) {
 		if !u.Stale {
 			b = append(b, m.Keys.Finish)
 		}
