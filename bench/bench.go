@@ -18,10 +18,13 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/vclock"
+	"rotation-tutor/rotation"
 	"rotation-tutor/rotation/probe"
 	"rotation-tutor/sandbox"
 	"rotation-tutor/sandbox/lambda"
 	"rotation-tutor/sandbox/secretsmanager"
+	"rotation-tutor/steps"
 )
 
 // Options configure a run.
@@ -49,6 +52,10 @@ type Report struct {
 	} `json:"floor_us"`
 	RSSMB  float64 `json:"rss_mb"`
 	Writes         // put_calls, put_value_kb, rss_after_puts_mb, bytes_written_per_put
+	// LiveClients is what the live screen's clients cost; Policies compares
+	// the clients' caching under scheduled rotations on a fast clock.
+	LiveClients LiveClients `json:"live_clients"`
+	Policies    Policies    `json:"policies"`
 }
 
 // Micros is a distribution's median and 99th percentile in microseconds.
@@ -89,10 +96,15 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// first start of a sandbox generates its keys: that is what a new user waits for).
 	var starts []time.Duration
 	var sb *sandbox.Sandbox
+	ends := &rotationEnds{}
 	for i := range startSamples {
 		progress("sandbox start", i, startSamples)
+		clock, err := vclock.New(1)
+		if err != nil {
+			return rep, err
+		}
 		t0 := time.Now()
-		s, err := sandbox.Start(ctx, sandbox.Options{Engine: o.Engine, RetryDelay: -1})
+		s, err := sandbox.Start(ctx, sandbox.Options{Engine: o.Engine, RetryDelay: -1, Clock: clock, OnRotation: ends.hear})
 		if err != nil {
 			return rep, err
 		}
@@ -136,6 +148,14 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	rep.RotationMS = probe.PercentilesOf(rep.Alternating.RotationTimes)
 	if rep.SingleUser, err = runStrategy("single user", single, info.SingleUserFunctionARN); err != nil {
 		return rep, fmt.Errorf("single user: %w", err)
+	}
+
+	progress("the live screen's clients", 0, 1)
+	if rep.LiveClients, err = measureLiveClients(ctx, info, client, alt, steps.LivePolicy); err != nil {
+		return rep, fmt.Errorf("the live screen's clients: %w", err)
+	}
+	if rep.Policies, err = comparePolicies(ctx, sb, client, dial, ends, progress); err != nil {
+		return rep, err
 	}
 
 	if rep.GetSecretValueUS, rep.FloorUS.P50, err = getSecretValue(ctx, info, alt, o.GetSecretCalls, progress); err != nil {
@@ -276,6 +296,25 @@ func (r Report) WriteTable(w io.Writer) {
 	row("resident memory (sandbox + probe)", fmt.Sprintf("%.0f MB", r.RSSMB), "< 150 MB")
 	row(fmt.Sprintf("  after %d PutSecretValue of %d KB", r.PutCalls, r.PutValueKB), fmt.Sprintf("%.0f MB", r.RSSAfterPutsMB), "")
 	row("bytes written to disk per PutSecretValue", fmt.Sprintf("%.0f (value %d)", r.BytesWrittenPerPut, r.PutValueKB*1024), "")
+	lc := r.LiveClients
+	row(fmt.Sprintf("live screen's %d clients (%s), CPU of one core", lc.Clients, lc.Policy),
+		fmt.Sprintf("%.1f%% (%.0f µs a login)", lc.CPUPercent, lc.CPUPerLoginUS), "50 screens on 2 cores")
+	fmt.Fprintf(w, "\nclients' caching, %s on a clock at %g× (failed of logins over %d scheduled rotations):\n",
+		r.Policies.Schedule, r.Policies.TimeScale, policyRotations)
+	for _, p := range r.Policies.Runs {
+		row(fmt.Sprintf("  %s, %s", p.Strategy, p.Policy), fmt.Sprintf("%d failed of %d logins", p.FailedLogins, p.Logins), policyGoal(p))
+	}
+}
+
+// policyGoal is what a policy's run should show.
+func policyGoal(p PolicyRun) string {
+	switch {
+	case p.Strategy == rotation.SingleUser:
+		return "(single user fails whatever the cache)"
+	case p.Policy == probe.AfterFailure.Name:
+		return "fails: its cache outlives two rotations"
+	}
+	return "0 failed"
 }
 
 // TerminalProgress draws a one-line progress bar on w when w is a terminal, and stays

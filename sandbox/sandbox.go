@@ -77,6 +77,9 @@ type Options struct {
 	Clock *vclock.Clock
 	// Pace, if set, holds each step the rotation functions run (slow motion).
 	Pace *rotation.Pace
+	// OnRotation, if set, hears how each rotation ended (and, for one its
+	// schedule started, in which window), from the rotation's goroutine.
+	OnRotation func(secretsmanager.RotationResult)
 	// Logf, if set, hears what the servers want known and no client is told:
 	// accept errors, connections closed to make room, failed rotation
 	// attempts, failed writes. Nil is silent. It never receives a secret.
@@ -160,7 +163,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		Region: o.Region, AccountID: AccountID, AccessKeys: id.accessKeys(),
 		StatePath: filepath.Join(o.StateDir, secretsFile), StateKey: id.stateKey,
 		Invoker: s.lambdas, RetryDelay: o.RetryDelay, Logf: o.Logf, IdentityPolicies: s.rolePolicies,
-		Clock: s.clock,
+		Clock: s.clock, OnRotation: o.OnRotation,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: secrets manager: %w (start over with --reset)", err)
