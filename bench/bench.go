@@ -297,10 +297,10 @@ func (r Report) WriteTable(w io.Writer) {
 	row(fmt.Sprintf("  after %d PutSecretValue of %d KB", r.PutCalls, r.PutValueKB), fmt.Sprintf("%.0f MB", r.RSSAfterPutsMB), "")
 	row("bytes written to disk per PutSecretValue", fmt.Sprintf("%.0f (value %d)", r.BytesWrittenPerPut, r.PutValueKB*1024), "")
 	lc := r.LiveClients
-	row(fmt.Sprintf("live screen's %d clients (%s), CPU of one core", lc.Clients, lc.Policy),
+	row(fmt.Sprintf("live screen's %d clients, CPU of one core", lc.Clients),
 		fmt.Sprintf("%.1f%% (%.0f µs a login)", lc.CPUPercent, lc.CPUPerLoginUS), "50 screens on 2 cores")
-	fmt.Fprintf(w, "\nclients' caching, %s on a clock at %g× (failed of logins over %d scheduled rotations):\n",
-		r.Policies.Schedule, r.Policies.TimeScale, policyRotations)
+	fmt.Fprintf(w, "\nclients' caching: %d scheduled rotations, %s, on a clock at %g×\n",
+		policyRotations, r.Policies.Schedule, r.Policies.TimeScale)
 	for _, p := range r.Policies.Runs {
 		row(fmt.Sprintf("  %s, %s", p.Strategy, p.Policy), fmt.Sprintf("%d failed of %d logins", p.FailedLogins, p.Logins), policyGoal(p))
 	}
