@@ -33,13 +33,13 @@ func TestLiveScreenTimeControls(t *testing.T) {
 	for range 3 {
 		tm.press("m")
 	}
-	tm.waitFor(10*time.Second, "slow motion: step by step", "⏸ createSecret", "space runs it")
+	tm.waitFor(10*time.Second, "slow motion: step by step", "‖ createSecret", "space runs it")
 	tm.press("Space")
-	tm.waitFor(10*time.Second, "✓ createSecret  stored AWSPENDING", "⏸ setSecret")
+	tm.waitFor(10*time.Second, "✓ createSecret  stored AWSPENDING", "‖ setSecret")
 	tm.press("Space")
-	tm.waitFor(10*time.Second, "✓ setSecret", "⏸ testSecret")
+	tm.waitFor(10*time.Second, "✓ setSecret", "‖ testSecret")
 	tm.press("Space")
-	tm.waitFor(10*time.Second, "✓ testSecret", "logged in and ran SELECT NOW()", "⏸ finishSecret")
+	tm.waitFor(10*time.Second, "✓ testSecret", "logged in and ran SELECT NOW()", "‖ finishSecret")
 	tm.press("Space")
 	tm.waitFor(10*time.Second, "✓ finishSecret  moved AWSCURRENT onto this")
 	tm.press("m")

@@ -25,7 +25,7 @@ const (
 	markPending = "…"
 	markTodo    = "○" // not done yet
 	markChanged = "!" // done before, no longer holds
-	markHeld    = "⏸" // a rotation step held by slow motion
+	markHeld    = "‖" // a rotation step held by slow motion
 	markFresh   = "●" // a client holding the current secret
 	markStale   = "◐" // a client holding the secret from before the last rotation
 )
