@@ -290,12 +290,17 @@ func (s *Service) StartScheduler() {
 // or until a change may have moved it.
 func (s *Service) schedule() {
 	defer s.wg.Done()
-	for {
-		_, next := s.rotateDue(s.ctx)
+	c, canSleep := s.clock.(sleeper)
+	for first := true; ; first = false {
 		// A clock the scheduler cannot sleep on (a test's) is looked at every
-		// schedulerEvery, and changes do not wake it: the test drives.
+		// schedulerEvery, not at once, and changes do not wake it: the test
+		// drives.
+		var next time.Time
+		if canSleep || !first {
+			_, next = s.rotateDue(s.ctx)
+		}
 		wait, changed, poked := schedulerEvery, (<-chan struct{})(nil), (<-chan struct{})(nil)
-		if c, ok := s.clock.(sleeper); ok {
+		if canSleep {
 			wait, changed = c.RealUntil(next)
 			if next.IsZero() || wait < 0 || wait > maxSchedulerSleep {
 				wait = maxSchedulerSleep
