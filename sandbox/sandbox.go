@@ -178,7 +178,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	}
 	endpoint := "http://" + l.Addr().String()
 
-	if s.logs, err = logs.Open(filepath.Join(o.StateDir, logsFile), nil); err != nil {
+	if s.logs, err = logs.Open(filepath.Join(o.StateDir, logsFile), s.clock.Now); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
