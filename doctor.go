@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 
@@ -12,6 +13,9 @@ import (
 	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
+
+// resumeWait bounds how long the doctor lets a resumed rotation run before it looks.
+const resumeWait = 20 * time.Second
 
 func runDoctor(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	// A strategy or tutorial given wins; otherwise the walkthrough's saved choice, so that
@@ -36,6 +40,14 @@ func runDoctor(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor doctor: %v\n", steps.Explain(err))
 		return exitFailed
+	}
+	// A sandbox this command started resumes, at once, a rotation cut short when it last
+	// stopped (as AWS would have finished it): judge the world once that has run, not the
+	// moment before. Bounded, so that a rotation that cannot finish is still diagnosed.
+	if env.WaitRotations != nil {
+		wait, cancel := context.WithTimeout(ctx, resumeWait)
+		_ = env.WaitRotations(wait)
+		cancel()
 	}
 	t := steps.DoctorTarget(steps.TutorialEnv(env, flavour), strategy)
 	if o.secretName != "" {

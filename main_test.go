@@ -10,10 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"golang.org/x/crypto/ssh"
 
 	"rotation-tutor/internal/testenv"
+	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox"
+	"rotation-tutor/sandbox/lambda"
+	"rotation-tutor/sandbox/lambda/lambdatest"
+	"rotation-tutor/steps"
 )
 
 func runArgs(args ...string) (code int, stdout, stderr string) {
@@ -273,5 +279,39 @@ func TestLabCommand(t *testing.T) {
 	}
 	if code, out, _ := runArgs("lab", "check", "--state", state); code != exitOK || !strings.Contains(out, "broken nothing") {
 		t.Fatalf("lab check after the fix: exit %d\n%s", code, out)
+	}
+}
+
+// A rotation cut short when the sandbox stopped (held half-way here, as a quit or a crash
+// would leave it) is resumed when the doctor next starts the sandbox, and the doctor judges
+// the world after that, not the moment before: it passes, and blames no function.
+func TestDoctorLooksAfterTheResumedRotation(t *testing.T) {
+	state := t.TempDir()
+	runHeadlessJSON(t, "--state", state)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pace := &rotation.Pace{}
+	pace.SetMode(rotation.PaceMode{ByKey: true})
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(state), Pace: pace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sb.Info()
+	client, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
+	defer closeIdle()
+	if _, err := client.RotateSecret(ctx, &sm.RotateSecretInput{SecretId: aws.String(steps.DefaultSecretName)}); err != nil {
+		t.Fatal(err)
+	}
+	lambdatest.WaitHeld(t, pace, rotation.StepCreate)
+	pace.Next()
+	lambdatest.WaitHeld(t, pace, rotation.StepSet)
+	if err := sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := runArgs("doctor", "--state", state)
+	if code != exitOK || strings.Contains(out, "did not finish") {
+		t.Fatalf("doctor after a rotation cut short: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

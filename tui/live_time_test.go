@@ -92,6 +92,35 @@ func TestSlowMotionStepsARotation(t *testing.T) {
 	requireContains(t, m, "LAST ROTATION")
 }
 
+// Quitting while slow motion holds a rotation between its steps ends slow motion, so the
+// rotation finishes at once and nothing is left half done (held step by step, it would
+// otherwise wait for a space that never comes, until the grace ran out).
+func TestQuitDuringSlowMotionFinishesTheRotation(t *testing.T) {
+	w := testworld.New(t)
+	m := newTestModel(t, w, 80, 24)
+	toTheLiveScreen(t, m)
+	look(t, m)
+	for range 3 { // step by step
+		press(t, m, "m")
+	}
+	rotated := startAsync(m.update(tea.KeyPressMsg{Code: 'r', Text: "r"}))
+	lambdatest.WaitHeld(t, w.Pace, rotation.StepCreate)
+	press(t, m, "space")
+	lambdatest.WaitHeld(t, w.Pace, rotation.StepSet)
+	m.update(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	if !m.quitting || !w.Pace.Mode().Off() {
+		t.Fatalf("q during a held rotation: quitting %v, slow motion %+v", m.quitting, w.Pace.Mode())
+	}
+	deliver(t, m, <-rotated)
+	if m.busy() {
+		t.Fatal("still busy once the rotation ended")
+	}
+	u, err := rotation.FindUnfinished(context.Background(), m.common.Session.Env().Secrets, m.common.Session.Env().SecretName)
+	if err != nil || u != nil {
+		t.Fatalf("after quitting, the rotation is left unfinished: %+v %v", u, err)
+	}
+}
+
 // The presenter's option starts the live screen in slow motion.
 func TestSlowMotionOption(t *testing.T) {
 	w := testworld.New(t)

@@ -281,12 +281,17 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // quit leaves at once, unless a rotation (or another change to the world)
 // is under way: then it waits for it to end, at most quitGrace, so that
-// nothing is left half done. A second quit leaves at once.
+// nothing is left half done. Slow motion ends first, so a rotation held
+// between its steps goes on at full speed instead of running out the grace
+// (a step waiting for space would never end). A second quit leaves at once.
 func (m *model) quit() tea.Cmd {
 	if m.quitting || !m.busy() {
 		return tea.Quit
 	}
 	m.quitting = true
+	if p := m.common.Session.Pace(); p != nil {
+		p.SetMode(rotation.PaceMode{})
+	}
 	return tea.Tick(quitGrace, func(time.Time) tea.Msg { return quitNowMsg{} })
 }
 
