@@ -46,6 +46,13 @@ func NewCA(name string) (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certs: CA key: %w", err)
 	}
+	return NewCAWithKey(name, key)
+}
+
+// NewCAWithKey makes a CA certificate for a key the caller keeps (the
+// sandbox derives its CA's key rather than store it), so that a CA made
+// again with the same key verifies what the earlier one issued.
+func NewCAWithKey(name string, key *ecdsa.PrivateKey) (*CA, error) {
 	serial, err := serialNumber()
 	if err != nil {
 		return nil, err
@@ -71,6 +78,31 @@ func NewCA(name string) (*CA, error) {
 		return nil, fmt.Errorf("certs: CA certificate: %w", err)
 	}
 	return &CA{cert: cert, key: key, certPEM: pemBlock("CERTIFICATE", der)}, nil
+}
+
+// LoadCA is the CA whose certificate (PEM, as CertPEM wrote it) belongs to
+// key. It refuses a certificate that is not a CA's, is for another key, or
+// is not valid from now until a server certificate issued now would expire:
+// the caller then makes a new one with NewCAWithKey.
+func LoadCA(certPEM []byte, key *ecdsa.PrivateKey) (*CA, error) {
+	block, _ := pem.Decode(certPEM)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, errors.New("certs: no PEM certificate")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("certs: CA certificate: %w", err)
+	}
+	pub, ok := cert.PublicKey.(*ecdsa.PublicKey)
+	switch {
+	case !cert.IsCA:
+		return nil, errors.New("certs: the certificate is not a CA's")
+	case !ok || !pub.Equal(&key.PublicKey):
+		return nil, errors.New("certs: the CA certificate is for another key")
+	case time.Now().Before(cert.NotBefore) || time.Now().Add(leafValidity).After(cert.NotAfter):
+		return nil, fmt.Errorf("certs: the CA certificate is valid from %s to %s only", cert.NotBefore.Format(time.DateOnly), cert.NotAfter.Format(time.DateOnly))
+	}
+	return &CA{cert: cert, key: key, certPEM: pemBlock("CERTIFICATE", block.Bytes)}, nil
 }
 
 // CertPEM is the CA's certificate in PEM: the bundle a client trusts, as

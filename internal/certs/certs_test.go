@@ -1,8 +1,12 @@
 package certs_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"io"
 	"testing"
@@ -90,5 +94,66 @@ func TestIssueNeedsAName(t *testing.T) {
 	}
 	if _, err := ca.Issue(); err == nil {
 		t.Fatal("a certificate without a name was issued")
+	}
+}
+
+// A CA kept as its certificate and a key held elsewhere: LoadCA takes it
+// back only for that key; a CA made again for the same key verifies what
+// the first one issued, and another key's does not.
+func TestCAKeptAcrossRestarts(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := certs.NewCAWithKey("kept CA", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := certs.LoadCA(first.CertPEM(), key)
+	if err != nil || string(loaded.CertPEM()) != string(first.CertPEM()) {
+		t.Fatalf("LoadCA of its own certificate: %v", err)
+	}
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := certs.LoadCA(first.CertPEM(), other); err == nil {
+		t.Error("LoadCA took a certificate for another key")
+	}
+	srv, err := first.Issue("db.example.internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := certs.LoadCA(srv.CertPEM, key); err == nil {
+		t.Error("LoadCA took a server certificate as a CA")
+	}
+	if _, err := certs.LoadCA([]byte("not PEM"), key); err == nil {
+		t.Error("LoadCA took something that is not PEM")
+	}
+
+	verify := func(ca *certs.CA) error {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(ca.CertPEM())
+		block, _ := pem.Decode(srv.CertPEM)
+		leaf, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = leaf.Verify(x509.VerifyOptions{DNSName: "db.example.internal", Roots: pool})
+		return err
+	}
+	again, err := certs.NewCAWithKey("kept CA", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verify(again); err != nil {
+		t.Errorf("the CA made again for the same key: %v", err)
+	}
+	stranger, err := certs.NewCAWithKey("kept CA", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verify(stranger); err == nil {
+		t.Error("a CA of the same name and another key verified the certificate")
 	}
 }

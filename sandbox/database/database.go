@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+
+	"rotation-tutor/internal/certs"
 )
 
 // Engines Start knows.
@@ -35,11 +37,20 @@ type Options struct {
 	// password now, as an engine's password rules would (the embedded engine only): a
 	// statement that sets one is answered with MySQL's error 1819.
 	RejectedPasswordCharacters func() string
+	// TLS, when set, is the certificate (and key) the server offers TLS
+	// with, as an RDS instance does for its endpoint name; nil offers none.
+	TLS *certs.Server
+	// RequireSecureTransport refuses logins that are not over TLS, with the
+	// error the engine's real server gives (MySQL's 3159, MariaDB's 1045),
+	// as require_secure_transport=ON does on RDS for MySQL 9.7 and RDS for
+	// MariaDB 11.8. It needs TLS.
+	RequireSecureTransport bool
 }
 
 // Server is a running database. It has no address: nothing outside this
 // process reaches it, except through Dial (the embedded engine), or a Unix
-// socket in a private directory (mariadb).
+// socket in a private directory (mariadb; a loopback port when it requires
+// secure transport, which MariaDB does not apply to its socket).
 type Server struct {
 	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	engine string
@@ -53,6 +64,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	if o.DBName == "" {
 		o.DBName = DBName
+	}
+	if o.RequireSecureTransport && o.TLS == nil {
+		return nil, errors.New("database: requiring secure transport needs a TLS certificate")
 	}
 	switch o.Engine {
 	case "", EngineGMS:

@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,6 +29,13 @@ const UsersFile = "database-users.bin"
 var engineInit sync.Mutex
 
 func startGMS(ctx context.Context, o Options) (*Server, error) {
+	var tlsConfig *tls.Config
+	if o.TLS != nil {
+		var err error
+		if tlsConfig, err = gmsTLS(o); err != nil {
+			return nil, err
+		}
+	}
 	quietGMSLogs()
 	pro := memory.NewDBProvider()
 	engineInit.Lock()
@@ -49,8 +57,13 @@ func startGMS(ctx context.Context, o Options) (*Server, error) {
 
 	ln := newInProcess()
 	tl := newTrackingListener(ln)
-	srv, err := server.NewServerWithHandler(server.Config{Protocol: "tcp", Listener: tl},
-		engine, gsql.NewContext, memory.NewSessionBuilder(pro), nil, serializeWith(o.RejectedPasswordCharacters))
+	cfg := server.Config{Protocol: "tcp", Listener: tl, TLSConfig: tlsConfig}
+	sessions := server.SessionBuilder(memory.NewSessionBuilder(pro))
+	if o.RequireSecureTransport {
+		cfg.ProtocolListenerFactory = requireSecureTransport
+		sessions = reportSecureTransport(sessions)
+	}
+	srv, err := server.NewServerWithHandler(cfg, engine, gsql.NewContext, sessions, nil, serializeWith(o.RejectedPasswordCharacters))
 	if err != nil {
 		tl.Close()
 		closeEngine(engine)

@@ -55,6 +55,11 @@ type Options struct {
 	// the directory reach it. Start makes it 0700. Empty means a free
 	// loopback port, and the socket in a short temporary directory.
 	SocketDir string
+	// LoopbackPort, with SocketDir, opens a free loopback port as well. A
+	// server that must refuse plain text needs it: MariaDB counts its Unix
+	// socket as secure transport, so require_secure_transport lets plain
+	// text in there.
+	LoopbackPort bool
 }
 
 // maxSocketPath is the longest Unix socket path every system takes
@@ -63,7 +68,7 @@ const maxSocketPath = 103
 
 // Process is a running mariadbd.
 type Process struct {
-	Addr    string // 127.0.0.1:port; empty with Options.SocketDir
+	Addr    string // 127.0.0.1:port; empty with Options.SocketDir, unless LoopbackPort
 	Socket  string
 	cmd     *exec.Cmd
 	exited  chan struct{}
@@ -128,7 +133,7 @@ func Start(ctx context.Context, o Options) (_ *Process, err error) {
 			p.Socket, len(p.Socket), maxSocketPath)
 	}
 	network := []string{"--skip-networking"}
-	if o.SocketDir == "" {
+	if o.SocketDir == "" || o.LoopbackPort {
 		port, err := freePort()
 		if err != nil {
 			return nil, err
@@ -357,6 +362,16 @@ func (p *Process) Close() error {
 func (p *Process) Dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	var d net.Dialer
 	return d.DialContext(ctx, "unix", p.Socket)
+}
+
+// DialTCP connects to the server's loopback port (Options.LoopbackPort);
+// like Dial, it ignores network and address.
+func (p *Process) DialTCP(ctx context.Context, _, _ string) (net.Conn, error) {
+	if p.Addr == "" {
+		return nil, errors.New("mariadbd: the server has no TCP port")
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", p.Addr)
 }
 
 func (p *Process) stop() {
