@@ -53,6 +53,11 @@ type DatabaseInfo struct {
 	Engine         string `json:"engine"`
 	MasterUser     string `json:"master_user"`
 	AdminSecretARN string `json:"admin_secret_arn,omitempty"` // the RDS-managed one, if RDS manages it
+	// CABundleFile verifies the instance's TLS certificate, which names Host: the sandbox's
+	// CA, as RDS's global-bundle.pem is for RDS.
+	CABundleFile string `json:"ca_bundle_file"`
+	// RequireSecureTransport says the instance refuses plain-text logins (--db-require-tls).
+	RequireSecureTransport bool `json:"require_secure_transport"`
 }
 
 // BastionInfo is what an EC2 console would show for the bastion, plus the files ssh needs.
@@ -82,6 +87,8 @@ type infoFacts struct {
 	keyFile, knownHosts, engine              string
 	classic                                  rds.Instance
 	timeScale                                float64
+	caFile                                   string
+	requireTLS                               bool
 }
 
 func newInfo(f infoFacts) Info {
@@ -92,9 +99,11 @@ func newInfo(f infoFacts) Info {
 		AccessKeyID: f.accessKey.ID, SecretAccessKey: f.accessKey.Secret,
 		CredentialsFile: f.credentialsFile, CredentialsProfile: credentialsProfile,
 		Database: DatabaseInfo{Instance: InstanceID, Host: f.internalHost, Port: dbPort,
-			Name: database.DBName, Engine: f.engine, MasterUser: AdminUser, AdminSecretARN: f.adminARN},
+			Name: database.DBName, Engine: f.engine, MasterUser: AdminUser, AdminSecretARN: f.adminARN,
+			CABundleFile: f.caFile, RequireSecureTransport: f.requireTLS},
 		ClassicDatabase: DatabaseInfo{Instance: ClassicInstanceID, Host: f.classic.Address, Port: f.classic.Port,
-			Name: ClassicDBName, Engine: f.engine, MasterUser: f.classic.MasterUsername},
+			Name: ClassicDBName, Engine: f.engine, MasterUser: f.classic.MasterUsername,
+			CABundleFile: f.caFile, RequireSecureTransport: f.requireTLS},
 		Bastion: BastionInfo{Host: bHost, Port: bPort, User: BastionUser, PrivateKeyFile: f.keyFile,
 			KnownHostsFile: f.knownHosts, HostKeyFingerprint: ssh.FingerprintSHA256(f.bastion.HostKey())},
 		RotationFunctionARN:   lambda.AlternatingARN(f.region),
@@ -116,8 +125,9 @@ func newInfo(f infoFacts) Info {
 			shell.Quote(in.Bastion.PrivateKeyFile), shell.Quote(in.Bastion.KnownHostsFile), dbclient.LocalPort,
 			in.Database.Host, in.Database.Port, in.Bastion.Port, in.Bastion.User, in.Bastion.Host),
 	}
-	in.Commands.MySQL = fmt.Sprintf("MYSQL_PWD=\"$(%s)\" mysql -h 127.0.0.1 -P %d -u %s %s",
-		in.Commands.AdminPassword, dbclient.LocalPort, AdminUser, in.Database.Name)
+	mysql := strings.Join(append([]string{"mysql"}, dbclient.MySQLClientTLS(in.Database.CABundleFile)...), " ")
+	in.Commands.MySQL = fmt.Sprintf("MYSQL_PWD=\"$(%s)\" %s -h 127.0.0.1 -P %d -u %s %s",
+		in.Commands.AdminPassword, mysql, dbclient.LocalPort, AdminUser, in.Database.Name)
 	return in
 }
 
@@ -139,6 +149,8 @@ func (in Info) WriteSummary(w io.Writer) {
 	p("host:port", net.JoinHostPort(in.Database.Host, strconv.Itoa(in.Database.Port)))
 	p("database / engine", in.Database.Name+" / "+in.Database.Engine)
 	p("admin secret", in.Database.AdminSecretARN)
+	p("TLS", in.Database.tlsSummary())
+	p("CA bundle", in.Database.CABundleFile)
 	fmt.Fprintln(w, "\nThe older tutorial's database (reachable only through the bastion)")
 	p("instance", in.ClassicDatabase.Instance)
 	p("host:port", net.JoinHostPort(in.ClassicDatabase.Host, strconv.Itoa(in.ClassicDatabase.Port)))
@@ -152,7 +164,16 @@ func (in Info) WriteSummary(w io.Writer) {
 	fmt.Fprintln(w, "\nTry it")
 	fmt.Fprintf(w, "  # your aws CLI, pointed at the sandbox:\n  %s\n", in.Commands.ListSecrets)
 	fmt.Fprintf(w, "  # a tunnel through the bastion (leave it running):\n  %s\n", in.Commands.SSHTunnel)
-	fmt.Fprintf(w, "  # then, in another shell, log in as the admin (password read from its secret):\n  %s\n", in.Commands.MySQL)
+	fmt.Fprintf(w, "  # then, in another shell, log in as the admin (password read from its secret;\n")
+	fmt.Fprintf(w, "  # --ssl-ca checks the certificate's CA; its name is the instance's, not 127.0.0.1):\n  %s\n", in.Commands.MySQL)
+}
+
+// tlsSummary says how the instance takes logins, in a few words.
+func (d DatabaseInfo) tlsSummary() string {
+	if d.RequireSecureTransport {
+		return "required (require_secure_transport ON: plain text is refused)"
+	}
+	return "offered (plain text allowed; --db-require-tls refuses it)"
 }
 
 // AccessKey is the key pair the endpoint accepts, for an SDK client (lambda.NewSecretsClient).

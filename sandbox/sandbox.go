@@ -63,6 +63,10 @@ type Options struct {
 	StateDir string
 	Region   string // default us-east-1
 	Engine   string // database engine: "" or "gms" (embedded), "mariadb" (child process)
+	// RequireTLS makes the databases refuse plain-text logins, as require_secure_transport
+	// ON does by default on RDS for MySQL 9.7 and RDS for MariaDB 11.8. They offer TLS,
+	// verified by the sandbox's CA, either way, as RDS instances do.
+	RequireTLS bool
 	// Observe, if set, sees every step the rotation functions run.
 	Observe func(rotation.StepEvent)
 	// RetryDelay is the pause before the first retry of a failed rotation,
@@ -148,6 +152,19 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	s.current = newInstance(o.StateDir, "database", internalHost, o.Region, database.Options{Engine: o.Engine}, InstanceID, AdminUser, &manifestMu)
 	s.classic = newClassicInstance(o, id, &manifestMu)
 	s.classic.desc.SecurityGroups = []string{account.DatabaseGroup}
+	ca, caFile, err := databaseCA(o.StateDir, id.stateKey)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range []*dbInstance{s.current, s.classic} {
+		if err := i.serveTLS(ca, o.RequireTLS); err != nil {
+			return nil, err
+		}
+	}
+	bundle, err := caBundle(ca, caFile)
+	if err != nil {
+		return nil, err
+	}
 	credentialsFile, err := writeCredentials(o.StateDir, id.accessKey)
 	if err != nil {
 		return nil, err
@@ -205,6 +222,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		EndpointURL:  endpoint,
 		FunctionKeys: id.functionKeys,
 		Routes:       s.routes,
+		CA:           bundle,
 		Observe:      o.Observe,
 	}); err != nil {
 		return nil, fmt.Errorf("sandbox: rotation functions: %w", err)
@@ -239,6 +257,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		bastion: s.bastion, keyFile: keyFile, knownHosts: knownHosts, engine: s.current.db.Engine(),
 		classic:   s.classic.desc,
 		timeScale: s.clock.Scale(),
+		caFile:    caFile, requireTLS: o.RequireTLS,
 	})
 	if err := (ports{Endpoint: loopback.Port(l.Addr()), Bastion: s.info.Bastion.Port}).save(o.StateDir); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
