@@ -95,7 +95,7 @@ func newWorld(o *options, attach bool) steps.World {
 		}
 		return world.AWS(opts)
 	}
-	return world.Sandbox(world.SandboxOptions{StateDir: sandboxDir(o.stateDir), Engine: o.engine, Attach: attach, TimeScale: o.timeScale})
+	return world.Sandbox(world.SandboxOptions{StateDir: sandboxDir(o.stateDir), Engine: o.engine, RequireTLS: o.dbTLS, Attach: attach, TimeScale: o.timeScale})
 }
 
 func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandbox") }
@@ -158,7 +158,7 @@ func runSandbox(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
 		return exitUsage
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(o.stateDir), Engine: o.engine, Clock: clock,
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(o.stateDir), Engine: o.engine, RequireTLS: o.dbTLS, Clock: clock,
 		Logf: func(format string, args ...any) { fmt.Fprintf(stderr, "rotation-tutor sandbox: "+format+"\n", args...) }})
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor sandbox: %v\n", err)
@@ -229,7 +229,7 @@ func runBench(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rotation-tutor bench: cannot find this program's binary (%v), so start-up is not measured\n", err)
 	}
 	rep, err := bench.Run(ctx, bench.Options{
-		Clients: o.clients, Rotations: o.rotations, Engine: o.engine, Executable: self,
+		Clients: o.clients, Rotations: o.rotations, Engine: o.engine, RequireTLS: o.dbTLS, Executable: self,
 		Progress: bench.TerminalProgress(stderr),
 	})
 	if err != nil {

@@ -26,6 +26,7 @@ type options struct {
 	json     bool
 	yes      bool
 	engine   string // sandbox database: "gms" (embedded) or "mariadb"
+	dbTLS    bool   // sandbox database: refuse plain text (require_secure_transport ON)
 	strategy string // "" when not given: the saved choice stands
 	flavour  string // "" when not given: the saved choice stands
 
@@ -99,6 +100,7 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 	}
 	if cmd.groups&groupEngine != 0 {
 		fs.StringVar(&o.engine, "db", "gms", "sandbox database: gms (embedded, no set-up) or mariadb (a real mariadbd child process)")
+		fs.BoolVar(&o.dbTLS, "db-require-tls", false, "sandbox database: refuse logins without TLS, as RDS for MySQL 9.7 and RDS for MariaDB 11.8 do by default (require_secure_transport ON)")
 	}
 	if cmd.groups&groupClock != 0 {
 		fs.Float64Var(&o.timeScale, "time-scale", 1, "sandbox only: N seconds of the sandbox's clock per real second (86400: a day per second); schedules fire by themselves on it")
@@ -153,6 +155,9 @@ func (o *options) validate(cmd command) error {
 		}
 	}
 	if cmd.groups&groupWorld != 0 {
+		if o.aws && o.dbTLS {
+			return errors.New("--db-require-tls only applies to the sandbox: your RDS instance's parameter group decides (require_secure_transport)")
+		}
 		if !o.aws {
 			for name, v := range map[string]string{"--bastion": o.bastion, "--key": o.keyFile, "--db-host": o.dbHost, "--admin-secret": o.adminSecret, "--profile": o.profile, "--trust-host-key": o.trustHost, "--db-ca-bundle": o.dbCABundle} {
 				if v != "" {
@@ -202,6 +207,14 @@ func (o *options) validate(cmd command) error {
 		if err := o.serveBench.validate(); err != nil {
 			return err
 		}
+	}
+	if o.dbCABundle != "" {
+		// The mysql commands shown name it, and run from any directory.
+		abs, err := filepath.Abs(o.dbCABundle)
+		if err != nil {
+			return fmt.Errorf("--db-ca-bundle: %w", err)
+		}
+		o.dbCABundle = abs
 	}
 	if o.stateDir != "" {
 		abs, err := filepath.Abs(o.stateDir)

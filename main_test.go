@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"golang.org/x/crypto/ssh"
 
+	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/testenv"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox"
@@ -46,6 +48,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"--strategy", "both"}, exitUsage, "--strategy must be alternating or single"},
 		{[]string{"--bastion", "ec2-user@host"}, exitUsage, "--bastion only applies with --aws"},
 		{[]string{"doctor", "--db-ca-bundle", "global-bundle.pem"}, exitUsage, "--db-ca-bundle only applies with --aws"},
+		{[]string{"run", "--aws", "--db-require-tls"}, exitUsage, "--db-require-tls only applies to the sandbox"},
 		{[]string{"bench", "--clients", "0"}, exitUsage, "at least 1"},
 		{[]string{"run", "--aws", "--region", "eu-west-1"}, exitUsage, "add --yes"},
 		{[]string{"sandbox", "--master-password", "--json"}, exitUsage, "--master-password only prints the password"},
@@ -90,7 +93,7 @@ func TestSandboxJSONThenCleanStop(t *testing.T) {
 		}
 	}
 	for obj, keys := range map[string][]string{
-		"database": {"host", "port", "name", "admin_secret_arn"},
+		"database": {"host", "port", "name", "admin_secret_arn", "ca_bundle_file", "require_secure_transport"},
 		"bastion":  {"host", "port", "user", "private_key_file", "known_hosts_file", "host_key_fingerprint"},
 		"commands": {"aws", "ssh_tunnel", "mysql"},
 	} {
@@ -228,6 +231,59 @@ func TestRunHeadlessOlderTutorial(t *testing.T) {
 				if order[len(order)-1] != "clean-up" {
 					t.Errorf("round %d: the run ended with %s, not the clean-up: %v", round, order[len(order)-1], order)
 				}
+			}
+		})
+	}
+}
+
+// --db-require-tls: the whole walkthrough, headless, passes on databases that refuse plain
+// text, for both tutorials (the older one ends with its clean-up) and both engines; the
+// current tutorial's secret says "ssl": true, and the doctor run afterwards on the same
+// state passes, with the flag and without it (the databases still offer TLS, which the
+// secret then requires).
+func TestRunHeadlessRequiringTLS(t *testing.T) {
+	for _, tc := range []struct{ flavour, engine string }{{"current", "gms"}, {"classic", "gms"}, {"current", "mariadb"}} {
+		t.Run(tc.flavour+" on "+tc.engine, func(t *testing.T) {
+			if tc.engine == "mariadb" {
+				testenv.RequireTool(t, "/usr/sbin/mariadbd")
+			}
+			// A short state path: a mariadbd's socket path is limited to about 100 bytes.
+			state, err := os.MkdirTemp("", "rt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(state) })
+			flavour := tc.flavour
+			runHeadlessJSON(t, "--db-require-tls", "--db", tc.engine, "--tutorial", flavour, "--state", state)
+			if flavour == "classic" {
+				return // its clean-up deleted what the doctor would look at
+			}
+			for _, args := range [][]string{{"--db-require-tls"}, nil} {
+				if tc.engine == "mariadb" {
+					break // its data goes when it stops: the run's own doctor step checked it
+				}
+				code, stdout, stderr := runArgs(append([]string{"doctor", "--json", "--db", tc.engine, "--state", state}, args...)...)
+				if code != exitOK {
+					t.Errorf("doctor %v after the run: exit %d\n%s\n%s", args, code, stdout, stderr)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: sandboxDir(state), Engine: tc.engine})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sb.Close()
+			in := sb.Info()
+			client, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
+			defer closeIdle()
+			out, err := client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String("SecretsManagerTutorialAppuser")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sec, err := rotation.ReadSecret(aws.ToString(out.SecretString))
+			if err != nil || sec.TLSMode() != dbclient.TLSRequired {
+				t.Errorf("the secret the run stored (and rotated) asks for %v, want TLS only (%v)", sec.TLSMode(), err)
 			}
 		})
 	}

@@ -31,6 +31,7 @@ import (
 type Options struct {
 	Clients, Rotations int
 	Engine             string // sandbox database engine
+	RequireTLS         bool   // the sandbox's databases refuse plain text (--db-require-tls)
 	GetSecretCalls     int    // default 2000
 	PutCalls           int    // PutSecretValue calls of 60 KB for Writes; default 1000
 	// Executable is the rotation-tutor binary whose start-up is timed; "" skips that.
@@ -104,7 +105,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			return rep, err
 		}
 		t0 := time.Now()
-		s, err := sandbox.Start(ctx, sandbox.Options{Engine: o.Engine, RetryDelay: -1, Clock: clock, OnRotation: ends.hear})
+		s, err := sandbox.Start(ctx, sandbox.Options{Engine: o.Engine, RequireTLS: o.RequireTLS, RetryDelay: -1, Clock: clock, OnRotation: ends.hear})
 		if err != nil {
 			return rep, err
 		}
@@ -124,6 +125,10 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	client, closeIdle := lambda.NewSecretsClient(info.Region, info.SecretsManagerEndpoint, info.AccessKey())
 	defer closeIdle()
 	dial := sb.DialVPC()
+	ca, err := dbclient.LoadCABundle(info.Database.CABundleFile) // the clients verify TLS, as the functions do
+	if err != nil {
+		return rep, err
+	}
 
 	alt, err := prepareSecret(ctx, client, dial, info, appUser, "BenchAlternating")
 	if err != nil {
@@ -136,7 +141,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 
 	runStrategy := func(name, secretID, fn string) (probe.Report, error) {
 		return probe.Run(ctx, probe.RunConfig{
-			Config:    probe.Config{Clients: o.Clients, Secrets: client, SecretID: secretID, Dial: dial},
+			Config:    probe.Config{Clients: o.Clients, Secrets: client, SecretID: secretID, Dial: dial, CA: ca},
 			Rotations: o.Rotations,
 			Rotate:    probe.ServiceRotation(client, secretID, fn, sb.WaitRotations),
 			Progress:  func(done, total int) { progress(name, done, total) },

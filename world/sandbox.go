@@ -28,6 +28,8 @@ import (
 type SandboxOptions struct {
 	StateDir string // where the sandbox keeps its data between runs
 	Engine   string // "gms" (embedded, default) or "mariadb"
+	// RequireTLS makes the sandbox's databases refuse plain-text logins (--db-require-tls).
+	RequireTLS bool
 	// Attach uses the sandbox already running on StateDir (the walkthrough's,
 	// from another shell) when there is one, instead of refusing to start:
 	// for commands that only look (doctor).
@@ -76,7 +78,7 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 			if err != nil {
 				return nil, err
 			}
-			return w.env(in, pw), nil
+			return w.env(in, pw)
 		}
 	}
 	scale := w.opts.TimeScale
@@ -91,10 +93,11 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 	events := make(chan rotation.StepEvent, stepEventBuffer)
 	progress("starting the bastion, the database and the Secrets Manager endpoint")
 	sb, err := sandbox.Start(ctx, sandbox.Options{
-		StateDir: w.opts.StateDir,
-		Engine:   w.opts.Engine,
-		Clock:    clock,
-		Pace:     pace,
+		StateDir:   w.opts.StateDir,
+		Engine:     w.opts.Engine,
+		Clock:      clock,
+		Pace:       pace,
+		RequireTLS: w.opts.RequireTLS,
 		Observe: func(ev rotation.StepEvent) {
 			if w.opts.Observe != nil {
 				w.opts.Observe(ev)
@@ -108,8 +111,12 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 	if err != nil {
 		return nil, err
 	}
+	env, err := w.env(sb.Info(), sb.ClassicMasterPassword())
+	if err != nil {
+		sb.Close()
+		return nil, err
+	}
 	w.sb = sb
-	env := w.env(sb.Info(), sb.ClassicMasterPassword())
 	env.StepEvents = events
 	env.WaitRotations = sb.WaitRotations
 	env.Clock, env.Pace = sb.Clock(), pace
@@ -118,8 +125,16 @@ func (w *sandboxWorld) Start(ctx context.Context, progress func(string)) (*steps
 }
 
 // env is the environment a sandbox's Info describes, with the older tutorial's master
-// password, which Info never holds. Call with w.mu held.
-func (w *sandboxWorld) env(in sandbox.Info, masterPassword string) *steps.Env {
+// password, which Info never holds, and the sandbox's CA bundle, which verifies its
+// databases' certificates. Call with w.mu held.
+func (w *sandboxWorld) env(in sandbox.Info, masterPassword string) (*steps.Env, error) {
+	var ca *dbclient.CABundle
+	if in.Database.CABundleFile != "" { // a sandbox of an older rotation-tutor names none
+		var err error
+		if ca, err = dbclient.LoadCABundle(in.Database.CABundleFile); err != nil {
+			return nil, err
+		}
+	}
 	secrets, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
 	rdsClient, closeRDS := lambda.NewRDSClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
 	transport := http.DefaultTransport.(*http.Transport).Clone()
@@ -144,6 +159,7 @@ func (w *sandboxWorld) env(in sandbox.Info, masterPassword string) *steps.Env {
 		DBPort:         in.Database.Port,
 		DBName:         in.Database.Name,
 		DBInstance:     in.Database.Instance,
+		DBCA:           ca,
 		AdminSecretARN: in.Database.AdminSecretARN,
 		Classic: &steps.Database{Instance: in.ClassicDatabase.Instance, Host: in.ClassicDatabase.Host, Port: in.ClassicDatabase.Port,
 			MasterPassword: func() string { return masterPassword }},
@@ -152,7 +168,7 @@ func (w *sandboxWorld) env(in sandbox.Info, masterPassword string) *steps.Env {
 		Lab:                 sandboxLab{dir: w.opts.StateDir, in: in},
 		RotationLambdaARN:   in.RotationFunctionARN,
 		SingleUserLambdaARN: in.SingleUserFunctionARN,
-	}
+	}, nil
 }
 
 func (w *sandboxWorld) Close() error {
