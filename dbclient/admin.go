@@ -3,7 +3,11 @@ package dbclient
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // Queryer is what the user administration runs on: a *sql.DB, *sql.Conn or
@@ -125,6 +129,23 @@ func CurrentUser(ctx context.Context, q Queryer) (string, error) {
 		return "", sqlError("read CURRENT_USER()", err)
 	}
 	return u, nil
+}
+
+// RequiresSecureTransport says whether the server refuses plain-text logins:
+// its require_secure_transport is ON (1 to MySQL, ON or 1 to MariaDB). A
+// server that does not know the variable (MySQL before 5.7, MariaDB before
+// 10.5) has no such rule.
+func RequiresSecureTransport(ctx context.Context, q Queryer) (bool, error) {
+	var v string
+	err := q.QueryRowContext(ctx, "SELECT @@require_secure_transport").Scan(&v)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == erUnknownSystemVariable {
+		return false, nil
+	}
+	if err != nil {
+		return false, sqlError("read @@require_secure_transport", err)
+	}
+	return v == "1" || strings.EqualFold(v, "ON"), nil
 }
 
 // ServerVersion is VERSION(), e.g. 8.0.35 or 10.11.6-MariaDB.

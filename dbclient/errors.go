@@ -143,20 +143,21 @@ func classifyOpenChannel(oc *ssh.OpenChannelError, dest string) *Error {
 // answers most refusals with 1105 (unknown error) instead, so those stay
 // unexplained rather than be guessed from its message.
 const (
-	erDBAccessDenied       = 1044
-	erAccessDenied         = 1045
-	erBadDB                = 1049
-	erHostNotPrivileged    = 1130
-	erTooManyConnections   = 1040
-	erTableAccessDenied    = 1142
-	erSpecificAccessDenied = 1227
-	erParse                = 1064
-	erUnknown              = 1105 // go-mysql-server's answer to most refusals
-	erNotSupportedYet      = 1235
-	erNoAuthMethods        = 2012 // go-mysql-server's answer for an unknown user
-	erAccountLocked        = 3118 // MySQL
-	erSecureTransport      = 3159 // MySQL: require_secure_transport (MariaDB answers 1045)
-	erMariaDBAccountLocked = 4151
+	erDBAccessDenied        = 1044
+	erAccessDenied          = 1045
+	erBadDB                 = 1049
+	erHostNotPrivileged     = 1130
+	erTooManyConnections    = 1040
+	erTableAccessDenied     = 1142
+	erSpecificAccessDenied  = 1227
+	erParse                 = 1064
+	erUnknown               = 1105 // go-mysql-server's answer to most refusals
+	erNotSupportedYet       = 1235
+	erUnknownSystemVariable = 1193
+	erNoAuthMethods         = 2012 // go-mysql-server's answer for an unknown user
+	erAccountLocked         = 3118 // MySQL
+	erSecureTransport       = 3159 // MySQL: require_secure_transport (MariaDB answers 1045)
+	erMariaDBAccountLocked  = 4151
 )
 
 func classifyMySQL(err error) *Error {

@@ -7,18 +7,18 @@ import "rotation-tutor/internal/shell"
 // MySQL usually holds that one.
 const LocalPort = 13306
 
-// MySQLClientTLS are the mysql client's options, in the commands this project
-// prints, for a login through that tunnel to a database whose certificate
-// bundle verifies: --ssl-ca, which makes MariaDB's client and MySQL's use TLS
-// and check that a CA in the bundle issued the certificate. Not
-// --ssl-verify-server-cert (MySQL: --ssl-mode=VERIFY_IDENTITY): it checks the
-// certificate's name against the host dialled, and the certificate names the
-// database's endpoint, which 127.0.0.1 at the tunnel's end is not, so it would
-// refuse every login. None without a bundle: the clients then use TLS when the
-// server offers it, unverified.
-func MySQLClientTLS(bundle string) []string {
+// MySQLClient is the mysql client, in the commands this project prints, for a
+// login through that tunnel to a database whose certificate bundle verifies:
+// with --ssl-ca, which makes MariaDB's client and MySQL's use TLS and check
+// that a CA in the bundle issued the certificate. Not --ssl-verify-server-cert
+// (MySQL: --ssl-mode=VERIFY_IDENTITY): it checks the certificate's name
+// against the host dialled, and the certificate names the database's
+// endpoint, which 127.0.0.1 at the tunnel's end is not, so it would refuse
+// every login. Without a bundle, no option: both clients then use TLS when
+// the server offers it, unverified.
+func MySQLClient(bundle string) string {
 	if bundle == "" {
-		return nil
+		return "mysql"
 	}
-	return []string{"--ssl-ca=" + shell.Quote(bundle)}
+	return "mysql --ssl-ca " + shell.Quote(bundle)
 }

@@ -26,11 +26,32 @@ import (
 // pressing enter; then the step looks at the world and must find its effect in place. So a
 // command that does not run when pasted, or does not do what its screen says, fails here.
 // Only the tunnel's local port is changed, so that the test never collides with a listener
-// already on dbclient.LocalPort.
+// already on dbclient.LocalPort. Each tutorial is done twice: against databases that let plain
+// text in, and against databases that require TLS (--db-require-tls), where every mysql
+// command must carry what makes it use TLS, and the secret stored says "ssl": true.
 func TestTheTutorialByHand(t *testing.T) {
+	for _, requireTLS := range []bool{false, true} {
+		t.Run(tlsName(requireTLS), func(t *testing.T) { tutorialByHand(t, requireTLS) })
+	}
+}
+
+func TestTheOlderTutorialByHand(t *testing.T) {
+	for _, requireTLS := range []bool{false, true} {
+		t.Run(tlsName(requireTLS), func(t *testing.T) { olderTutorialByHand(t, requireTLS) })
+	}
+}
+
+func tlsName(requireTLS bool) string {
+	if requireTLS {
+		return "TLS required"
+	}
+	return "plain text allowed"
+}
+
+func tutorialByHand(t *testing.T, requireTLS bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	s, env, sh := startByHand(t, ctx, steps.FlavourCurrent)
+	s, env, sh := startByHand(t, ctx, steps.FlavourCurrent, requireTLS)
 
 	sh.paste(stepCommands(t, s, steps.Environment))
 	sh.tunnel(stepCommands(t, s, steps.Connect, "shell", "aws", "mysql", "workbench")[0].Text)
@@ -49,6 +70,9 @@ func TestTheTutorialByHand(t *testing.T) {
 		mustHold(t, ctx, s, id, out)
 		if id == steps.Validate && !strings.Contains(out, "appuser@") {
 			t.Fatalf("validating by hand did not log in as appuser:\n%s", out)
+		}
+		if id == steps.StoreSecret {
+			checkSSLKey(t, ctx, s, requireTLS)
 		}
 	}
 	if out := sh.paste(stepCommands(t, s, steps.Validate, "ssh", "workbench")); !strings.Contains(out, "appuser_clone@") {
@@ -108,10 +132,10 @@ func TestTheTutorialByHand(t *testing.T) {
 // user with SELECT on *.*, its secret, the login as mytestuser, rotation every 30 days with
 // the master secret, two rotations that bring the name back, and the clean-up that deletes
 // both secrets and the instance.
-func TestTheOlderTutorialByHand(t *testing.T) {
+func olderTutorialByHand(t *testing.T, requireTLS bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	s, env, sh := startByHand(t, ctx, steps.FlavourClassic)
+	s, env, sh := startByHand(t, ctx, steps.FlavourClassic, requireTLS)
 
 	if out := sh.paste(stepCommands(t, s, steps.Environment)); !strings.Contains(out, "mytestdatabaseinstance") || !strings.Contains(out, "adminuser") {
 		t.Fatalf("describing MyTestDatabaseInstance by hand printed:\n%s", out)
@@ -132,6 +156,9 @@ func TestTheOlderTutorialByHand(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustHold(t, ctx, s, id, out)
+		if id == steps.StoreSecret {
+			checkSSLKey(t, ctx, s, requireTLS)
+		}
 		switch {
 		case id == steps.CreateUser && !strings.Contains(out, "GRANT SELECT ON *.* TO `mytestuser`"):
 			t.Fatalf("creating mytestuser by hand did not grant SELECT on *.*:\n%s", out)
@@ -175,13 +202,13 @@ func TestTheOlderTutorialByHand(t *testing.T) {
 
 // startByHand starts a session of the flavour's tutorial on a sandbox of its own, and a
 // shell to paste into; it skips when a tool the commands use is missing.
-func startByHand(t *testing.T, ctx context.Context, flavour string) (*steps.Session, *steps.Env, *shell) {
+func startByHand(t *testing.T, ctx context.Context, flavour string, requireTLS bool) (*steps.Session, *steps.Env, *shell) {
 	t.Helper()
 	for _, tool := range []string{"/usr/bin/ssh", "/usr/bin/aws", "/usr/bin/jq", "/usr/bin/mysql", "/usr/bin/env"} {
 		testenv.RequireTool(t, tool)
 	}
 	dir := t.TempDir()
-	s, err := steps.NewSession(world.Sandbox(world.SandboxOptions{StateDir: dir + "/sandbox"}),
+	s, err := steps.NewSession(world.Sandbox(world.SandboxOptions{StateDir: dir + "/sandbox", RequireTLS: requireTLS}),
 		steps.Options{StateDir: dir, SelfCommand: build(t), Flavour: flavour}, true)
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +257,10 @@ next:
 	for _, c := range st.Commands(s, nil) {
 		if c.Reference != "" {
 			continue
+		}
+		// The database's certificate is checked by CA, in every login by hand.
+		if c.Tool == "mysql" && !strings.Contains(c.Text, " --ssl-ca "+s.Env().DBCA.File+" ") {
+			t.Fatalf("%s: a mysql command without the sandbox's CA bundle: %s", id, c.Text)
 		}
 		for _, tool := range skip {
 			if c.Tool == tool {
@@ -346,4 +377,15 @@ func leaveUnfinished(t *testing.T, ctx context.Context, env *steps.Env) string {
 		t.Fatal(err)
 	}
 	return token
+}
+
+// checkSSLKey: the secret just stored says "ssl": true, and the screen says why, exactly
+// when the database requires TLS.
+func checkSSLKey(t *testing.T, ctx context.Context, s *steps.Session, requireTLS bool) {
+	t.Helper()
+	look := stepLook(t, ctx, s, steps.StoreSecret)
+	hasSSL := strings.Contains(look.Fact("Value"), `"ssl":true`)
+	if hasSSL != requireTLS || (look.Fact("TLS") != "") != requireTLS {
+		t.Fatalf("the database requires TLS: %v; the secret stored by hand: %s; why: %q", requireTLS, look.Fact("Value"), look.Fact("TLS"))
+	}
 }

@@ -61,7 +61,7 @@ echo stand-in-id
 
 	checked := 0
 	for _, flavour := range []string{steps.FlavourCurrent, steps.FlavourClassic} {
-		s, _, _ := startByHand(t, ctx, flavour)
+		s, _, _ := startByHand(t, ctx, flavour, false)
 		for _, st := range steps.Visible(flavour) {
 			for _, c := range st.Commands(s, nil) {
 				if c.Reference == "" {

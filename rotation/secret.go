@@ -121,6 +121,22 @@ func NewSecret(host string, port int, dbname, username, password, masterARN stri
 	return s.withCredentials(username, password)
 }
 
+// SSLTrue is the ssl key that makes every login with a secret use TLS or fail.
+var SSLTrue = json.RawMessage("true")
+
+// WithSSL returns a copy whose ssl key is v as written (SSLTrue, or a value read from
+// another secret), or has none when v is nil.
+func (s Secret) WithSSL(v json.RawMessage) Secret {
+	c := s.withCredentials(s.Username, s.Password)
+	c.SSL = v
+	if v == nil {
+		delete(c.raw, "ssl")
+	} else {
+		c.raw["ssl"] = v
+	}
+	return c
+}
+
 // Missing lists the keys, of those given, that the value lacks or holds
 // empty: what a rotation function would refuse.
 func (s Secret) Missing(keys ...string) []string {

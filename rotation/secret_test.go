@@ -178,3 +178,25 @@ func TestSecretTLSMode(t *testing.T) {
 		}
 	}
 }
+
+// WithSSL sets the ssl key as written, or removes it, on a copy: the value stored, and
+// every later version the rotation copies from it, carry it.
+func TestWithSSL(t *testing.T) {
+	base := NewSecret("db.internal", 3306, "tutorial", "appuser", "pw", "")
+	on := base.WithSSL(SSLTrue)
+	js, err := on.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadSecret(js)
+	if err != nil || back.TLSMode() != dbclient.TLSRequired || !strings.Contains(js, `"ssl":true`) {
+		t.Fatalf("with ssl true: %s (%v)", js, err)
+	}
+	if base.TLSMode() != dbclient.TLSPreferred {
+		t.Errorf("WithSSL changed the secret it was called on")
+	}
+	off, _ := back.WithSSL(nil).JSON()
+	if strings.Contains(off, "ssl") {
+		t.Errorf("WithSSL(nil) kept the key: %s", off)
+	}
+}

@@ -39,7 +39,7 @@ func TestPrintedCommandsWorkWithRealTools(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			in := startWith(t, sandbox.Options{Engine: tc.engine, RequireTLS: tc.require}).Info()
-			if !strings.Contains(in.Commands.MySQL, " --ssl-ca="+in.Database.CABundleFile+" ") {
+			if !strings.Contains(in.Commands.MySQL, " --ssl-ca "+in.Database.CABundleFile+" ") {
 				t.Fatalf("the mysql command does not check the database's certificate with the sandbox's CA: %s", in.Commands.MySQL)
 			}
 			port := testenv.FreePort(t)
@@ -79,7 +79,7 @@ func TestPrintedCommandsWorkWithRealTools(t *testing.T) {
 			if !tc.require {
 				return
 			}
-			plain := strings.Replace(in.Commands.MySQL, "--ssl-ca="+in.Database.CABundleFile, "--skip-ssl", 1)
+			plain := strings.Replace(in.Commands.MySQL, "--ssl-ca "+in.Database.CABundleFile, "--skip-ssl", 1)
 			if out, err := mysql(plain); err == nil || !strings.Contains(out, tc.plainRefusal) {
 				t.Errorf("without TLS: %v\n%s\nwant %s", err, out, tc.plainRefusal)
 			}

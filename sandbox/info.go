@@ -125,9 +125,8 @@ func newInfo(f infoFacts) Info {
 			shell.Quote(in.Bastion.PrivateKeyFile), shell.Quote(in.Bastion.KnownHostsFile), dbclient.LocalPort,
 			in.Database.Host, in.Database.Port, in.Bastion.Port, in.Bastion.User, in.Bastion.Host),
 	}
-	mysql := strings.Join(append([]string{"mysql"}, dbclient.MySQLClientTLS(in.Database.CABundleFile)...), " ")
 	in.Commands.MySQL = fmt.Sprintf("MYSQL_PWD=\"$(%s)\" %s -h 127.0.0.1 -P %d -u %s %s",
-		in.Commands.AdminPassword, mysql, dbclient.LocalPort, AdminUser, in.Database.Name)
+		in.Commands.AdminPassword, dbclient.MySQLClient(in.Database.CABundleFile), dbclient.LocalPort, AdminUser, in.Database.Name)
 	return in
 }
 

@@ -25,6 +25,8 @@ type adminConn struct {
 	user     string
 	security string // how the admin session is protected, as the connect step shows it
 	target   string // the database and admin secret the session is for (targetOf)
+	// requiresTLS is the database's require_secure_transport, as the session found it.
+	requiresTLS bool
 }
 
 // targetOf names what an admin session on env is: a tutorial switched on the welcome
@@ -79,6 +81,7 @@ func (c *adminConn) ensure(ctx context.Context, env *Env) (*sql.DB, error) {
 type connected struct {
 	Fingerprint, SSHVersion, AdminUser, ServerVersion string
 	Security                                          string // how the admin session is protected (TLS or not)
+	RequiresTLS                                       bool   // the database refuses plain text
 	Reused                                            bool   // the tunnel was open already and still works
 }
 
@@ -91,10 +94,10 @@ func (c *adminConn) check(ctx context.Context, env *Env) (connected, error) {
 	if t, db, user, ok := c.openFor(env); t != nil && ok {
 		if v, err := dbclient.ServerVersion(ctx, db); err == nil {
 			c.mu.Lock()
-			security := c.security
+			security, requiresTLS := c.security, c.requiresTLS
 			c.mu.Unlock()
 			return connected{Fingerprint: t.HostKeyFingerprint(), SSHVersion: t.ServerVersion(), AdminUser: user,
-				ServerVersion: v, Security: security, Reused: true}, nil
+				ServerVersion: v, Security: security, RequiresTLS: requiresTLS, Reused: true}, nil
 		}
 	}
 	return c.connect(ctx, env)
@@ -127,15 +130,26 @@ func (c *adminConn) connect(ctx context.Context, env *Env) (connected, error) {
 		tun.Close()
 		return connected{}, fail("ask the database for its version", err)
 	}
-	c.replace(tun, db, admin.Username, security.String(), targetOf(env))
+	// What the secrets this walkthrough stores say about TLS depends on it; a server that
+	// will not say is taken not to require TLS, which a secret without an ssl key survives.
+	requiresTLS, _ := dbclient.RequiresSecureTransport(ctx, db)
+	c.replace(tun, db, admin.Username, security.String(), targetOf(env), requiresTLS)
 	return connected{Fingerprint: tun.HostKeyFingerprint(), SSHVersion: tun.ServerVersion(), AdminUser: admin.Username,
-		ServerVersion: version, Security: security.String()}, nil
+		ServerVersion: version, Security: security.String(), RequiresTLS: requiresTLS}, nil
 }
 
-func (c *adminConn) replace(t *dbclient.Tunnel, db *sql.DB, user, security, target string) {
+// requiresTLSFor says whether the database of env refuses plain text, as the admin session
+// open for it found; false while none is open.
+func (c *adminConn) requiresTLSFor(env *Env) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.db != nil && c.target == targetOf(env) && c.requiresTLS
+}
+
+func (c *adminConn) replace(t *dbclient.Tunnel, db *sql.DB, user, security, target string, requiresTLS bool) {
 	c.mu.Lock()
 	oldT, oldDB := c.tunnel, c.db
-	c.tunnel, c.db, c.user, c.security, c.target = t, db, user, security, target
+	c.tunnel, c.db, c.user, c.security, c.target, c.requiresTLS = t, db, user, security, target, requiresTLS
 	c.mu.Unlock()
 	if oldDB != nil && oldDB != db {
 		oldDB.Close()
@@ -145,7 +159,7 @@ func (c *adminConn) replace(t *dbclient.Tunnel, db *sql.DB, user, security, targ
 	}
 }
 
-func (c *adminConn) close() { c.replace(nil, nil, "", "", "") }
+func (c *adminConn) close() { c.replace(nil, nil, "", "", "", false) }
 
 // readAdminSecret reads the admin user's credentials from the admin secret.
 // An RDS-managed secret holds only username and password.

@@ -102,8 +102,25 @@ func secretValueCmd(env *Env, secretID, stage string) string {
 // secret (both read from it, never pasted) and runs sql, already quoted for
 // the shell.
 func mysqlAs(env *Env, secretID, stage, quotedSQL string) string {
-	return fmt.Sprintf(`S="$(%s)" && MYSQL_PWD="$(printf '%%s' "$S" | jq -r .password)" mysql -h 127.0.0.1 -P %d -u "$(printf '%%s' "$S" | jq -r .username)" %s -e %s`,
-		secretValueCmd(env, secretID, stage), dbclient.LocalPort, shell.Quote(dbName(env)), quotedSQL)
+	return fmt.Sprintf(`S="$(%s)" && MYSQL_PWD="$(printf '%%s' "$S" | jq -r .password)" %s -h 127.0.0.1 -P %d -u "$(printf '%%s' "$S" | jq -r .username)" %s -e %s`,
+		secretValueCmd(env, secretID, stage), dbclient.MySQLClient(caFile(env)), dbclient.LocalPort, shell.Quote(dbName(env)), quotedSQL)
+}
+
+// tlsNote says, after the note of the first mysql command shown, what its TLS options check.
+func tlsNote(env *Env) string {
+	if caFile(env) == "" {
+		return ""
+	}
+	return noteMySQLTLS
+}
+
+// caFile is the CA bundle that verifies the database's certificate (the sandbox's, or
+// --db-ca-bundle), or "" when there is none.
+func caFile(env *Env) string {
+	if env == nil || env.DBCA == nil {
+		return ""
+	}
+	return env.DBCA.File
 }
 
 // passwordOf is a substitution that reads the password of a secret's version.
@@ -200,6 +217,10 @@ func workbenchFields(env *Env, name, mysqlUser, passwordFrom string) string {
 		{"MySQL Server Port", strconv.Itoa(env.DBPort)},
 		{"Username", mysqlUser},
 		{"Password", passwordFrom},
+	}
+	if ca := caFile(env); ca != "" {
+		// Not Verify Identity: through SSH, Workbench too connects to its tunnel's local end.
+		rows = append(rows, [2]string{"Use SSL (SSL tab)", "Require and Verify CA"}, [2]string{"SSL CA File", ca})
 	}
 	var b strings.Builder
 	for i, r := range rows {

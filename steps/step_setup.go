@@ -113,7 +113,7 @@ func connectStep() Step {
 			return []Command{
 				{Tool: "ssh", Note: fmt.Sprintf("forward local port %d to the database through the bastion (leave it running)", dbclient.LocalPort), Text: sshTunnelCmd(env)},
 				{Tool: "aws", Note: "read the admin password from its secret", Text: secretValueCmd(env, adminSecretName(env), "") + " | jq -r .password"},
-				{Tool: "mysql", Note: "in another shell: log in as admin through the tunnel", Text: mysqlAs(env, adminSecretName(env), "", shell.Quote("SELECT VERSION()"))},
+				{Tool: "mysql", Note: "in another shell: log in as admin through the tunnel" + tlsNote(env), Text: mysqlAs(env, adminSecretName(env), "", shell.Quote("SELECT VERSION()"))},
 				{Tool: "workbench", Note: "the same connection in MySQL Workbench", Text: workbenchFields(env, s.tut().AdminConnection, adminName(s), "the admin secret's password (the aws command above)")},
 			}
 		},
@@ -154,8 +154,16 @@ func connectResult(env *Env, c connected) Result {
 		{Label: "Tunnel", Value: fmt.Sprintf("%s → %s:%d", env.SSH.Addr, env.DBHost, env.DBPort)},
 		{Label: "Admin user", Value: c.AdminUser + " (password read from the admin secret)"},
 		{Label: "Server version", Value: c.ServerVersion},
-		{Label: "Database TLS", Value: c.Security},
+		{Label: "Database TLS", Value: c.Security + requiresNote(c.RequiresTLS)},
 	}}
+}
+
+// requiresNote says, after how the admin session is protected, that plain text is refused.
+func requiresNote(requires bool) string {
+	if requires {
+		return noteRequiresTLS
+	}
+	return ""
 }
 
 // adminName is the admin user's name: the one logged in, or the tutorial's.

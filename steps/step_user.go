@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -61,7 +62,7 @@ func (s *Session) candidates(ctx context.Context, env *Env, user string) []candi
 
 // loginAs says whether user logs in with password through the tunnel now.
 func (s *Session) loginAs(ctx context.Context, env *Env, user, password string) error {
-	return dbclient.Login(ctx, s.conn.Dial, dbclient.Target{Host: env.DBHost, Port: env.DBPort, User: user, Password: password, Database: env.DBName})
+	return dbclient.Login(ctx, s.conn.Dial, dbclient.Target{Host: env.DBHost, Port: env.DBPort, User: user, Password: password, Database: env.DBName, CA: env.DBCA})
 }
 
 // working returns the first candidate that logs in as user.
@@ -212,11 +213,15 @@ func adminARN(ctx context.Context, env *Env) (string, error) {
 }
 
 // secretJQ is the value as the commands show it: the password read from
-// GetRandomPassword by the shell (jq fills it in), and for alternating users
-// masterarn, the admin secret's ARN, given or (by name) read by the shell as $master.
-func secretJQ(env *Env, user string, master bool) string {
+// GetRandomPassword by the shell (jq fills it in), for alternating users
+// masterarn, the admin secret's ARN, given or (by name) read by the shell as $master,
+// and ssl true when the database requires TLS.
+func secretJQ(env *Env, user string, master, ssl bool) string {
 	fields := []string{`engine:"mysql"`, fmt.Sprintf("host:%q", env.DBHost), fmt.Sprintf("port:%d", env.DBPort),
 		fmt.Sprintf("username:%q", user), "password:$pw", fmt.Sprintf("dbname:%q", env.DBName)}
+	if ssl {
+		fields = append(fields, "ssl:true")
+	}
 	switch {
 	case !master:
 	case strings.HasPrefix(env.AdminSecretARN, "arn:"):
@@ -240,7 +245,7 @@ func storeSecretStep() Step {
 			if master && !strings.HasPrefix(env.AdminSecretARN, "arn:") {
 				args += `--arg master "$(` + awsCmd(env, "secretsmanager", "describe-secret", "--secret-id", shell.Quote(env.AdminSecretARN), "--query", "ARN", "--output", "text") + `)" `
 			}
-			value := `"$(jq -cn ` + args + shell.Quote(secretJQ(env, t.AppUser, master)) + `)"`
+			value := `"$(jq -cn ` + args + shell.Quote(secretJQ(env, t.AppUser, master, s.conn.requiresTLSFor(env))) + `)"`
 			alter := doubleQuoted("ALTER USER "+sqlUser(t.AppUser)+" IDENTIFIED BY '", passwordOf(env, env.SecretName, ""), "';")
 			return []Command{
 				{Tool: "aws", Note: "store " + t.AppUser + "'s credentials, with a new random password", Text: awsCmd(env, "secretsmanager", "create-secret",
@@ -270,7 +275,19 @@ func (s *Session) shapeProblems(env *Env, v rotation.Secret, master string) []st
 	if v.MasterARN != "" && v.MasterARN != master {
 		out = append(out, "masterarn names another admin secret")
 	}
+	if v.TLSMode() == dbclient.TLSOff && s.conn.requiresTLSFor(env) {
+		out = append(out, whySSLFalseRefused)
+	}
 	return out
+}
+
+// sslKey is the ssl key a value the walkthrough stores carries: true when the database
+// requires TLS (whySSLTrue), else the one the secret had, if any.
+func (s *Session) sslKey(env *Env, had json.RawMessage) json.RawMessage {
+	if s.conn.requiresTLSFor(env) {
+		return rotation.SSLTrue
+	}
+	return had
 }
 
 func runStoreSecret(ctx context.Context, s *Session) (Result, error) {
@@ -332,7 +349,7 @@ func (s *Session) createAppSecret(ctx context.Context, env *Env, db dbclient.Que
 		s.setAppPassword(pw)
 		*notes = append(*notes, Fact{Label: "Note", Value: user + "'s password was not known to this run: it got a new one, the one stored"})
 	}
-	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, user, pw, master).JSON()
+	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, user, pw, master).WithSSL(s.sslKey(env, nil)).JSON()
 	if err != nil {
 		return fail("encode the secret", err)
 	}
@@ -399,7 +416,7 @@ func (s *Session) repairAppSecret(ctx context.Context, env *Env, db dbclient.Que
 			return fail("take AWSPENDING off version "+short(version)+" before storing a new one", err)
 		}
 	}
-	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, cur.Username, cur.Password, master).JSON()
+	value, err := rotation.NewSecret(env.DBHost, env.DBPort, env.DBName, cur.Username, cur.Password, master).WithSSL(s.sslKey(env, cur.SSL)).JSON()
 	if err != nil {
 		return fail("encode the secret", err)
 	}
@@ -444,6 +461,9 @@ func lookStoreSecret(ctx context.Context, s *Session) (Result, error) {
 			{Label: "Value", Value: js},
 			{Label: "Password", Value: cur.Password, Secret: true},
 		}}
+	if cur.TLSMode() == dbclient.TLSRequired && s.conn.requiresTLSFor(env) {
+		r.Facts = append(r.Facts, Fact{Label: "TLS", Value: whySSLTrue})
+	}
 	master, err := s.masterARN(ctx, env)
 	if err != nil {
 		return Result{}, err

@@ -211,6 +211,26 @@ const (
 	fixClone         = "Check that the admin user may create users and grant privileges (CREATE USER, GRANT OPTION)."
 )
 
+// TLS to the database, by hand and in the secret.
+const (
+	// noteMySQLTLS follows the note of the first mysql command a tutorial shows when a CA
+	// bundle verifies the database.
+	noteMySQLTLS = "; over TLS: --ssl-ca checks that a CA in the bundle issued the database's certificate. " +
+		"Not its name: it names the endpoint, which 127.0.0.1 at the tunnel's end is not, so " +
+		"--ssl-verify-server-cert would refuse the login (this app checks the name: it knows where the tunnel goes)"
+	// whySSLTrue is why a secret the walkthrough stores says "ssl": true.
+	whySSLTrue = "\"ssl\": true — the database requires TLS (require_secure_transport is ON), so every login with this " +
+		"secret (the rotation function's, the clients') uses TLS or stops. Without the key, AWS's template tries TLS " +
+		"and then plain text, which this database refuses: a certificate problem would show as that refusal (MariaDB's " +
+		"\"Access denied\", as for a wrong password) instead of as itself"
+	// noteRequiresTLS ends the connect step's Database TLS fact when the server refuses
+	// plain text.
+	noteRequiresTLS = " (the database requires TLS: require_secure_transport is ON)"
+	// whySSLFalseRefused is the shape problem of a secret that asks for plain text from a
+	// database that refuses it.
+	whySSLFalseRefused = "ssl is false, but the database requires TLS"
+)
+
 // whyTwice says why the older tutorial rotates twice.
 func whyTwice(t Tutorial) string {
 	return "one rotation shows half the cycle: " + t.CloneUser + " works. The second changes " + t.AppUser +

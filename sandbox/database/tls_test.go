@@ -68,9 +68,8 @@ func TestRequireSecureTransport(t *testing.T) {
 				t.Fatalf("over TLS: %+v, %v", sec, err)
 			}
 			db := open(t, s, admin) // no ssl key: TLS first
-			var on int
-			if err := db.QueryRow("SELECT @@require_secure_transport").Scan(&on); err != nil || on != 1 {
-				t.Errorf("@@require_secure_transport = %d, %v; want 1", on, err)
+			if on, err := dbclient.RequiresSecureTransport(ctx, db); err != nil || !on {
+				t.Errorf("require_secure_transport: %v, %v; want ON", on, err)
 			}
 		})
 	}
@@ -123,9 +122,8 @@ func TestTLSOffered(t *testing.T) {
 			if sec, err := dbclient.LoginWithSecurity(ctx, s.Dial, plain); err != nil || sec.TLS {
 				t.Errorf("ssl false: %+v, %v; want plain text", sec, err)
 			}
-			var on int
-			if err := open(t, s, admin).QueryRow("SELECT @@require_secure_transport").Scan(&on); err != nil || on != 0 {
-				t.Errorf("@@require_secure_transport = %d, %v; want 0", on, err)
+			if on, err := dbclient.RequiresSecureTransport(ctx, open(t, s, admin)); err != nil || on {
+				t.Errorf("require_secure_transport: %v, %v; want OFF", on, err)
 			}
 		})
 	}
