@@ -11,10 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/testenv"
+	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox"
 	"rotation-tutor/sandbox/bastion"
+	"rotation-tutor/sandbox/lambda"
 )
 
 // startWith starts a sandbox on a short state path (a mariadbd's socket path is limited).
@@ -171,6 +176,54 @@ func TestRequireTLSThroughTheBastion(t *testing.T) {
 				}
 				if sec, err := login(t, ctx, in, tun, db, passwords[db.Instance], dbclient.TLSPreferred); err != nil || !sec.TLS || !sec.Verified {
 					t.Errorf("%s with no ssl key: %+v, %v; want verified TLS", db.Instance, sec, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLoginThroughTheBastion is one login to the sandbox's database on an open tunnel
+// through its bastion (a new SSH channel and MySQL handshake), as a probe client makes it:
+// in plain text, and over TLS with the certificate verified against the sandbox's CA.
+func BenchmarkLoginThroughTheBastion(b *testing.B) {
+	ctx := context.Background()
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sb.Close()
+	in := sb.Info()
+	client, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
+	defer closeIdle()
+	out, err := client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(in.Database.AdminSecretARN)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	admin, err := rotation.ReadSecret(aws.ToString(out.SecretString))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tun, err := dbclient.OpenTunnel(ctx, dbclient.SSHConfig{Addr: bastionAddr(in), User: in.Bastion.User,
+		KeyFile: in.Bastion.PrivateKeyFile, KnownHostsFile: in.Bastion.KnownHostsFile, Timeout: 10 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tun.Close()
+	bundle, err := dbclient.LoadCABundle(in.Database.CABundleFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	target := dbclient.Target{Host: in.Database.Host, Port: in.Database.Port, User: admin.Username, Password: admin.Password, CA: bundle}
+	for _, bc := range []struct {
+		name string
+		mode dbclient.TLSMode
+	}{{"plain", dbclient.TLSOff}, {"tls-verified", dbclient.TLSRequired}} {
+		b.Run(bc.name, func(b *testing.B) {
+			t := target
+			t.TLS = bc.mode
+			for b.Loop() {
+				if err := dbclient.Login(ctx, tun.DialContext, t); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
