@@ -26,18 +26,7 @@ import (
 
 func start(t *testing.T, dir string) *sandbox.Sandbox {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: dir})
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := sb.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return sb
+	return startWith(t, sandbox.Options{StateDir: dir})
 }
 
 func secretsClient(t *testing.T, in sandbox.Info) *sm.Client {

@@ -14,8 +14,8 @@ import (
 )
 
 // tlsServer starts engine with a certificate for db.internal (the name target dials) from a
-// CA of the test's, and returns the CA's bundle.
-func tlsServer(t *testing.T, engine string, require bool) (*database.Server, *dbclient.CABundle) {
+// CA of the test's, and returns the admin's login, verified with the CA's bundle.
+func tlsServer(t *testing.T, engine string, require bool) (*database.Server, dbclient.Target) {
 	t.Helper()
 	if engine == database.EngineMariaDB {
 		testenv.RequireTool(t, "/usr/sbin/mariadbd")
@@ -34,7 +34,9 @@ func tlsServer(t *testing.T, engine string, require bool) (*database.Server, *db
 	}
 	s := start(t, database.Options{StateDir: t.TempDir(), AdminUser: "admin", AdminPassword: "pw", Engine: engine,
 		TLS: &srv, RequireSecureTransport: require})
-	return s, bundle
+	admin := target("admin", "pw")
+	admin.CA = bundle
+	return s, admin
 }
 
 // A database that requires TLS refuses a plain-text login with the error its real server
@@ -45,9 +47,7 @@ func TestRequireSecureTransport(t *testing.T) {
 	ctx := context.Background()
 	for _, engine := range engines(t) {
 		t.Run(engine, func(t *testing.T) {
-			s, bundle := tlsServer(t, engine, true)
-			admin := target("admin", "pw")
-			admin.CA = bundle
+			s, admin := tlsServer(t, engine, true)
 
 			plain := admin
 			plain.TLS = dbclient.TLSOff
@@ -111,9 +111,7 @@ func TestTLSOffered(t *testing.T) {
 	ctx := context.Background()
 	for _, engine := range engines(t) {
 		t.Run(engine, func(t *testing.T) {
-			s, bundle := tlsServer(t, engine, false)
-			admin := target("admin", "pw")
-			admin.CA = bundle
+			s, admin := tlsServer(t, engine, false)
 			if sec, err := dbclient.LoginWithSecurity(ctx, s.Dial, admin); err != nil || !sec.TLS || !sec.Verified {
 				t.Errorf("no ssl key: %+v, %v; want verified TLS", sec, err)
 			}
