@@ -126,7 +126,7 @@ func runServe(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	join := joinCommand(l.Addr())
 	srv, err := workshop.New(workshop.Options{
 		StateDir: dir, HostKeyFile: so.hostKey, Access: access, MaxSessions: so.maxSessions,
-		IdleTimeout: so.idleTimeout, MaxSessionDuration: so.maxDuration, Grace: so.grace, Engine: o.engine,
+		IdleTimeout: so.idleTimeout, MaxSessionDuration: so.maxDuration, Grace: so.grace, Engine: o.engine, RequireTLS: o.dbTLS,
 		ProbeClients: so.probeClients, ProbePause: so.probePause, SelfCommand: selfCommand(), Join: join, Logf: logf,
 	})
 	if err != nil {

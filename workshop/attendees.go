@@ -88,7 +88,7 @@ func (r *registry) acquire(w who) (*attendee, error) {
 		}
 		a.who.name = w.name
 		if a.session == nil {
-			s, err := steps.NewSession(world.Sandbox(world.SandboxOptions{StateDir: filepath.Join(a.dir, "sandbox"), Engine: r.o.Engine}),
+			s, err := steps.NewSession(world.Sandbox(world.SandboxOptions{StateDir: filepath.Join(a.dir, "sandbox"), Engine: r.o.Engine, RequireTLS: r.o.RequireTLS}),
 				steps.Options{StateDir: a.dir, SelfCommand: r.o.SelfCommand, ProbeClients: r.o.ProbeClients, ProbePause: r.o.ProbePause}, false)
 			if err != nil {
 				r.mu.Unlock()

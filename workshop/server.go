@@ -51,6 +51,8 @@ type Options struct {
 	Grace time.Duration
 	// Engine is the sandboxes' database ("" or "gms": embedded).
 	Engine string
+	// RequireTLS makes the sandboxes' databases refuse plain text (--db-require-tls).
+	RequireTLS bool
 	// ProbeClients and ProbePause set the live screen's simulated clients:
 	// how many, and the pause between one client's logins (0: the
 	// walkthrough's own defaults).
