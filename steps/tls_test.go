@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"rotation-tutor/steps"
 	"rotation-tutor/world"
 )
@@ -13,7 +16,7 @@ import (
 // says so, and that the database refuses plain text when it does; its mysql command carries
 // the bundle and says why the name is not checked. The secret stored says "ssl": true, with
 // the reason on screen and in the command that stores it by hand, exactly when the
-// database requires TLS.
+// database requires TLS; a secret someone set to "ssl": false there is repaired.
 func TestTheWalkthroughOverTLS(t *testing.T) {
 	for _, requireTLS := range []bool{false, true} {
 		t.Run(map[bool]string{false: "TLS offered", true: "TLS required"}[requireTLS], func(t *testing.T) {
@@ -66,6 +69,25 @@ func TestTheWalkthroughOverTLS(t *testing.T) {
 			}
 			if v := run(steps.Validate); !v.Holds {
 				t.Errorf("the stored secret does not log in: %+v", v)
+			}
+			if !requireTLS {
+				return
+			}
+			// Someone stores "ssl": false: the step sees a secret rotation cannot use, and
+			// running it again stores the same credentials with "ssl": true.
+			cur, err := env.Secrets.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(env.SecretName)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain := strings.Replace(aws.ToString(cur.SecretString), `"ssl":true`, `"ssl":false`, 1)
+			if _, err := env.Secrets.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: aws.String(env.SecretName), SecretString: aws.String(plain)}); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := store.Look(ctx, s); err != nil || r.Holds || !strings.Contains(r.Summary, "ssl is false, but the database requires TLS") {
+				t.Fatalf("with ssl false: %+v, %v", r, err)
+			}
+			if r := run(steps.StoreSecret); !r.Holds || !strings.Contains(r.Fact("Value"), `"ssl":true`) {
+				t.Errorf("stored again: %+v", r)
 			}
 		})
 	}
