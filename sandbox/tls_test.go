@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/dbclient"
@@ -53,6 +54,19 @@ func startWith(t *testing.T, o sandbox.Options) *sandbox.Sandbox {
 	return sb
 }
 
+// waitAvailable waits, as `aws rds wait db-instance-available` does, for the older
+// tutorial's instance, whose database starts in the background (a mariadbd takes seconds).
+func waitAvailable(t *testing.T, ctx context.Context, in sandbox.Info) {
+	t.Helper()
+	w := rds.NewDBInstanceAvailableWaiter(rdsClient(t, in), func(o *rds.DBInstanceAvailableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second
+	})
+	input := &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(in.ClassicDatabase.Instance)}
+	if err := w.Wait(ctx, input, 2*time.Minute); err != nil {
+		t.Fatalf("%s: %v", in.ClassicDatabase.Instance, err)
+	}
+}
+
 // login logs in to an instance through the bastion as its master user, with the TLS mode
 // given and the sandbox's CA bundle, and says how the session was protected.
 func login(t *testing.T, ctx context.Context, in sandbox.Info, tun *dbclient.Tunnel, db sandbox.DatabaseInfo, password string, mode dbclient.TLSMode) (dbclient.Security, error) {
@@ -85,6 +99,7 @@ func TestDatabasesServeTLSFromTheSandboxCA(t *testing.T) {
 		t.Fatalf("the CA bundle: %v, %v; want 0600", fi, err)
 	}
 
+	waitAvailable(t, ctx, in)
 	tun := tunnel(t, ctx, in)
 	passwords := map[string]string{in.Database.Instance: adminPassword(t, ctx, in), in.ClassicDatabase.Instance: sb.ClassicMasterPassword()}
 	for _, db := range []sandbox.DatabaseInfo{in.Database, in.ClassicDatabase} {
@@ -163,6 +178,7 @@ func TestRequireTLSThroughTheBastion(t *testing.T) {
 			sb := startWith(t, sandbox.Options{Engine: engine, RequireTLS: true})
 			in := sb.Info()
 			want := map[string]uint16{"gms": 3159, "mariadb": 1045}[engine]
+			waitAvailable(t, ctx, in)
 			tun := tunnel(t, ctx, in)
 			passwords := map[string]string{in.Database.Instance: adminPassword(t, ctx, in), in.ClassicDatabase.Instance: sb.ClassicMasterPassword()}
 			for _, db := range []sandbox.DatabaseInfo{in.Database, in.ClassicDatabase} {
