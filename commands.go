@@ -117,11 +117,8 @@ func runTUI(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		}
 	}
 	mode := "sandbox"
-	switch {
-	case o.aws:
+	if o.aws {
 		mode = "real AWS"
-	case o.dbTLS:
-		mode = "sandbox, TLS only"
 	}
 	err := tui.Run(ctx, newWorld(o, false), tui.Options{Session: o.sessionOptions(), Mode: mode, AltScreen: true, Summary: stdout, Present: o.present})
 	if err != nil {

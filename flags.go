@@ -100,7 +100,7 @@ func newFlagSet(cmd command, stderr io.Writer) (*flag.FlagSet, *options) {
 	}
 	if cmd.groups&groupEngine != 0 {
 		fs.StringVar(&o.engine, "db", "gms", "sandbox database: gms (embedded, no set-up) or mariadb (a real mariadbd child process)")
-		fs.BoolVar(&o.dbTLS, "db-require-tls", false, "sandbox database: refuse logins without TLS, as RDS for MySQL 9.7 and RDS for MariaDB 11.8 do by default (require_secure_transport ON)")
+		fs.BoolVar(&o.dbTLS, "db-require-tls", false, "sandbox database: refuse logins without TLS, as RDS for MySQL 9.7 and RDS for MariaDB 11.8 do by default (require_secure_transport ON in its parameter group, which keeps it until aws rds modify-db-parameter-group sets it to 0)")
 	}
 	if cmd.groups&groupClock != 0 {
 		fs.Float64Var(&o.timeScale, "time-scale", 1, "sandbox only: N seconds of the sandbox's clock per real second (86400: a day per second); schedules fire by themselves on it")

@@ -239,8 +239,7 @@ func TestRunHeadlessOlderTutorial(t *testing.T) {
 // --db-require-tls: the whole walkthrough, headless, passes on databases that refuse plain
 // text, for both tutorials (the older one ends with its clean-up) and both engines; the
 // current tutorial's secret says "ssl": true, and the doctor run afterwards on the same
-// state passes, with the flag and without it (the databases still offer TLS, which the
-// secret then requires).
+// state passes, with the flag and without it (the parameter group keeps requiring TLS).
 func TestRunHeadlessRequiringTLS(t *testing.T) {
 	for _, tc := range []struct{ flavour, engine string }{{"current", "gms"}, {"classic", "gms"}, {"current", "mariadb"}} {
 		t.Run(tc.flavour+" on "+tc.engine, func(t *testing.T) {

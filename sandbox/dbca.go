@@ -82,13 +82,12 @@ func caBundle(ca *certs.CA, file string) (*dbclient.CABundle, error) {
 	return b, nil
 }
 
-// serveTLS gives the instance a certificate for its internal name, issued by ca, and makes
-// it refuse plain text when require is set.
-func (i *dbInstance) serveTLS(ca *certs.CA, require bool) error {
+// serveTLS gives the instance a certificate for its internal name, issued by ca.
+func (i *dbInstance) serveTLS(ca *certs.CA) error {
 	srv, err := ca.Issue(i.desc.Address)
 	if err != nil {
 		return fmt.Errorf("sandbox: certificate for %s: %w", i.desc.Identifier, err)
 	}
-	i.opts.TLS, i.opts.RequireSecureTransport = &srv, require
+	i.opts.TLS = &srv
 	return nil
 }

@@ -56,7 +56,8 @@ type DatabaseInfo struct {
 	// CABundleFile verifies the instance's TLS certificate, which names Host: the sandbox's
 	// CA, as RDS's global-bundle.pem is for RDS.
 	CABundleFile string `json:"ca_bundle_file"`
-	// RequireSecureTransport says the instance refuses plain-text logins (--db-require-tls).
+	// RequireSecureTransport says the instance refused plain-text logins when the sandbox
+	// started: require_secure_transport in its parameter group (--db-require-tls sets it).
 	RequireSecureTransport bool `json:"require_secure_transport"`
 }
 

@@ -63,9 +63,11 @@ type Options struct {
 	StateDir string
 	Region   string // default us-east-1
 	Engine   string // database engine: "" or "gms" (embedded), "mariadb" (child process)
-	// RequireTLS makes the databases refuse plain-text logins, as require_secure_transport
-	// ON does by default on RDS for MySQL 9.7 and RDS for MariaDB 11.8. They offer TLS,
-	// verified by the sandbox's CA, either way, as RDS instances do.
+	// RequireTLS sets require_secure_transport ON in the instances' DB parameter group, as
+	// it is by default on RDS for MySQL 9.7 and RDS for MariaDB 11.8: the databases refuse
+	// plain-text logins. The group keeps it, as RDS does, until `aws rds
+	// modify-db-parameter-group` sets it to 0 (or --reset); false leaves it as it is. The
+	// databases offer TLS, verified by the sandbox's CA, either way, as RDS instances do.
 	RequireTLS bool
 	// Observe, if set, sees every step the rotation functions run.
 	Observe func(rotation.StepEvent)
@@ -156,10 +158,12 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 	if err != nil {
 		return nil, err
 	}
+	group := &rds.ParameterGroup{Name: parameterGroup, SetRequireSecureTransport: s.setRequireSecureTransport}
 	for _, i := range []*dbInstance{s.current, s.classic} {
-		if err := i.serveTLS(ca, o.RequireTLS); err != nil {
+		if err := i.serveTLS(ca); err != nil {
 			return nil, err
 		}
+		i.desc.ParameterGroup = group
 	}
 	bundle, err := caBundle(ca, caFile)
 	if err != nil {
@@ -208,6 +212,14 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		return nil, err
 	}
 
+	if o.RequireTLS {
+		if err := s.setRequireSecureTransport(true); err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+	}
+	for _, i := range []*dbInstance{s.current, s.classic} {
+		i.opts.RequireSecureTransport, i.opts.RequireSecureTransportNow = s.requireSecureTransport(), s.requireSecureTransport
+	}
 	s.current.opts.AdminPassword = adminPassword
 	s.current.opts.RejectedPasswordCharacters = s.rejectedPasswordCharacters
 	s.current.onDelete = deleteManagedSecret(adminARN, o.Region, endpoint, id.accessKey)
@@ -257,7 +269,7 @@ func Start(ctx context.Context, o Options) (sb *Sandbox, err error) {
 		bastion: s.bastion, keyFile: keyFile, knownHosts: knownHosts, engine: s.current.db.Engine(),
 		classic:   s.classic.desc,
 		timeScale: s.clock.Scale(),
-		caFile:    caFile, requireTLS: o.RequireTLS,
+		caFile:    caFile, requireTLS: s.requireSecureTransport(),
 	})
 	if err := (ports{Endpoint: loopback.Port(l.Addr()), Bastion: s.info.Bastion.Port}).save(o.StateDir); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)

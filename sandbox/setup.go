@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -155,4 +156,25 @@ func (s *Sandbox) rejectedPasswordCharacters() string {
 		return ""
 	}
 	return s.acct.Get().Database.RejectedPasswordCharacters
+}
+
+// parameterGroup is the DB parameter group the sandbox's instances share: a custom one, as
+// an instance whose parameters were ever changed has, so that `aws rds
+// modify-db-parameter-group` changes require_secure_transport in it.
+const parameterGroup = InstanceID + "-mysql80"
+
+// requireSecureTransport is require_secure_transport in the instances' parameter group now.
+func (s *Sandbox) requireSecureTransport() bool {
+	return s.acct != nil && s.acct.Get().Database.RequireSecureTransport
+}
+
+// setRequireSecureTransport is ModifyDBParameterGroup's change to it.
+func (s *Sandbox) setRequireSecureTransport(on bool) error {
+	if s.acct == nil {
+		return errors.New("the account set-up is not open yet")
+	}
+	return s.acct.Update(func(a *account.Account) error {
+		a.Database.RequireSecureTransport = on
+		return nil
+	})
 }

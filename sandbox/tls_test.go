@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"rotation-tutor/dbclient"
@@ -243,5 +244,54 @@ func BenchmarkLoginThroughTheBastion(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// --db-require-tls sets require_secure_transport in the instances' DB parameter group, which
+// RDS describes; the group keeps it across restarts, as RDS does, and the command the doctor
+// prints, `aws rds modify-db-parameter-group … require_secure_transport=0` (here through the
+// SDK), lets plain text in at the next login, and at the next start.
+func TestRequireTLSIsTheParameterGroups(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	first := startWith(t, sandbox.Options{StateDir: dir, RequireTLS: true})
+	if !first.Info().Database.RequireSecureTransport {
+		t.Fatal("require_secure_transport is off after --db-require-tls")
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sb := startWith(t, sandbox.Options{StateDir: dir})
+	in := sb.Info()
+	if !in.Database.RequireSecureTransport {
+		t.Fatal("the parameter group forgot require_secure_transport at a restart")
+	}
+	out, err := rdsClient(t, in).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(in.Database.Instance)})
+	if err != nil || len(out.DBInstances) != 1 || len(out.DBInstances[0].DBParameterGroups) != 1 {
+		t.Fatalf("DescribeDBInstances: %+v %v", out, err)
+	}
+	group := out.DBInstances[0].DBParameterGroups[0].DBParameterGroupName
+
+	tun := tunnel(t, ctx, in)
+	pw := adminPassword(t, ctx, in)
+	var tr *dbclient.TLSRequiredError
+	if _, err := login(t, ctx, in, tun, in.Database, pw, dbclient.TLSOff); !errors.As(err, &tr) {
+		t.Fatalf("plain text with the group requiring TLS: %v", err)
+	}
+	if _, err := rdsClient(t, in).ModifyDBParameterGroup(ctx, &rds.ModifyDBParameterGroupInput{DBParameterGroupName: group,
+		Parameters: []rdstypes.Parameter{{ParameterName: aws.String("require_secure_transport"), ParameterValue: aws.String("0"),
+			ApplyMethod: rdstypes.ApplyMethodImmediate}}}); err != nil {
+		t.Fatal(err)
+	}
+	if sec, err := login(t, ctx, in, tun, in.Database, pw, dbclient.TLSOff); err != nil || sec.TLS {
+		t.Errorf("plain text once the group lets it in: %+v, %v", sec, err)
+	}
+	tun.Close()
+	if err := sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if startWith(t, sandbox.Options{StateDir: dir}).Info().Database.RequireSecureTransport {
+		t.Error("require_secure_transport is back on at the next start")
 	}
 }

@@ -111,6 +111,11 @@ type Database struct {
 	// RejectedPasswordCharacters are characters the server refuses in a password (the
 	// sandbox's stand-in for an engine's password rules); empty: none.
 	RejectedPasswordCharacters string `json:"rejected_password_characters,omitempty"`
+	// RequireSecureTransport is require_secure_transport in the instances' DB parameter
+	// group: logins without TLS are refused. ON by default on RDS for MySQL 9.7 and RDS for
+	// MariaDB 11.8; `aws rds modify-db-parameter-group` changes it, and the embedded database
+	// applies it from the next login (a mariadbd takes it at start).
+	RequireSecureTransport bool `json:"require_secure_transport,omitempty"`
 }
 
 // Admits says whether any of the groups lets TCP on port in from one of the source groups.

@@ -45,6 +45,11 @@ type Options struct {
 	// as require_secure_transport=ON does on RDS for MySQL 9.7 and RDS for
 	// MariaDB 11.8. It needs TLS.
 	RequireSecureTransport bool
+	// RequireSecureTransportNow, if set, replaces RequireSecureTransport for the embedded
+	// engine, which asks it at each login: the parameter can change while the server runs,
+	// as RDS applies a dynamic parameter at once. A mariadbd takes RequireSecureTransport at
+	// start.
+	RequireSecureTransportNow func() bool
 }
 
 // Server is a running database. It has no address: nothing outside this

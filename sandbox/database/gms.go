@@ -59,9 +59,13 @@ func startGMS(ctx context.Context, o Options) (*Server, error) {
 	tl := newTrackingListener(ln)
 	cfg := server.Config{Protocol: "tcp", Listener: tl, TLSConfig: tlsConfig}
 	sessions := server.SessionBuilder(memory.NewSessionBuilder(pro))
-	if o.RequireSecureTransport {
-		cfg.ProtocolListenerFactory = requireSecureTransport
-		sessions = reportSecureTransport(sessions)
+	if o.TLS != nil {
+		required := o.RequireSecureTransportNow
+		if required == nil {
+			required = func() bool { return o.RequireSecureTransport }
+		}
+		cfg.ProtocolListenerFactory = secureTransport(required)
+		sessions = reportSecureTransport(sessions, required)
 	}
 	srv, err := server.NewServerWithHandler(cfg, engine, gsql.NewContext, sessions, nil, serializeWith(o.RejectedPasswordCharacters))
 	if err != nil {

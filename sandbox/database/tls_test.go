@@ -3,6 +3,7 @@ package database_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -131,5 +132,31 @@ func TestRequireSecureTransportNeedsACertificate(t *testing.T) {
 	_, err := database.Start(context.Background(), database.Options{AdminUser: "admin", AdminPassword: "pw", RequireSecureTransport: true})
 	if err == nil {
 		t.Fatal("a server that requires TLS started without a certificate")
+	}
+}
+
+// The embedded engine asks RequireSecureTransportNow at each login, so a parameter changed
+// while it runs applies to the next login, as RDS applies a dynamic parameter at once.
+func TestSecureTransportChangesWhileRunning(t *testing.T) {
+	ca, err := certs.NewCA("database test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := ca.Issue("db.internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var on atomic.Bool
+	s := start(t, database.Options{AdminUser: "admin", AdminPassword: "pw", TLS: &srv, RequireSecureTransportNow: on.Load})
+	ctx := context.Background()
+	plain := target("admin", "pw")
+	plain.TLS = dbclient.TLSOff
+	for _, required := range []bool{false, true, false} {
+		on.Store(required)
+		err := dbclient.Login(ctx, s.Dial, plain)
+		var tr *dbclient.TLSRequiredError
+		if required != errors.As(err, &tr) || !required && err != nil {
+			t.Errorf("require_secure_transport %v: a plain-text login says %v", required, err)
+		}
 	}
 }

@@ -39,8 +39,8 @@ type instance struct {
 
 // NewHandler returns the HTTP handler for in (and the instances Add adds
 // later). Mount it where form posts with an Action= parameter arrive; it
-// answers DescribeDBInstances and DeleteDBInstance, and every other Action
-// with RDS's InvalidAction fault. Requests must carry a SigV4 signature for
+// answers DescribeDBInstances, DeleteDBInstance and ModifyDBParameterGroup,
+// and every other Action with RDS's InvalidAction fault. Requests must carry a SigV4 signature for
 // the instance's region by a key secretKey knows.
 func NewHandler(in Instance, secretKey func(accessKeyID string) (string, bool)) *Handler {
 	in = in.withDefaults()
@@ -119,6 +119,8 @@ func (h *Handler) dispatch(ctx context.Context, form url.Values) (response, *fau
 		return h.describe(form)
 	case action == "DeleteDBInstance":
 		return h.delete(ctx, form)
+	case action == "ModifyDBParameterGroup":
+		return h.modifyParameterGroup(form)
 	}
 	return nil, senderFault("InvalidAction", "The action "+action+" is not valid for this web service.")
 }

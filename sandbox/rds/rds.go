@@ -1,7 +1,9 @@
 // Package rds answers the RDS calls the tutorials make of the sandbox's
 // database instances: DescribeDBInstances (discovery, and the rotation
-// function finding an RDS-managed admin secret's database) and
-// DeleteDBInstance (the clean-up).
+// function finding an RDS-managed admin secret's database),
+// DeleteDBInstance (the clean-up), and ModifyDBParameterGroup for
+// require_secure_transport (letting plain text in again, when a database
+// requires TLS that a client cannot use).
 //
 // It speaks the AWS Query protocol the way RDS does: a form-encoded request
 // (Action=DescribeDBInstances&Version=2014-10-31) and an XML response in the
@@ -42,6 +44,18 @@ type Instance struct {
 	Status func() string
 	// SecurityGroups are the instance's VPC security groups (VpcSecurityGroups).
 	SecurityGroups []string
+	// ParameterGroup is the instance's DB parameter group (DBParameterGroups); nil reports
+	// none.
+	ParameterGroup *ParameterGroup
+}
+
+// ParameterGroup is a custom DB parameter group, with the one parameter the sandbox keeps in
+// it: require_secure_transport, which ModifyDBParameterGroup changes.
+type ParameterGroup struct {
+	Name string // DBParameterGroupName
+	// SetRequireSecureTransport applies a new require_secure_transport: a dynamic
+	// parameter, so at once.
+	SetRequireSecureTransport func(on bool) error
 }
 
 // withDefaults fills what the caller left empty with the tutorial's values,

@@ -63,7 +63,24 @@ type dbInstance struct {
 	DeletionProtection               bool
 	MasterUserSecret                 *masterUserSecret  `xml:",omitempty"`
 	VpcSecurityGroups                []vpcSecurityGroup `xml:"VpcSecurityGroups>VpcSecurityGroupMembership"`
+	DBParameterGroups                []dbParameterGroup `xml:"DBParameterGroups>DBParameterGroup"`
 }
+
+type dbParameterGroup struct {
+	DBParameterGroupName string
+	ParameterApplyStatus string
+}
+
+type modifyParameterGroupResponse struct {
+	XMLName xml.Name `xml:"ModifyDBParameterGroupResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Result  struct {
+		DBParameterGroupName string
+	} `xml:"ModifyDBParameterGroupResult"`
+	RequestID string `xml:"ResponseMetadata>RequestId"`
+}
+
+func (r *modifyParameterGroupResponse) stamp(id string) { r.Xmlns, r.RequestID = namespace, id }
 
 type vpcSecurityGroup struct {
 	VpcSecurityGroupId string
@@ -122,6 +139,9 @@ func (in Instance) describe(created time.Time, status string) dbInstance {
 		CACertificateIdentifier: "rds-ca-rsa2048-g1",
 		DBInstanceArn:           in.ARN(),
 		DeletionProtection:      in.Delete == nil,
+	}
+	if in.ParameterGroup != nil {
+		d.DBParameterGroups = []dbParameterGroup{{DBParameterGroupName: in.ParameterGroup.Name, ParameterApplyStatus: "in-sync"}}
 	}
 	if in.MasterSecretARN != "" {
 		d.MasterUserSecret = &masterUserSecret{
