@@ -37,6 +37,9 @@ func checkAppLogin(ctx context.Context, s *state) outcome {
 		name = aws.ToString(s.describe.Name)
 	}
 	if err := dbclient.Login(ctx, s.dial, s.dbTarget(s.app)); err != nil {
+		if tr, ok := loginRefusedForTLS(err, s.app); ok {
+			return s.tlsRequired(ctx, tr, name)
+		}
 		detail, fix := loginFailure(err, s.app.Username, name, false)
 		return fail(detail, fix)
 	}
@@ -55,6 +58,9 @@ func checkAdminLogin(ctx context.Context, s *state) outcome {
 		return skip("the admin secret could not be read")
 	}
 	if err := dbclient.Login(ctx, s.dial, s.dbTarget(s.admin)); err != nil {
+		if tr, ok := loginRefusedForTLS(err, s.admin); ok {
+			return s.tlsRequired(ctx, tr, shortARN(s.adminARN))
+		}
 		detail, fix := loginFailure(err, s.admin.Username, shortARN(s.adminARN), true)
 		return fail(detail, fix)
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"rotation-tutor/dbclient"
 	"rotation-tutor/internal/iampolicy"
 	"rotation-tutor/internal/shell"
 )
@@ -216,6 +217,30 @@ func fixDBLogin(user, secret string, admin bool) string {
 	return fmt.Sprintf("The database rejected %s with the password in %s (AWSCURRENT). If a rotation failed between "+
 		"setSecret and finishSecret the two disagree: see the rotation checks below. The host part MySQL sees is the "+
 		"bastion's address, so a user created only for 'localhost' does not match: create it for '%%'.", user, secret)
+}
+
+// fixTLSRequired is both ways out of a plain-text login a database refuses because it
+// requires TLS: the secret's ssl key, verified with bundle (the one the check used; "" for
+// RDS's, to download); or allowPlain, the commands that let plain text in again ("the
+// parameter group" in words when RDS could not be asked which).
+func fixTLSRequired(secret, bundle string, allowPlain []string) string {
+	withTLS := fmt.Sprintf("Log in with TLS: %s says \"ssl\": false; remove the key (AWS's template then tries TLS first) "+
+		"or set it to true, ", secret)
+	if bundle != "" {
+		withTLS += "and verify the certificate with " + bundle + " (mysql: --ssl-ca " + shell.Quote(bundle) + ")."
+	} else {
+		withTLS += "and verify the certificate with RDS's CA bundle (`curl -O " + dbclient.RDSBundleURL +
+			"`, then --db-ca-bundle global-bundle.pem; mysql: --ssl-ca global-bundle.pem)."
+	}
+	if len(allowPlain) == 0 {
+		return withTLS + dbclient.FixTLSRequiredServer
+	}
+	quoted := make([]string, len(allowPlain))
+	for i, c := range allowPlain {
+		quoted[i] = "`" + c + "`"
+	}
+	return withTLS + " Or let plain text in again: set require_secure_transport to 0 in the instance's DB parameter " +
+		"group (dynamic: no reboot unless the group is a default one, which cannot be changed): " + strings.Join(quoted, " then ") + "."
 }
 
 func fixCloneMissing(clone, base string) string {
