@@ -16,10 +16,7 @@ func init() {
 		What:    "the database requires TLS (require_secure_transport ON) and the app secret says \"ssl\": false",
 		Heading: doctor.HeadingTLS, Hop: doctor.HopDatabase, Check: "login as app user",
 		Break: func(ctx context.Context, w *World) error {
-			if err := w.Account(func(a *account.Account) error {
-				a.Database.RequireSecureTransport = true
-				return nil
-			}); err != nil {
+			if err := requireSecureTransport(w, true); err != nil {
 				return err
 			}
 			v, err := w.raw(ctx)
@@ -30,10 +27,7 @@ func init() {
 			return w.PutCurrent(ctx, v)
 		},
 		Fix: func(ctx context.Context, w *World) error {
-			if err := w.Account(func(a *account.Account) error {
-				a.Database.RequireSecureTransport = false
-				return nil
-			}); err != nil {
+			if err := requireSecureTransport(w, false); err != nil {
 				return err
 			}
 			v, err := w.raw(ctx)
@@ -43,5 +37,13 @@ func init() {
 			delete(v, "ssl")
 			return w.PutCurrent(ctx, v)
 		},
+	})
+}
+
+// requireSecureTransport sets the parameter in the instances' parameter group.
+func requireSecureTransport(w *World, on bool) error {
+	return w.Account(func(a *account.Account) error {
+		a.Database.RequireSecureTransport = on
+		return nil
 	})
 }

@@ -14,13 +14,10 @@ import (
 	"rotation-tutor/sandbox/database"
 )
 
-// tlsServer starts engine with a certificate for db.internal (the name target dials) from a
-// CA of the test's, and returns the admin's login, verified with the CA's bundle.
-func tlsServer(t *testing.T, engine string, require bool) (*database.Server, dbclient.Target) {
+// testCertificate is a server certificate for db.internal, from a CA of the test's, and that
+// CA's bundle.
+func testCertificate(t *testing.T) (certs.Server, *dbclient.CABundle) {
 	t.Helper()
-	if engine == database.EngineMariaDB {
-		testenv.RequireTool(t, "/usr/sbin/mariadbd")
-	}
 	ca, err := certs.NewCA("database test CA")
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +30,17 @@ func tlsServer(t *testing.T, engine string, require bool) (*database.Server, dbc
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, bundle
+}
+
+// tlsServer starts engine with a certificate for db.internal (the name target dials) from a
+// CA of the test's, and returns the admin's login, verified with the CA's bundle.
+func tlsServer(t *testing.T, engine string, require bool) (*database.Server, dbclient.Target) {
+	t.Helper()
+	if engine == database.EngineMariaDB {
+		testenv.RequireTool(t, "/usr/sbin/mariadbd")
+	}
+	srv, bundle := testCertificate(t)
 	s := start(t, database.Options{StateDir: t.TempDir(), AdminUser: "admin", AdminPassword: "pw", Engine: engine,
 		TLS: &srv, RequireSecureTransport: require})
 	admin := target("admin", "pw")
@@ -138,14 +146,7 @@ func TestRequireSecureTransportNeedsACertificate(t *testing.T) {
 // The embedded engine asks RequireSecureTransportNow at each login, so a parameter changed
 // while it runs applies to the next login, as RDS applies a dynamic parameter at once.
 func TestSecureTransportChangesWhileRunning(t *testing.T) {
-	ca, err := certs.NewCA("database test CA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := ca.Issue("db.internal")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _ := testCertificate(t)
 	var on atomic.Bool
 	s := start(t, database.Options{AdminUser: "admin", AdminPassword: "pw", TLS: &srv, RequireSecureTransportNow: on.Load})
 	ctx := context.Background()
