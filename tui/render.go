@@ -78,7 +78,7 @@ func renderFacts(st *Styles, facts []steps.Fact, reveal bool, width int) string 
 		}
 		// Values are ARNs, JSON and sentences: break at spaces, then after ':', '/' or ','
 		// (never inside "us-east-1"), and align the lines under the first.
-		val := strings.ReplaceAll(textwrap.Spaces(v, width-lw-3), "\n  ", "\n")
+		val := textwrap.Words(v, width-lw-3)
 		val = strings.ReplaceAll(val, "\n", "\n"+strings.Repeat(" ", lw+3))
 		b.WriteString("  " + st.Label.Render(fmt.Sprintf("%-*s", lw, label)) + " " + st.Value.Render(val))
 	}
@@ -211,7 +211,7 @@ func renderDiagram(st *Styles, env *steps.Env, width int) string {
 	if width >= 110 {
 		boxW := (width - 16) / 3
 		box := func(title, detail string) string {
-			return st.Diagram.Box.Width(boxW).Render(st.Section.Render(title) + "\n" + wrap(detail, boxW-4))
+			return st.Diagram.Box.Width(boxW).Render(st.Section.Render(title) + "\n" + textwrap.Words(detail, boxW-4))
 		}
 		link := func(s string) string { return st.Diagram.Link.Render("\n " + s + " \n") }
 		row1 := lipgloss.JoinHorizontal(lipgloss.Top, box("you", "this terminal"), link("─ssh─▶"), box("bastion", bastion), link("─tcp─▶"), box("database", db))
@@ -264,7 +264,7 @@ func renderPrerequisites(st *Styles, flavour string, ps []steps.Prerequisite, re
 // wrapLines wraps each line to width, continuation lines indented.
 func wrapLines(lines []string, width int) string {
 	for i, l := range lines {
-		lines[i] = indentWrap(l, width, 4)
+		lines[i] = strings.ReplaceAll(textwrap.Words(l, width-4), "\n", "\n    ")
 	}
 	return strings.Join(lines, "\n")
 }

@@ -53,13 +53,20 @@ func Lay(words []Word, width int) (text string, whole bool) {
 	return strings.Join(append(out, line), "\n"), whole
 }
 
-// Spaces lays out each line of s with its words split at each space.
-func Spaces(s string, width int) string {
+// Words lays out each line of s with its words split at each space, and continuation lines
+// not indented: for values (host names, ARNs) set beside a label or in a box.
+func Words(s string, width int) string { return lay(s, width, "") }
+
+// Spaces lays out each line of s with its words split at each space, continuation lines
+// indented.
+func Spaces(s string, width int) string { return lay(s, width, Indent) }
+
+func lay(s string, width int, indent string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		var words []Word
 		for _, t := range strings.Split(l, " ") {
-			words = append(words, Word{Text: t, Start: Indent})
+			words = append(words, Word{Text: t, Start: indent})
 		}
 		lines[i], _ = Lay(words, width)
 	}

@@ -144,8 +144,13 @@ func Start(ctx context.Context, o Options) (_ *Process, err error) {
 	server, _ := lookPath(ServerProgram)
 	args := append([]string{"--no-defaults"}, userArg()...)
 	args = append(args, network...)
+	tmp, err := privateTmp(datadir)
+	if err != nil {
+		return nil, err
+	}
 	args = append(args,
 		"--datadir="+datadir,
+		"--tmpdir="+tmp,
 		"--socket="+p.Socket,
 		"--pid-file="+filepath.Join(sockDir, "mysqld.pid"),
 		"--log-error="+p.logFile,
@@ -204,6 +209,16 @@ func userArg() []string {
 	return nil
 }
 
+// privateTmp is a temporary directory of this server's own, beside its data: servers that
+// share /tmp have deleted one another's temporary tables while initialising at once.
+func privateTmp(datadir string) (string, error) {
+	dir := filepath.Join(filepath.Dir(datadir), "tmp")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("mariadbd: %w", err)
+	}
+	return dir, nil
+}
+
 // install creates a data directory with a small redo log (22 MB instead of
 // 114 MB) and a root that logs in with a password, not unix_socket. A failed
 // attempt is tried once more from an empty directory: several servers
@@ -212,11 +227,14 @@ func userArg() []string {
 func install(ctx context.Context, datadir string) error {
 	prog, _ := lookPath(InstallProgram)
 	args := append([]string{"--no-defaults"}, userArg()...)
-	args = append(args, "--datadir="+datadir, "--auth-root-authentication-method=normal",
+	tmp, err := privateTmp(datadir)
+	if err != nil {
+		return err
+	}
+	args = append(args, "--datadir="+datadir, "--tmpdir="+tmp, "--auth-root-authentication-method=normal",
 		"--skip-test-db", "--skip-name-resolve", "--innodb-log-file-size=4M",
 		"--innodb-buffer-pool-size=32M", "--innodb-use-native-aio=0")
 	logPath := filepath.Join(filepath.Dir(datadir), "install.log")
-	var err error
 	for range 2 {
 		if err = os.RemoveAll(datadir); err != nil {
 			return fmt.Errorf("mariadbd: clear %s: %w", datadir, err)
