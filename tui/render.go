@@ -264,7 +264,11 @@ func renderPrerequisites(st *Styles, flavour string, ps []steps.Prerequisite, re
 // wrapLines wraps each line to width, continuation lines indented.
 func wrapLines(lines []string, width int) string {
 	for i, l := range lines {
-		lines[i] = strings.ReplaceAll(textwrap.Words(l, width-4), "\n", "\n    ")
+		var words []textwrap.Word
+		for _, t := range strings.Split(l, " ") {
+			words = append(words, textwrap.Word{Text: t, Start: "    "})
+		}
+		lines[i], _ = textwrap.Lay(words, width)
 	}
 	return strings.Join(lines, "\n")
 }
