@@ -251,3 +251,45 @@ func cloneSnapshot(s *probe.Snapshot) *probe.Snapshot {
 	c.Clients = append([]probe.ClientStats(nil), s.Clients...)
 	return &c
 }
+
+// A client fails the moment setSecret changes its user's password, before
+// that rotation finishes: at first it is one rotation behind; once the
+// rotation is seen to finish, the note counts it, two behind.
+func TestFailureNoteCountsTheRotationThatFailedThem(t *testing.T) {
+	m := newTestModel(t, failingWorld(), 80, 40)
+	m.go_(steps.Index(steps.Watch))
+	live := liveOf(m)
+	l := fixtureLive()
+	l.TimeScale, l.Next = 1, time.Time{}
+	t0 := l.At
+	deliverLive := func(l steps.Live) {
+		t.Helper()
+		settle(t, m, m.update(liveMsg{gen: live.gen, live: l}))
+	}
+	deliverLive(l)
+
+	held := "c1c10000aaaabbbb" // made current by the first rotation here
+	l.Rotations = []steps.Rotation{
+		{From: "appuser", To: "appuser_clone", Version: held, At: t0.Add(-time.Second)},
+		{From: "appuser_clone", To: "appuser", Version: "c2c20000aaaabbbb", At: t0.Add(-500 * time.Millisecond)},
+	}
+	l.Probe = cloneSnapshot(l.Probe)
+	for _, i := range []int{2, 3} {
+		c := &l.Probe.Clients[i]
+		c.Failed, c.FailedWith, c.FailedUser, c.FailedBehind, c.FailedAt, c.Down = 1, held, "appuser_clone", 1, t0, true
+	}
+	l.Probe.Failed = 2
+	deliverLive(l) // the third rotation is still running
+	if body := ansiStripLines(live.View()); !strings.Contains(body, "clients 2 3 held c1c10000 (appuser_clone, 1 behind)") {
+		t.Fatalf("while the rotation runs, the note should count one rotation:\n%s", body)
+	}
+
+	l.Rotations = append(slices.Clone(l.Rotations), steps.Rotation{From: "appuser", To: "appuser_clone", Version: "c3c30000aaaabbbb", At: t0.Add(10 * time.Millisecond)})
+	deliverLive(l)
+	body := ansiStripLines(live.View())
+	for _, want := range []string{"2 clients failed: they still held a password two rotations old", "clients 2 3 held c1c10000 (appuser_clone, 2 behind)"} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("the screen lacks %q:\n%s", want, body)
+		}
+	}
+}

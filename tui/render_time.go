@@ -300,7 +300,8 @@ func explainFailures(l steps.Live, strategy rotation.Strategy) *failureNote {
 		}
 		i := slices.IndexFunc(note.groups, func(g failGroup) bool { return g.version == c.FailedWith })
 		if i < 0 {
-			note.groups = append(note.groups, failGroup{version: c.FailedWith, user: c.FailedUser, behind: c.FailedBehind})
+			behind := max(c.FailedBehind, rotationsAfter(l.Rotations, c.FailedWith))
+			note.groups = append(note.groups, failGroup{version: c.FailedWith, user: c.FailedUser, behind: behind})
 			i = len(note.groups) - 1
 		}
 		note.groups[i].clients = append(note.groups[i].clients, c.ID)
@@ -309,6 +310,18 @@ func explainFailures(l steps.Live, strategy rotation.Strategy) *failureNote {
 		return nil
 	}
 	return note
+}
+
+// rotationsAfter counts the rotations seen to finish after the one that made
+// version, 0 when none here made it. A client fails the moment setSecret
+// changes its user's password, before that rotation finishes: the count it
+// recorded then leaves out the rotation that failed it.
+func rotationsAfter(rs []steps.Rotation, version string) int {
+	i := slices.IndexFunc(rs, func(r steps.Rotation) bool { return r.Version == version })
+	if version == "" || i < 0 {
+		return 0
+	}
+	return len(rs) - 1 - i
 }
 
 // renderFailNote says, where it happens, why clients failed and what rule

@@ -52,6 +52,8 @@ type liveScreen struct {
 	// failNote explains the last burst of failed logins, for a while after.
 	failNote      *failureNote
 	failNoteUntil time.Time
+	// failNoteAfter is the last rotation's version when the note was read.
+	failNoteAfter string
 	slowApplied   bool // the presenter's slow motion was set on first entry
 }
 
@@ -232,6 +234,18 @@ func (m *liveScreen) sample() {
 	if m.failNote != nil && time.Now().After(m.failNoteUntil) {
 		m.failNote = nil
 	}
+	last := ""
+	if n := len(m.live.Rotations); n > 0 {
+		last = m.live.Rotations[n-1].Version
+	}
+	if m.failNote != nil && last != m.failNoteAfter {
+		// The rotation that failed the clients has finished since: say it
+		// with the count of rotations it makes.
+		if n := explainFailures(m.live, m.strategy); n != nil {
+			m.failNote = n
+		}
+	}
+	m.failNoteAfter = last
 	if m.lastL > 0 || m.lastF > 0 || len(m.logins) > 0 {
 		m.logins = appendBounded(m.logins, p.Logins-m.lastL)
 		m.failures = appendBounded(m.failures, p.Failed-m.lastF)
