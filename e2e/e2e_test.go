@@ -43,21 +43,30 @@ func (tm term) press(keys ...string) {
 // the deadline with what the screen showed.
 func (tm term) waitFor(d time.Duration, want ...string) string {
 	tm.t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		s := tm.screen()
-		missing := ""
+	missing := ""
+	return tm.waitUntil(d, func(s string) bool {
 		for _, w := range want {
 			if !strings.Contains(s, w) {
 				missing = w
-				break
+				return false
 			}
 		}
-		if missing == "" {
+		return true
+	}, func() string { return fmt.Sprintf("%q", missing) })
+}
+
+// waitUntil polls the screen until ok says it shows what is awaited, or fails
+// after the deadline with what it lacks and the screen.
+func (tm term) waitUntil(d time.Duration, ok func(screen string) bool, what func() string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		s := tm.screen()
+		if ok(s) {
 			return s
 		}
 		if time.Now().After(deadline) {
-			tm.t.Fatalf("after %s the screen lacks %q:\n%s", d, missing, s)
+			tm.t.Fatalf("after %s the screen lacks %s:\n%s", d, what(), s)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

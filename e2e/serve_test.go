@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
@@ -100,8 +101,10 @@ func TestWorkshopRefusesWithoutThePassphrase(t *testing.T) {
 	bin := build(t)
 	w := startWorkshop(t, bin)
 	tm := w.ssh(t, bin, "mallory", "-o", "NumberOfPasswordPrompts=2")
-	for range 2 {
-		tm.waitFor(30*time.Second, "Workshop passphrase:")
+	for i := range 2 {
+		// The i-th prompt itself: ssh flushes what was typed before it asks.
+		tm.waitUntil(30*time.Second, func(s string) bool { return strings.Count(s, "Workshop passphrase:") > i },
+			func() string { return fmt.Sprintf("passphrase prompt %d", i+1) })
 		tm.press("guess", "Enter")
 	}
 	tm.waitFor(30*time.Second, "Permission denied", "EXIT=255")
