@@ -2,10 +2,11 @@ package dbclient
 
 import (
 	"context"
-	"io"
 	"net"
 	"sync"
 	"time"
+
+	"rotation-tutor/internal/relay"
 )
 
 // Forward listens on listenAddr (e.g. "127.0.0.1:0") and sends every
@@ -76,10 +77,10 @@ func (t *Tunnel) serveForward(local net.Conn, remoteAddr string) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		_, _ = io.Copy(ch, local)
+		_, _ = relay.Copy(ch, local)
 		closeWrite(ch)
 	}()
-	_, _ = io.Copy(local, ch)
+	_, _ = relay.Copy(local, ch)
 	closeWrite(local)
 	// The remote side is done; give the local side a moment to finish
 	// sending, then cut it (a client that never closes must not pin us).

@@ -3,10 +3,11 @@ package dbclient
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 
 	"golang.org/x/crypto/ssh"
+
+	"rotation-tutor/internal/relay"
 )
 
 // DialContext opens a TCP connection to addr (host:port, resolved by the
@@ -101,12 +102,12 @@ func (t *Tunnel) bridge(ch net.Conn, l *link) (net.Conn, error) {
 	go func() {
 		defer t.wg.Done()
 		defer closeBoth()
-		_, _ = io.Copy(ch, far)
+		_, _ = relay.Copy(ch, far)
 	}()
 	go func() {
 		defer t.wg.Done()
 		defer closeBoth()
-		_, _ = io.Copy(far, ch)
+		_, _ = relay.Copy(far, ch)
 	}()
 	return &tunnelConn{Conn: near, link: l.conn, local: ch.LocalAddr(), remote: ch.RemoteAddr()}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"rotation-tutor/dbclient"
+	"rotation-tutor/internal/relay"
 )
 
 // directTCPIP is the payload of a "direct-tcpip" channel open (RFC 4254 7.2).
@@ -106,7 +106,7 @@ func (b *Bastion) openChannel(connDone context.Context, sc *ssh.ServerConn, nc s
 	stop = context.AfterFunc(connDone, done)
 	go func() { // client -> service
 		defer wg.Done()
-		_, _ = io.Copy(up, ch)
+		_, _ = relay.Copy(up, ch)
 		if hc, ok := up.(interface{ CloseWrite() error }); ok {
 			_ = hc.CloseWrite() // pass the client's EOF on; the reply may still come
 		}
@@ -114,7 +114,7 @@ func (b *Bastion) openChannel(connDone context.Context, sc *ssh.ServerConn, nc s
 	go func() { // service -> client; the service closing ends the channel
 		defer wg.Done()
 		defer done()
-		_, _ = io.Copy(ch, up)
+		_, _ = relay.Copy(ch, up)
 	}()
 }
 
