@@ -118,36 +118,37 @@ func signedFor(r *http.Request) string {
 // Account is the sandbox's set-up, as it is now.
 func (s *Sandbox) Account() account.Account { return s.acct.Get() }
 
-// bastionPolicy is what the account's set-up says about the bastion's surroundings.
+// bastionPolicy is what the account's set-up says about the bastion's surroundings. The
+// bastion asks on every connection and channel (a probe client's login is one of each), so
+// it reads the set-up without copying it.
 type bastionPolicy struct{ s *Sandbox }
 
-func (p bastionPolicy) account() (account.Account, bool) {
+// holds is what check says of the set-up now, or unset without one.
+func (p bastionPolicy) holds(check func(a *account.Account) bool, unset bool) bool {
 	if p.s.acct == nil {
-		return account.Account{}, false
+		return unset
 	}
-	return p.s.acct.Get(), true
+	var ok bool
+	p.s.acct.Read(func(a *account.Account) { ok = check(a) })
+	return ok
 }
 
 func (p bastionPolicy) AdmitsClient(remote net.Addr) bool {
-	a, ok := p.account()
-	return !ok || a.LearnerReachesBastion()
+	return p.holds((*account.Account).LearnerReachesBastion, true)
 }
 
 func (p bastionPolicy) ForwardingAllowed() bool {
-	a, ok := p.account()
-	return !ok || a.Bastion.AllowTCPForwarding
+	return p.holds(func(a *account.Account) bool { return a.Bastion.AllowTCPForwarding }, true)
 }
 
 func (p bastionPolicy) KeyRevoked(fingerprint string) bool {
-	a, ok := p.account()
-	return ok && slices.Contains(a.Bastion.RevokedKeys, fingerprint)
+	return p.holds(func(a *account.Account) bool { return slices.Contains(a.Bastion.RevokedKeys, fingerprint) }, false)
 }
 
 func (p bastionPolicy) Reaches(dest string) bool {
-	a, ok := p.account()
 	_, port, _ := net.SplitHostPort(dest)
 	n, _ := strconv.Atoi(port)
-	return !ok || a.BastionReachesDatabase(n)
+	return p.holds(func(a *account.Account) bool { return a.BastionReachesDatabase(n) }, true)
 }
 
 // rejectedPasswordCharacters is what the database refuses in a password now.
@@ -155,7 +156,9 @@ func (s *Sandbox) rejectedPasswordCharacters() string {
 	if s.acct == nil {
 		return ""
 	}
-	return s.acct.Get().Database.RejectedPasswordCharacters
+	var rejected string
+	s.acct.Read(func(a *account.Account) { rejected = a.Database.RejectedPasswordCharacters })
+	return rejected
 }
 
 // parameterGroup is the DB parameter group the sandbox's instances share: a custom one, as

@@ -67,3 +67,33 @@ func TestStoreSeesEditsFromOutside(t *testing.T) {
 		t.Fatal("a caller's copy changed the set-up")
 	}
 }
+
+// Read, the copy-free look the bastion and the database take on every login, sees an edit
+// from outside at once, and an Update after it does not change what it was shown.
+func TestReadSeesEditsWithoutACopy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), account.FileName)
+	st, err := account.Open(path, account.Default(setup()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := 0
+	st.OnChange(func() { changed++ })
+	if err := account.Edit(path, func(a *account.Account) error { a.Database.RejectedPasswordCharacters = "@"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var seen *account.Account
+	st.Read(func(a *account.Account) { seen = a })
+	if seen.Database.RejectedPasswordCharacters != "@" || changed != 1 {
+		t.Fatalf("the edit is not seen: rejected %q, %d change hooks", seen.Database.RejectedPasswordCharacters, changed)
+	}
+	if err := st.Update(func(a *account.Account) error { a.Functions["f"].Timeout = 1; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if seen.Functions["f"].Timeout != 30 {
+		t.Fatal("Update changed the set-up a Read was shown, in place")
+	}
+	st.Read(func(a *account.Account) { seen = a })
+	if seen.Functions["f"].Timeout != 1 {
+		t.Fatal("Read does not see the Update")
+	}
+}

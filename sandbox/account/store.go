@@ -100,9 +100,21 @@ func (s *Store) OnChange(f func()) {
 
 // Get returns a copy of the set-up as it is now on disk.
 func (s *Store) Get() Account {
+	var a Account
+	s.Read(func(cur *Account) { a = clone(*cur) })
+	return a
+}
+
+// Read calls look with the set-up as it is now on disk, without copying it:
+// for the checks made on every connection and query (the bastion's, the
+// database's), where a copy would cost more than the check. look must
+// neither change nor keep what it is given. That is safe without the lock:
+// the current set-up is never changed in place, only replaced (Update
+// changes a copy).
+func (s *Store) Read(look func(a *Account)) {
 	s.mu.Lock()
 	changed := s.refresh()
-	a := clone(s.cur)
+	cur := s.cur
 	hooks := s.changed
 	s.mu.Unlock()
 	if changed {
@@ -110,7 +122,7 @@ func (s *Store) Get() Account {
 			f()
 		}
 	}
-	return a
+	look(&cur)
 }
 
 // refresh reads the file again if it changed since it was last read. A file that cannot be
