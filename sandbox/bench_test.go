@@ -18,10 +18,17 @@ func BenchmarkLoginThroughTheBastion(b *testing.B) {
 	user, password := adminCreds(b, ctx, secretsClient(b, in), in.Database.AdminSecretARN)
 	tun := tunnel(b, ctx, in)
 	target := dbclient.Target{Host: in.Database.Host, Port: in.Database.Port, User: user, Password: password, Database: in.Database.Name}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := dbclient.Login(ctx, tun.DialContext, target); err != nil {
-			b.Fatal(err)
-		}
+	for _, bc := range []struct {
+		name  string
+		login func(context.Context, dbclient.DialFunc, dbclient.Target) error
+	}{{"ping", dbclient.LoginPing}, {"select", dbclient.Login}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := bc.login(ctx, tun.DialContext, target); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -6,7 +6,9 @@
 // using AWS's caching client would: it refreshes when the cached value is
 // older than the refresh interval and after a failed login. Each login opens
 // a fresh connection, as an application opening pool connections does; a
-// connection already open would survive a password change and hide it.
+// connection already open would survive a password change and hide it. A
+// login is checked as a pool checks a new connection (dbclient.LoginPing):
+// the handshake, where the server checks the password, then a ping.
 //
 // Why alternating users shows no failures, and its one condition: after a
 // rotation the old credentials are AWSPREVIOUS and still log in, but the next

@@ -34,7 +34,7 @@ type Config struct {
 	OnEvent func(Event)
 
 	// For tests: how a client logs in and what time it is. Nil means
-	// dbclient.Login and time.Now.
+	// dbclient.LoginPing and time.Now.
 	login func(ctx context.Context, dial dbclient.DialFunc, t dbclient.Target) error
 	now   func() time.Time
 }
@@ -75,7 +75,7 @@ func Start(ctx context.Context, cfg Config) (*Probe, error) {
 		return nil, errors.New("probe: Secrets, SecretID and Dial are required")
 	}
 	if cfg.login == nil {
-		cfg.login = dbclient.Login
+		cfg.login = dbclient.LoginPing
 	}
 	if cfg.now == nil {
 		cfg.now = time.Now
