@@ -24,6 +24,12 @@ type Common struct {
 	Present bool
 	// Room is what a workshop's instructor tells everyone (RoomMsg).
 	Room Room
+	// Served says the walkthrough is a workshop's, over SSH: what it shows
+	// to run by hand runs on the server, not on the attendee's machine.
+	Served bool
+	// LookEvery is how often the live screen looks at the world when
+	// nothing it did changed it (0: four times a second).
+	LookEvery time.Duration
 	// FlashFor is how long a note stays in the help bar; tests shorten it.
 	FlashFor time.Duration
 	// SlowMotion starts the live screen in slow motion (a presenter's

@@ -172,15 +172,26 @@ func TestSparkline(t *testing.T) {
 	}
 }
 
-// A frame of the live screen, the busiest one, at both sizes.
+// A frame of the live screen, the busiest one (the commands by hand below
+// it), at both sizes, as the screen draws it after each look: the clients'
+// counters, the sparkline and the clock have moved since the last frame.
 func benchmarkFrame(b *testing.B, w, h int) {
-	m := newTestModel(&testing.T{}, failingWorld(), w, h)
+	m := newTestModel(&testing.T{}, &fakeWorld{env: fixtureEnv()}, w, h)
+	if _, err := m.common.Session.Start(b.Context(), func(string) {}); err != nil {
+		b.Fatal(err)
+	}
 	m.render() // sizes the body
 	live := m.screens[steps.Index(steps.Watch)].(*liveScreen)
-	live.live, live.have, live.logins, live.failures = fixtureLive(), true, fixtureSpark(), fixtureSpark()
+	l := fixtureLive()
+	live.live, live.have, live.logins, live.failures = l, true, fixtureSpark(), fixtureSpark()
 	m.cur = steps.Index(steps.Watch)
 	b.ReportAllocs()
 	for b.Loop() {
+		l.At = l.At.Add(time.Second)
+		l.Probe.Logins += 8
+		l.Probe.Clients[l.Probe.Logins%8].Logins++
+		live.live = l
+		live.sample()
 		_ = m.render()
 	}
 }

@@ -159,3 +159,25 @@ func TestTickKeepsTheFrameAndTheNextChangeIsDrawn(t *testing.T) {
 		t.Fatalf("the change after a tick was not drawn:\n%s", got)
 	}
 }
+
+// The commands by hand: tab moves the mark to the next one, and a change of
+// the commands (a rotation found unfinished adds its own) shows, though the
+// block is laid out only when something in it changed; a workshop's screens
+// say where the commands run.
+func TestCommandsByHand(t *testing.T) {
+	m := newTestModel(t, &fakeWorld{env: fixtureEnv()}, 100, 80)
+	if _, err := m.common.Session.Start(t.Context(), func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	m.go_(steps.Index(steps.Watch))
+	requireContains(t, m, "By hand", "▶ 1/4 aws — rotate again now")
+	if strings.Contains(view(m), servedCommands) {
+		t.Fatal("a local walkthrough says its commands run on a workshop's server")
+	}
+	press(t, m, "tab")
+	requireContains(t, m, "▶ 2/4 aws — see which version holds which label")
+	liveOf(m).live.Unfinished = &rotation.Unfinished{SecretID: "SecretsManagerTutorialAppuser", Pending: "d00d0000feedbeef", HasValue: true}
+	requireContains(t, m, "d00d0000feedbeef")
+	m.common.Served = true
+	requireContains(t, m, "By hand", servedCommands)
+}

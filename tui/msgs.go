@@ -77,11 +77,13 @@ func (liveTickMsg) unseen() {}
 // and every message would otherwise cost a whole frame).
 type unseenMsg interface{ unseen() }
 
-// liveMsg is what the live screen saw.
+// liveMsg is what the live screen saw. changes is closed when slow motion
+// holds or lets go of a step after the look began: the next look is due then.
 type liveMsg struct {
-	gen  int
-	live steps.Live
-	err  error
+	gen     int
+	live    steps.Live
+	err     error
+	changes <-chan struct{}
 }
 
 // rotatedMsg is the end of a rotation started from the live screen.
@@ -180,17 +182,33 @@ func reconnectCmd(ctx context.Context, s *steps.Session) tea.Cmd {
 }
 
 // liveTickCmd waits, then asks for a new look.
-func liveTickCmd(gen int, every time.Duration) tea.Cmd {
-	return tea.Tick(every, func(time.Time) tea.Msg { return liveTickMsg{gen: gen} })
+// liveTickCmd asks for the next look after every, or as soon as changes is
+// closed: a rotation step held or let go by slow motion is drawn as it
+// happens, whatever the pace of the looks.
+func liveTickCmd(ctx context.Context, gen int, every time.Duration, changes <-chan struct{}) tea.Cmd {
+	return func() tea.Msg {
+		t := time.NewTimer(every)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-changes:
+		case <-ctx.Done():
+		}
+		return liveTickMsg{gen: gen}
+	}
 }
 
 // observeCmd takes one look at the secret, users and clients.
 func observeCmd(ctx context.Context, s *steps.Session, gen int) tea.Cmd {
 	return safe(func() tea.Msg {
+		var changes <-chan struct{} // nil, never closed: nothing here is held
+		if pace := s.Pace(); pace != nil {
+			changes = pace.Changes() // before the look, so no change after it is missed
+		}
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		l, err := s.Observe(ctx)
-		return liveMsg{gen: gen, live: l, err: err}
+		return liveMsg{gen: gen, live: l, err: err, changes: changes}
 	})
 }
 

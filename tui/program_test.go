@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"rotation-tutor/internal/testworld"
+	"rotation-tutor/rotation"
 	"rotation-tutor/steps"
 )
 
@@ -206,4 +207,26 @@ func TestProgramQuitsDuringARotation(t *testing.T) {
 	if p := s.Progress(); p.Current != steps.Watch {
 		t.Errorf("progress says %s, want %s to resume at", p.Current, steps.Watch)
 	}
+}
+
+// However seldom the live screen looks on its own (a workshop's screens look
+// once a second; here, once an hour), a step held by slow motion is drawn as
+// soon as it is held: the screen looks again when the pace changes.
+func TestProgramDrawsAHeldStepAtOnce(t *testing.T) {
+	w := testworld.New(t)
+	m, _, _ := newProgramModel(t, w)
+	m.common.LookEvery = time.Hour
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 50),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	walkToLive(t, tm.Send, m.frames)
+	for range 3 { // 2 s, 5 s, then step by step
+		tm.Send(keyPress("m"))
+	}
+	m.frames.waitFor(t, "slow motion: step by step")
+	tm.Send(keyPress("r"))
+	m.frames.waitFor(t, markHeld+" "+rotation.StepCreate, "space runs it")
+	tm.Send(keyPress(" "))
+	m.frames.waitFor(t, markHeld+" "+rotation.StepSet, markOK+" "+rotation.StepCreate)
+	w.Pace.SetMode(rotation.PaceMode{}) // let the rest run
+	m.frames.waitFor(t, "appuser → appuser_clone → appuser")
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,13 +148,18 @@ func hang(s string, width, n int) string {
 }
 
 // renderCommands shows every equivalent command, whole: the selected one
-// (which c copies) marked.
-func renderCommands(st *Styles, cmds []steps.Command, sel, width int) string {
+// (which c copies) marked. served says the walkthrough is a workshop's, over
+// SSH: the commands name the server's files and loopback ports, so they run
+// there and not on the attendee's machine, and a line says so.
+func renderCommands(st *Styles, cmds []steps.Command, sel, width int, served bool) string {
 	if len(cmds) == 0 {
 		return ""
 	}
 	sel = ((sel % len(cmds)) + len(cmds)) % len(cmds)
 	lines := []string{st.Section.Render("By hand") + st.Subtle.Render(" — each runs in a new shell; tab chooses, c copies")}
+	if served {
+		lines = append(lines, st.Warn.Render(indentWrap(servedCommands, width, 2)))
+	}
 	for i, c := range cmds {
 		mark := "  "
 		if i == sel {
@@ -174,6 +180,29 @@ func renderCommands(st *Styles, cmds []steps.Command, sel, width int) string {
 		lines = append(lines, "  "+st.Code.Render(strings.ReplaceAll(text, "\n", "\n  ")))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// servedCommands is the line under "By hand" on a workshop's screens.
+const servedCommands = "These run on the workshop's server (its files and ports), not on your machine."
+
+// commandBlock is renderCommands kept while what it shows stays the same:
+// laying commands out (quoted, wrapped to paste as shown, styled) is the
+// costliest part of a frame, and the live screen draws several a second.
+type commandBlock struct {
+	st         *Styles
+	cmds       []steps.Command
+	sel, width int
+	served     bool
+	out        string
+	laid       bool
+}
+
+func (b *commandBlock) render(st *Styles, cmds []steps.Command, sel, width int, served bool) string {
+	if !b.laid || b.st != st || b.sel != sel || b.width != width || b.served != served || !slices.Equal(b.cmds, cmds) {
+		b.st, b.cmds, b.sel, b.width, b.served = st, cmds, sel, width, served
+		b.out, b.laid = renderCommands(st, cmds, sel, width, served), true
+	}
+	return b.out
 }
 
 // commandText is a command laid out to be read whole and, for a shell, to paste as shown

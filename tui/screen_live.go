@@ -14,8 +14,9 @@ import (
 	"rotation-tutor/steps"
 )
 
-// liveEvery is how often the live screen looks again: fast enough to see
-// labels move, slow enough to leave the CPU to the demo.
+// liveEvery is how often the live screen looks again unless told otherwise
+// (Common.LookEvery): fast enough to see labels move, slow enough to leave
+// the CPU to the demo. A step held by slow motion is looked at at once.
 const liveEvery = 250 * time.Millisecond
 
 // sparkLen is how many looks the sparklines remember.
@@ -55,6 +56,7 @@ type liveScreen struct {
 	// failNoteAfter is the last rotation's version when the note was read.
 	failNoteAfter string
 	slowApplied   bool // the presenter's slow motion was set on first entry
+	cmdBlock      commandBlock
 }
 
 func newLiveScreen(c *Common) *liveScreen {
@@ -143,7 +145,11 @@ func (m *liveScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			m.sample()
 		}
 		m.presenterSlowMotion()
-		return m, liveTickCmd(m.gen, liveEvery)
+		every := m.LookEvery
+		if every <= 0 {
+			every = liveEvery
+		}
+		return m, liveTickCmd(m.Ctx, m.gen, every, msg.changes)
 	case probeStartedMsg:
 		m.probeErr = msg.err
 	case jumpedMsg:
@@ -269,7 +275,7 @@ func (m *liveScreen) View() string {
 		rotErr: m.rotErr, lookErr: m.lookErr, probeErr: m.probeErr, logins: m.logins, failures: m.failures,
 		explain: m.step.Explain(m.Session.Choices()), legend: m.legend, failNote: m.failNote,
 	}, m.contentWidth(), m.BodyHeight)
-	if c := renderCommands(m.Styles, m.commands(), m.cmdSel, m.contentWidth()); c != "" && !m.Present {
+	if c := m.cmdBlock.render(m.Styles, m.commands(), m.cmdSel, m.contentWidth(), m.Served); c != "" && !m.Present {
 		out += "\n\n" + c
 	}
 	return out

@@ -48,6 +48,7 @@ type stepScreen struct {
 	extra, after func() string
 	// summaryOnly shows a result's summary without its facts.
 	summaryOnly bool
+	cmdBlock    commandBlock
 }
 
 func newStepScreen(c *Common, st steps.Step) *stepScreen {
@@ -240,7 +241,7 @@ func (m *stepScreen) View() string {
 	if m.after != nil {
 		parts = append(parts, m.after())
 	}
-	if c := renderCommands(m.Styles, m.commands(), m.cmdSel, w); c != "" && !m.Present {
+	if c := m.cmdBlock.render(m.Styles, m.commands(), m.cmdSel, w, m.Served); c != "" && !m.Present {
 		parts = append(parts, c)
 	}
 	return strings.Join(parts, "\n\n")

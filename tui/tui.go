@@ -47,6 +47,13 @@ type Options struct {
 	// Room is the workshop room's message and hold when the program starts;
 	// RoomMsg changes it later.
 	Room Room
+	// Served is a workshop's walkthrough, over SSH: the screens say that
+	// the commands by hand run on the server, not on the attendee's machine.
+	Served bool
+	// LookEvery is how often the live screen looks at the world between
+	// changes it makes or sees coming (0: four times a second). It looks at
+	// once after its own keys and when slow motion holds or lets go a step.
+	LookEvery time.Duration
 	// SlowMotion starts the live screen with rotations in slow motion (a
 	// step every 2 s), as a presenter wants them (Present does too); m still changes it.
 	SlowMotion bool
@@ -122,7 +129,7 @@ func NewWalkthrough(ctx context.Context, s *steps.Session, o Options) *Walkthrou
 		mode = steps.KindSandbox
 	}
 	c := &Common{Ctx: ctx, Styles: NewStyles(true), Keys: DefaultKeyMap(), Session: s, FlashFor: 3 * time.Second,
-		Present: o.Present, Room: o.Room, SlowMotion: o.SlowMotion}
+		Present: o.Present, Room: o.Room, Served: o.Served, LookEvery: o.LookEvery, SlowMotion: o.SlowMotion}
 	return &Walkthrough{m: newModel(c, o.AltScreen, mode), stateDir: s.Options().StateDir}
 }
 

@@ -161,3 +161,21 @@ func TestFullWorkshopSaysSo(t *testing.T) {
 	bob := f.attend("bob")
 	waitFor(t, bob, "the workshop is full (1 sessions)")
 }
+
+// The commands by hand name the server's files and loopback ports: an
+// attendee's screen says, where they appear, that they run on the server.
+func TestCommandsSayTheyRunOnTheServer(t *testing.T) {
+	f := startWorkshop(t, nil)
+	tm := f.attendWith(sshterm.Options{User: "alice", Width: 100, Height: 60})
+	walk(t, tm, sshterm.ToStoreSecret)
+	screen := waitFor(t, tm, "By hand", "aws secretsmanager create-secret")
+	lines := strings.Split(screen, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "By hand") {
+			if i+1 >= len(lines) || !strings.Contains(lines[i+1], "run on the workshop's server") {
+				t.Fatalf("the line under By hand does not say where the commands run:\n%s", screen)
+			}
+			return
+		}
+	}
+}

@@ -19,6 +19,13 @@ import (
 	"rotation-tutor/tui"
 )
 
+// lookEvery is how often an attendee's live screen looks at the world on its
+// own. It looks at once after the attendee's keys and whenever slow motion
+// holds or lets go a step, so between those only the clients' counters and
+// the clock move: once a second shows them, and each look costs a frame
+// drawn and sent, for every attendee at once.
+const lookEvery = time.Second
+
 // keepAliveEvery is how often a session's client is asked whether it is
 // still there; two periods without an answer close the connection, so a
 // dropped attendee's name is free again within a minute.
@@ -188,7 +195,8 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		st.set(func(st *served) { st.refuse = msg })
 		return nil
 	}
-	wt := tui.NewWalkthrough(sess.Context(), a.session, tui.Options{Mode: "workshop sandbox", AltScreen: true, Present: w.present, Room: s.Room()})
+	wt := tui.NewWalkthrough(sess.Context(), a.session, tui.Options{Mode: "workshop sandbox", AltScreen: true, Present: w.present, Room: s.Room(), Served: true,
+		LookEvery: lookEvery})
 	var m tea.Model = wt.Model()
 	if s.o.wrapModel != nil {
 		m = s.o.wrapModel(m)
