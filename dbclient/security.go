@@ -11,12 +11,15 @@ import (
 // certificate was verified, and, when it is less than verified TLS, why and
 // what protects it instead.
 type Security struct {
-	Mode       TLSMode // what the secret asked for
-	TLS        bool    // the MySQL session is encrypted with TLS
-	Version    string  // "TLS 1.3"; empty without TLS
-	Verified   bool    // the certificate names ServerName and chains to Bundle
-	ServerName string  // the database's endpoint name, as the certificate must carry it
-	Bundle     string  // the CA bundle's file; empty when none was given
+	Mode     TLSMode // what the secret asked for
+	TLS      bool    // the MySQL session is encrypted with TLS
+	Version  string  // "TLS 1.3"; empty without TLS
+	Verified bool    // the certificate names ServerName and chains to Bundle
+	// Resumed says the TLS session resumed one this bundle verified before
+	// (the certificate was not sent again).
+	Resumed    bool
+	ServerName string // the database's endpoint name, as the certificate must carry it
+	Bundle     string // the CA bundle's file; empty when none was given
 	// Tunnelled says the session runs through the SSH tunnel, which
 	// encrypts it as far as the bastion whatever TLS does.
 	Tunnelled bool
@@ -69,6 +72,7 @@ func (a *attempt) security(t Target) Security {
 		s.TLS = true
 		s.Version = tls.VersionName(a.tls.Version)
 		s.Verified = t.CA != nil && a.verifyErr == nil
+		s.Resumed = a.tls.DidResume
 	}
 	return s
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 )
 
 // TLSMode says whether a login encrypts the MySQL session itself with TLS.
@@ -44,6 +45,10 @@ type CABundle struct {
 	File  string // where it was read from, for messages
 	pool  *x509.CertPool
 	count int
+	// sessions lets a new connection resume a TLS session this bundle
+	// verified, as an application's TLS library does: the resumed handshake
+	// skips the certificate and its signatures, most of what TLS costs a login.
+	sessions tls.ClientSessionCache
 }
 
 // LoadCABundle reads a PEM file of CA certificates.
@@ -58,7 +63,7 @@ func LoadCABundle(file string) (*CABundle, error) {
 // NewCABundle makes a bundle of the PEM certificates in pemBytes; name says
 // where they came from.
 func NewCABundle(name string, pemBytes []byte) (*CABundle, error) {
-	b := &CABundle{File: name, pool: x509.NewCertPool()}
+	b := &CABundle{File: name, pool: x509.NewCertPool(), sessions: tls.NewLRUClientSessionCache(sessionsKept)}
 	for rest := pemBytes; ; {
 		var cert *x509.Certificate
 		var err error
@@ -78,13 +83,29 @@ func NewCABundle(name string, pemBytes []byte) (*CABundle, error) {
 	return b, nil
 }
 
+// sessionsKept is how many TLS sessions a bundle keeps to resume, one a
+// server name: a sandbox has two databases, a workshop's one per attendee.
+const sessionsKept = 64
+
 // Certificates is how many CA certificates the bundle holds.
 func (b *CABundle) Certificates() int { return b.count }
+
+func (b *CABundle) sessionCache() tls.ClientSessionCache {
+	if b == nil {
+		return nil
+	}
+	return b.sessions
+}
 
 // verify checks the server's chain against the bundle, for serverName.
 func (b *CABundle) verify(cs tls.ConnectionState, serverName string) error {
 	if len(cs.PeerCertificates) == 0 {
 		return &CertificateError{ServerName: serverName, Bundle: b.File, Err: errors.New("the server sent no certificate")}
+	}
+	if cs.DidResume && time.Now().Before(cs.PeerCertificates[0].NotAfter) {
+		// A session resumes only from this bundle's cache, for the same server
+		// name, and was kept only after its chain verified here.
+		return nil
 	}
 	opts := x509.VerifyOptions{DNSName: serverName, Roots: b.pool, Intermediates: x509.NewCertPool()}
 	for _, c := range cs.PeerCertificates[1:] {
@@ -119,6 +140,8 @@ func (e *CertificateError) Unwrap() error { return e.Err }
 func tlsConfig(t Target, a *attempt) *tls.Config {
 	return &tls.Config{
 		ServerName: t.Host,
+		// nil without a bundle: an unverified session is never resumed.
+		ClientSessionCache: t.CA.sessionCache(),
 		// crypto/tls would check against the system store, which holds none
 		// of RDS's CAs; the check is made below, against t.CA, so that the
 		// verdict is ours to report.

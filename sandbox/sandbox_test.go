@@ -24,19 +24,19 @@ import (
 	"rotation-tutor/sandbox/secretsmanager"
 )
 
-func start(t testing.TB, dir string) *sandbox.Sandbox {
+func start(t *testing.T, dir string) *sandbox.Sandbox {
 	t.Helper()
 	return startWith(t, sandbox.Options{StateDir: dir})
 }
 
-func secretsClient(t testing.TB, in sandbox.Info) *sm.Client {
+func secretsClient(t *testing.T, in sandbox.Info) *sm.Client {
 	t.Helper()
 	c, closeIdle := lambda.NewSecretsClient(in.Region, in.SecretsManagerEndpoint, in.AccessKey())
 	t.Cleanup(closeIdle)
 	return c
 }
 
-func adminCreds(t testing.TB, ctx context.Context, c *sm.Client, arn string) (user, password string) {
+func adminCreds(t *testing.T, ctx context.Context, c *sm.Client, arn string) (user, password string) {
 	t.Helper()
 	out, err := c.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(arn)})
 	if err != nil {
@@ -52,7 +52,7 @@ func adminCreds(t testing.TB, ctx context.Context, c *sm.Client, arn string) (us
 	return v.Username, v.Password
 }
 
-func tunnel(t testing.TB, ctx context.Context, in sandbox.Info) *dbclient.Tunnel {
+func tunnel(t *testing.T, ctx context.Context, in sandbox.Info) *dbclient.Tunnel {
 	t.Helper()
 	tun, err := dbclient.OpenTunnel(ctx, dbclient.SSHConfig{
 		Addr: net.JoinHostPort(in.Bastion.Host, strconv.Itoa(in.Bastion.Port)), User: in.Bastion.User,

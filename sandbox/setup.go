@@ -89,11 +89,12 @@ func (s *Sandbox) rolePolicies(principal string) ([]string, bool) {
 		return nil, false
 	}
 	role, _, _ := strings.Cut(rest, "/")
-	a := s.acct.Get()
 	var docs []string
-	for _, d := range a.Roles[role] {
-		docs = append(docs, d)
-	}
+	s.acct.Read(func(a *account.Account) {
+		for _, d := range a.Roles[role] {
+			docs = append(docs, d)
+		}
+	})
 	return docs, true
 }
 
@@ -168,7 +169,12 @@ const parameterGroup = InstanceID + "-mysql80"
 
 // requireSecureTransport is require_secure_transport in the instances' parameter group now.
 func (s *Sandbox) requireSecureTransport() bool {
-	return s.acct != nil && s.acct.Get().Database.RequireSecureTransport
+	if s.acct == nil {
+		return false
+	}
+	on := false
+	s.acct.Read(func(a *account.Account) { on = a.Database.RequireSecureTransport })
+	return on
 }
 
 // setRequireSecureTransport is ModifyDBParameterGroup's change to it.

@@ -128,8 +128,11 @@ func (r *Registry) HasFunction(arn string) bool {
 	if !ok {
 		return false
 	}
-	cfg, _ := r.config(f.name)
-	return cfg == nil || cfg.Allows(account.SecretsManagerPrincipal, "")
+	allows := true
+	r.look(f.name, func(cfg *account.Function, _ *account.Account) {
+		allows = cfg == nil || cfg.Allows(account.SecretsManagerPrincipal, "")
+	})
+	return allows
 }
 
 // Invoke runs one step of the function arn for Secrets Manager, as Lambda runs an invocation:

@@ -45,6 +45,18 @@ func (r *Registry) config(name string) (*account.Function, *account.Account) {
 	return a.Functions[name], &a
 }
 
+// look calls f with the function's configuration as the set-up has it now (nil when
+// the set-up does not know it), without copying it: for checks made on every
+// connection. f must neither change nor keep what it is given.
+func (r *Registry) look(name string, f func(cfg *account.Function, a *account.Account)) {
+	rt := r.runtime()
+	if rt == nil || rt.Account == nil {
+		f(nil, nil)
+		return
+	}
+	rt.Account.Read(func(a *account.Account) { f(a.Functions[name], a) })
+}
+
 func (r *Registry) runtime() *Runtime {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -207,18 +219,20 @@ type gate struct {
 
 // reachesSecretsManager says whether the function's requests to Secrets Manager get through.
 func (g gate) reachesSecretsManager() bool {
-	cfg, a := g.r.config(g.name)
-	if cfg == nil {
-		return true
-	}
-	rt := g.r.runtime()
-	return cfg.Environment["SECRETS_MANAGER_ENDPOINT"] == rt.Endpoint && a.ReachesSecretsManager(cfg, g.r.region)
+	open := true
+	g.r.look(g.name, func(cfg *account.Function, a *account.Account) {
+		if cfg != nil {
+			open = cfg.Environment["SECRETS_MANAGER_ENDPOINT"] == g.r.runtime().Endpoint && a.ReachesSecretsManager(cfg, g.r.region)
+		}
+	})
+	return open
 }
 
 // reachesDatabase says whether the database's security groups let the function in.
 func (g gate) reachesDatabase(port int) bool {
-	cfg, a := g.r.config(g.name)
-	return cfg == nil || a.ReachesDatabase(cfg, port)
+	open := true
+	g.r.look(g.name, func(cfg *account.Function, a *account.Account) { open = cfg == nil || a.ReachesDatabase(cfg, port) })
+	return open
 }
 
 // transport holds a request the network drops until the caller gives up, as a connection
