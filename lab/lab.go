@@ -166,13 +166,33 @@ func (w *World) Current(ctx context.Context) (rotation.Secret, error) {
 	return rotation.ReadSecret(aws.ToString(out.SecretString))
 }
 
-// PutCurrent stores value as the app secret's new AWSCURRENT.
+// PutCurrent stores value as the app secret's new AWSCURRENT, and changes nothing else:
+// PutSecretValue moves only AWSCURRENT, so the AWSPENDING a finished rotation leaves on the
+// current version (AWS's MySQL template leaves it) would stay on the old one and stop the
+// next rotation, a second fault; it is taken off that version, as the doctor would have it.
 func (w *World) PutCurrent(ctx context.Context, value map[string]any) error {
 	b, err := json.Marshal(value)
 	if err != nil {
 		return err
 	}
-	_, err = w.Secrets.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: aws.String(w.SecretName), SecretString: aws.String(string(b))})
+	d, err := w.Secrets.DescribeSecret(ctx, &sm.DescribeSecretInput{SecretId: aws.String(w.SecretName)})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", w.SecretName, err)
+	}
+	pendingOnCurrent := ""
+	for id, stages := range d.VersionIdsToStages {
+		if slices.Contains(stages, rotation.StageCurrent) && slices.Contains(stages, rotation.StagePending) {
+			pendingOnCurrent = id
+		}
+	}
+	if _, err = w.Secrets.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: aws.String(w.SecretName), SecretString: aws.String(string(b))}); err != nil {
+		return err
+	}
+	if pendingOnCurrent == "" {
+		return nil
+	}
+	_, err = w.Secrets.UpdateSecretVersionStage(ctx, &sm.UpdateSecretVersionStageInput{SecretId: aws.String(w.SecretName),
+		VersionStage: aws.String(rotation.StagePending), RemoveFromVersionId: aws.String(pendingOnCurrent)})
 	return err
 }
 
