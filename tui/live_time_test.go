@@ -121,6 +121,22 @@ func TestQuitDuringSlowMotionFinishesTheRotation(t *testing.T) {
 	}
 }
 
+// Presenter mode asks for slow motion, which the live screen applies on entry
+// (TestSlowMotionOption).
+func TestPresenterModeAsksForSlowMotion(t *testing.T) {
+	s, err := steps.NewSession(testworld.New(t), steps.Options{StateDir: t.TempDir()}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, present := range []bool{false, true} {
+		wt := NewWalkthrough(t.Context(), s, Options{Present: present})
+		if wt.m.common.SlowMotion != present {
+			t.Errorf("present %v: slow motion %v", present, wt.m.common.SlowMotion)
+		}
+	}
+}
+
 // The presenter's option starts the live screen in slow motion.
 func TestSlowMotionOption(t *testing.T) {
 	w := testworld.New(t)

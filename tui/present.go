@@ -53,13 +53,3 @@ func (p pausedKeys) ShortHelp() []key.Binding {
 }
 
 func (p pausedKeys) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
-
-// presenterStart is what presenter mode turns on as the walkthrough starts:
-// slow-motion rotation, which the live screen applies when first entered
-// (the world's rotations can be held only once it has started).
-func presenterStart(c *Common) tea.Cmd {
-	if c.Present {
-		c.SlowMotion = true
-	}
-	return nil
-}

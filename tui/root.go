@@ -7,7 +7,6 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"rotation-tutor/rotation"
@@ -27,7 +26,7 @@ type model struct {
 	screens   []Screen
 	cur       int
 	help      help.Model
-	body      viewport.Model
+	body      scroller
 	stages    chan string
 	flash     string
 	flashGen  int
@@ -45,11 +44,10 @@ type model struct {
 }
 
 func newModel(c *Common, altScreen bool, kind string) *model {
-	vp := viewport.New()
-	vp.KeyMap = viewport.KeyMap{Up: c.Keys.Scroll, Down: c.Keys.Scroll, PageUp: c.Keys.PageUp, PageDown: c.Keys.PageDown}
-	vp.KeyMap.Up = key.NewBinding(key.WithKeys("up"))
-	vp.KeyMap.Down = key.NewBinding(key.WithKeys("down"))
-	m := &model{common: c, steps: steps.All(), help: help.New(), body: vp, stages: make(chan string, 32), altScreen: altScreen, kind: kind}
+	// A presenter wants rotations in slow motion; the live screen applies it
+	// when first entered (the world's rotations can be held only once it has started).
+	c.SlowMotion = c.SlowMotion || c.Present
+	m := &model{common: c, steps: steps.All(), help: help.New(), body: newScroller(c.Keys), stages: make(chan string, 32), altScreen: altScreen, kind: kind}
 	for _, st := range m.steps {
 		var s Screen
 		switch st.ID {
@@ -74,7 +72,7 @@ func newModel(c *Common, altScreen bool, kind string) *model {
 // Init draws the first frame at once and starts the world behind it.
 func (m *model) Init() tea.Cmd {
 	return tea.Batch(tea.RequestBackgroundColor, startWorldCmd(m.common.Ctx, m.common.Session, m.stages),
-		waitStageCmd(m.stages), m.screens[m.cur].Enter(), presenterStart(m.common))
+		waitStageCmd(m.stages), m.screens[m.cur].Enter())
 }
 
 func (m *model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
@@ -153,9 +151,8 @@ func (m *model) update(msg tea.Msg) tea.Cmd {
 		}
 		return m.key(msg)
 	case tea.MouseWheelMsg:
-		var cmd tea.Cmd
-		m.body, cmd = m.body.Update(msg)
-		return cmd
+		m.body.Update(msg)
+		return nil
 	case quitNowMsg:
 		return tea.Quit
 	case worldStageMsg:
@@ -270,9 +267,8 @@ func (m *model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.go_(m.step(m.cur, -1))
 	case key.Matches(msg, c.Keys.PageUp), key.Matches(msg, c.Keys.PageDown),
 		key.Matches(msg, c.Keys.Scroll) && !m.usesArrows():
-		var cmd tea.Cmd
-		m.body, cmd = m.body.Update(msg)
-		return cmd
+		m.body.Update(msg)
+		return nil
 	}
 	var cmd tea.Cmd
 	m.screens[m.cur], cmd = m.screens[m.cur].Update(msg)
@@ -396,9 +392,7 @@ func (m *model) render() string {
 	default:
 		body = m.screens[m.cur].View()
 	}
-	m.body.SetWidth(w)
-	m.body.SetHeight(bodyH)
-	m.body.SetContent(body)
+	m.body.SetContent(body, w, bodyH)
 	if m.popup == nil && m.body.TotalLineCount() > bodyH {
 		keysLine = m.help.View(keysShown{KeyMap: keys, scroll: []key.Binding{with(c.Keys.PageDown, "↑↓/pgup/pgdn", "scroll")}})
 		if more := m.body.TotalLineCount() - m.body.YOffset() - bodyH; more > 0 {
@@ -412,7 +406,13 @@ func (m *model) render() string {
 		keysLine = st.Warn.Render(truncate(m.flash, w))
 	}
 	footer += truncate(keysLine, w)
-	return st.App.Render(header + "\n" + m.body.View() + "\n" + footer)
+	return frame(header + "\n" + m.body.View() + "\n" + footer)
+}
+
+// frame sets every line of the screen one column in from the left edge (App's
+// padding, added line by line: lipgloss would measure and pad every line again).
+func frame(s string) string {
+	return " " + strings.ReplaceAll(s, "\n", "\n ")
 }
 
 func lipHeight(s string) int { return strings.Count(s, "\n") + 1 }
