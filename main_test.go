@@ -58,6 +58,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"sandbox", "--time-scale", "0.5"}, exitUsage, "--time-scale: the time scale must be from 1"},
 		{[]string{"--time-scale", "100000"}, exitUsage, "a day per second"},
 		{[]string{"run", "--yes", "--aws", "--time-scale", "60"}, exitUsage, "--time-scale only applies to the sandbox"},
+		{[]string{"serve", "--open", "--probe-logins", "-1"}, exitUsage, "--probe-logins not negative"},
+		{[]string{"serve", "-h"}, exitOK, "-probe-logins"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, _, stderr := runArgs(tc.args...)

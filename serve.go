@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"rotation-tutor/bench"
+	"rotation-tutor/rotation/probe"
 	"rotation-tutor/tui"
 	"rotation-tutor/workshop"
 )
@@ -37,6 +38,7 @@ type serveOptions struct {
 	dashboard      bool
 	probeClients   int
 	probePause     time.Duration
+	probeLogins    int
 }
 
 func (so *serveOptions) register(fs *flag.FlagSet) {
@@ -53,6 +55,20 @@ func (so *serveOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&so.dashboard, "dashboard", false, "show the room on this terminal (the log goes to workshop.log under --state)")
 	fs.IntVar(&so.probeClients, "probe-clients", 8, "simulated application clients on each attendee's live screen")
 	fs.DurationVar(&so.probePause, "probe-pause", 200*time.Millisecond, "pause between one simulated client's logins")
+	fs.IntVar(&so.probeLogins, "probe-logins", defaultProbeLogins, "logins a second that the simulated clients of every live screen share, so that a full room leaves CPU for the screens (0: no limit)")
+}
+
+// defaultProbeLogins is what a room's simulated clients share by default: a
+// room of ten logs in at the walkthrough's own pace (eight clients, five
+// logins a second each), a room of fifty at a fifth of it.
+const defaultProbeLogins = 400
+
+// budget is the room's shared rate of simulated logins; nil is no limit.
+func (so *serveOptions) budget() *probe.Budget {
+	if so.probeLogins == 0 {
+		return nil
+	}
+	return probe.NewBudget(so.probeLogins)
 }
 
 func (so *serveOptions) validate() error {
@@ -63,8 +79,8 @@ func (so *serveOptions) validate() error {
 		return errors.New("--idle-timeout and --max-session-duration must be positive")
 	case so.grace < 0:
 		return errors.New("--grace cannot be negative")
-	case so.probeClients < 1 || so.probePause <= 0:
-		return errors.New("--probe-clients must be at least 1 and --probe-pause positive")
+	case so.probeClients < 1 || so.probePause <= 0 || so.probeLogins < 0:
+		return errors.New("--probe-clients must be at least 1, --probe-pause positive and --probe-logins not negative")
 	case so.authorizedKeys == "" && so.passphrase == "" && !so.open:
 		return errors.New("say who may join: --authorized-keys FILE (attendees' public keys), --passphrase WORD (asked at login), or --open (anyone who can reach the port)")
 	}
@@ -127,7 +143,7 @@ func runServe(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	srv, err := workshop.New(workshop.Options{
 		StateDir: dir, HostKeyFile: so.hostKey, Access: access, MaxSessions: so.maxSessions,
 		IdleTimeout: so.idleTimeout, MaxSessionDuration: so.maxDuration, Grace: so.grace, Engine: o.engine, RequireTLS: o.dbTLS,
-		ProbeClients: so.probeClients, ProbePause: so.probePause, SelfCommand: selfCommand(), Join: join, Logf: logf,
+		ProbeClients: so.probeClients, ProbePause: so.probePause, ProbeBudget: so.budget(), SelfCommand: selfCommand(), Join: join, Logf: logf,
 	})
 	if err != nil {
 		l.Close()
@@ -227,6 +243,7 @@ type serveBenchOptions struct {
 	liveFor      time.Duration
 	probeClients int
 	probePause   time.Duration
+	probeLogins  int
 	rooms        []int
 }
 
@@ -236,6 +253,7 @@ func (sb *serveBenchOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&sb.liveFor, "live-for", time.Minute, "with --serve: how long each attendee stays on the live screen")
 	fs.IntVar(&sb.probeClients, "probe-clients", 0, "with --serve: simulated clients per live screen (0: serve's default)")
 	fs.DurationVar(&sb.probePause, "probe-pause", 0, "with --serve: pause between a simulated client's logins (0: serve's default)")
+	fs.IntVar(&sb.probeLogins, "probe-logins", -1, "with --serve: logins a second the room's simulated clients share (0: no limit; -1: serve's default)")
 }
 
 func (sb *serveBenchOptions) validate() error {
@@ -256,7 +274,7 @@ func (sb *serveBenchOptions) validate() error {
 func runServeBench(ctx context.Context, o *options, self string, stdout, stderr io.Writer) int {
 	sb := o.serveBench
 	rep, err := bench.RunServe(ctx, bench.ServeOptions{Executable: self, Attendees: sb.rooms, LiveFor: sb.liveFor,
-		ProbeClients: sb.probeClients, ProbePause: sb.probePause, Progress: bench.TerminalProgress(stderr)})
+		ProbeClients: sb.probeClients, ProbePause: sb.probePause, ProbeLogins: sb.probeLogins, Progress: bench.TerminalProgress(stderr)})
 	if err != nil {
 		fmt.Fprintf(stderr, "rotation-tutor bench --serve: %v\n", err)
 		return exitFailed

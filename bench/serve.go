@@ -36,7 +36,10 @@ type ServeOptions struct {
 	// (serve's --probe-clients and --probe-pause); 0 keeps serve's defaults.
 	ProbeClients int
 	ProbePause   time.Duration
-	Progress     func(stage string, done, total int)
+	// ProbeLogins is serve's --probe-logins, the logins a second the room's
+	// clients share; negative keeps serve's default, 0 is no limit.
+	ProbeLogins int
+	Progress    func(stage string, done, total int)
 }
 
 // ServeRun is one room size's figures.
@@ -69,6 +72,7 @@ type ServeRun struct {
 type ServeReport struct {
 	ProbeClients int        `json:"probe_clients"`
 	ProbePauseMS float64    `json:"probe_pause_ms"`
+	ProbeLogins  int        `json:"probe_logins"` // -1: serve's default
 	LiveSeconds  float64    `json:"live_seconds"`
 	Runs         []ServeRun `json:"runs"`
 }
@@ -88,7 +92,7 @@ func RunServe(ctx context.Context, o ServeOptions) (ServeReport, error) {
 	if o.LiveFor <= 0 {
 		o.LiveFor = time.Minute
 	}
-	rep := ServeReport{ProbeClients: o.ProbeClients, ProbePauseMS: float64(o.ProbePause) / 1e6, LiveSeconds: o.LiveFor.Seconds()}
+	rep := ServeReport{ProbeClients: o.ProbeClients, ProbePauseMS: float64(o.ProbePause) / 1e6, ProbeLogins: o.ProbeLogins, LiveSeconds: o.LiveFor.Seconds()}
 	for _, n := range o.Attendees {
 		run, err := serveRun(ctx, o, n)
 		if err != nil {
@@ -307,6 +311,9 @@ func startServer(ctx context.Context, o ServeOptions, n int) (*server, error) {
 	if o.ProbePause > 0 {
 		args = append(args, "--probe-pause", o.ProbePause.String())
 	}
+	if o.ProbeLogins >= 0 {
+		args = append(args, "--probe-logins", strconv.Itoa(o.ProbeLogins))
+	}
 	cmd := exec.CommandContext(ctx, o.Executable, args...)
 	cmd.Stderr = io.Discard
 	out, err := cmd.StdoutPipe()
@@ -372,6 +379,14 @@ func (r ServeReport) WriteTable(w io.Writer) {
 	clients := "serve's default simulated clients"
 	if r.ProbeClients > 0 || r.ProbePauseMS > 0 {
 		clients = fmt.Sprintf("%d simulated clients per live screen, %.0f ms between a client's logins", r.ProbeClients, r.ProbePauseMS)
+	}
+	switch {
+	case r.ProbeLogins == 0:
+		clients += ", no shared limit on their logins"
+	case r.ProbeLogins > 0:
+		clients += fmt.Sprintf(", sharing %d logins a second", r.ProbeLogins)
+	default:
+		clients += ", sharing serve's default logins a second"
 	}
 	fmt.Fprintln(w, clients)
 	fmt.Fprintf(w, "%9s %6s %5s %7s %9s %8s %18s %7s %8s %10s %10s\n", "attendees", "live", "held", "walk s", "rotations", "failed",

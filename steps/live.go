@@ -285,7 +285,7 @@ func (s *Session) StartProbe(ctx context.Context) error {
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	cfg := probe.Config{
 		Clients: s.opts.ProbeClients, Secrets: env.Secrets, SecretID: env.SecretName, Dial: dbclient.DialFunc(s.conn.Dial), CA: env.DBCA,
-		Policy: w.policy, Pause: s.opts.ProbePause,
+		Policy: w.policy, Pause: s.opts.ProbePause, Budget: s.opts.ProbeBudget,
 	}
 	if env.Clock != nil {
 		cfg.Clock = env.Clock

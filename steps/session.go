@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rotation-tutor/rotation"
+	"rotation-tutor/rotation/probe"
 )
 
 // Tutorial flavours a session can follow.
@@ -37,8 +38,11 @@ type Options struct {
 	// step runs; zero means LiveClients.
 	ProbeClients int
 	// ProbePause is the time between one client's logins; zero means
-	// 200 ms. A server running many sessions slows it to save CPU.
+	// LivePause.
 	ProbePause time.Duration
+	// ProbeBudget, when set, is the logins a second the clients share with
+	// every other session given it (a workshop server's).
+	ProbeBudget *probe.Budget
 	// RotationTimeout bounds the wait for a rotation through a Lambda;
 	// zero means 3 minutes.
 	RotationTimeout time.Duration

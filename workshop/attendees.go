@@ -89,7 +89,8 @@ func (r *registry) acquire(w who) (*attendee, error) {
 		a.who.name = w.name
 		if a.session == nil {
 			s, err := steps.NewSession(world.Sandbox(world.SandboxOptions{StateDir: filepath.Join(a.dir, "sandbox"), Engine: r.o.Engine, RequireTLS: r.o.RequireTLS}),
-				steps.Options{StateDir: a.dir, SelfCommand: r.o.SelfCommand, ProbeClients: r.o.ProbeClients, ProbePause: r.o.ProbePause}, false)
+				steps.Options{StateDir: a.dir, SelfCommand: r.o.SelfCommand, ProbeClients: r.o.ProbeClients, ProbePause: r.o.ProbePause,
+					ProbeBudget: r.o.ProbeBudget}, false)
 			if err != nil {
 				r.mu.Unlock()
 				return nil, fmt.Errorf("open %s's progress: %w", w.name, err)

@@ -25,6 +25,7 @@ import (
 	"charm.land/wish/v2/bubbletea"
 
 	"rotation-tutor/internal/netguard"
+	"rotation-tutor/rotation/probe"
 	"rotation-tutor/sandbox/bastion"
 	"rotation-tutor/tui"
 )
@@ -58,6 +59,9 @@ type Options struct {
 	// walkthrough's own defaults).
 	ProbeClients int
 	ProbePause   time.Duration
+	// ProbeBudget, when set, is the logins a second that every attendee's
+	// simulated clients share (serve's --probe-logins).
+	ProbeBudget *probe.Budget
 	// SelfCommand runs this program, for the commands the walkthrough shows.
 	SelfCommand string
 	// Join is how attendees connect, for the dashboard.

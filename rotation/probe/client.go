@@ -54,6 +54,9 @@ func (c *client) run(ctx context.Context) {
 			c.attempt(ctx)
 			a.done <- struct{}{} // buffered for every client: never blocks
 		case <-tick:
+			if b := c.p.cfg.Budget; b != nil && !b.wait(ctx) {
+				return
+			}
 			c.attempt(ctx)
 			timer.Reset(c.p.cfg.Pause)
 		}

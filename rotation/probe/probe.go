@@ -29,6 +29,9 @@ type Config struct {
 	// Pause is the time between a client's logins. Zero: clients log in only
 	// when LoginAll or RefreshAll asks, which makes a run deterministic.
 	Pause time.Duration
+	// Budget, when set, is shared with other probes: a paced login waits for
+	// its turn in it (logins asked for by LoginAll and RefreshAll do not).
+	Budget *Budget
 	// OnEvent, if set, is called from the clients' goroutines after every
 	// login attempt and refresh. It must not block.
 	OnEvent func(Event)
