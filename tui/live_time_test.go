@@ -223,16 +223,8 @@ func TestJumpLetsTheScheduleRotate(t *testing.T) {
 // version the failed clients held, how far behind, the pace of rotations
 // against the clients' cache, and the rule.
 func TestFailuresAreExplainedWhereTheyHappen(t *testing.T) {
-	m := newTestModel(t, failingWorld(), 80, 40)
-	m.go_(steps.Index(steps.Watch))
-	live := liveOf(m)
-	l := fixtureLive()
-	l.TimeScale, l.Next = 1, time.Time{}
+	live, l, deliverLive := liveFixture(t)
 	t0 := l.At
-	deliverLive := func(l steps.Live) {
-		t.Helper()
-		settle(t, m, m.update(liveMsg{gen: live.gen, live: l}))
-	}
 	deliverLive(l) // before: nothing failed
 	if live.failNote != nil {
 		t.Fatal("a note with nothing failed")
@@ -262,6 +254,20 @@ func TestFailuresAreExplainedWhereTheyHappen(t *testing.T) {
 	}
 }
 
+// liveFixture is the live screen at 80×40 with the fixture's look (on a real-time
+// clock), and a way to deliver the next look to it.
+func liveFixture(t *testing.T) (*liveScreen, steps.Live, func(steps.Live)) {
+	m := newTestModel(t, failingWorld(), 80, 40)
+	m.go_(steps.Index(steps.Watch))
+	live := liveOf(m)
+	l := fixtureLive()
+	l.TimeScale, l.Next = 1, time.Time{}
+	return live, l, func(l steps.Live) {
+		t.Helper()
+		settle(t, m, m.update(liveMsg{gen: live.gen, live: l}))
+	}
+}
+
 func cloneSnapshot(s *probe.Snapshot) *probe.Snapshot {
 	c := *s
 	c.Clients = append([]probe.ClientStats(nil), s.Clients...)
@@ -272,16 +278,8 @@ func cloneSnapshot(s *probe.Snapshot) *probe.Snapshot {
 // that rotation finishes: at first it is one rotation behind; once the
 // rotation is seen to finish, the note counts it, two behind.
 func TestFailureNoteCountsTheRotationThatFailedThem(t *testing.T) {
-	m := newTestModel(t, failingWorld(), 80, 40)
-	m.go_(steps.Index(steps.Watch))
-	live := liveOf(m)
-	l := fixtureLive()
-	l.TimeScale, l.Next = 1, time.Time{}
+	live, l, deliverLive := liveFixture(t)
 	t0 := l.At
-	deliverLive := func(l steps.Live) {
-		t.Helper()
-		settle(t, m, m.update(liveMsg{gen: live.gen, live: l}))
-	}
 	deliverLive(l)
 
 	held := "c1c10000aaaabbbb" // made current by the first rotation here

@@ -45,20 +45,27 @@ func TestNetworkPaths(t *testing.T) {
 	}
 }
 
-// A change written to the file by another process is what the next Get returns.
-func TestStoreSeesEditsFromOutside(t *testing.T) {
+// openCounting opens a store on a new default set-up, counting its change hooks' calls.
+func openCounting(t *testing.T) (*account.Store, string, *int) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), account.FileName)
 	st, err := account.Open(path, account.Default(setup()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed := 0
-	st.OnChange(func() { changed++ })
+	changed := new(int)
+	st.OnChange(func() { *changed++ })
+	return st, path, changed
+}
+
+// A change written to the file by another process is what the next Get returns.
+func TestStoreSeesEditsFromOutside(t *testing.T) {
+	st, path, changed := openCounting(t)
 	if err := account.Edit(path, func(a *account.Account) error { a.Bastion.AllowTCPForwarding = false; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if st.Get().Bastion.AllowTCPForwarding || changed != 1 {
-		t.Fatalf("the edit is not seen: forwarding %v, %d change hooks", st.Get().Bastion.AllowTCPForwarding, changed)
+	if st.Get().Bastion.AllowTCPForwarding || *changed != 1 {
+		t.Fatalf("the edit is not seen: forwarding %v, %d change hooks", st.Get().Bastion.AllowTCPForwarding, *changed)
 	}
 	// What Get returns is a copy: changing it changes nothing.
 	a := st.Get()
@@ -71,20 +78,14 @@ func TestStoreSeesEditsFromOutside(t *testing.T) {
 // Read, the copy-free look the bastion and the database take on every login, sees an edit
 // from outside at once, and an Update after it does not change what it was shown.
 func TestReadSeesEditsWithoutACopy(t *testing.T) {
-	path := filepath.Join(t.TempDir(), account.FileName)
-	st, err := account.Open(path, account.Default(setup()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	changed := 0
-	st.OnChange(func() { changed++ })
+	st, path, changed := openCounting(t)
 	if err := account.Edit(path, func(a *account.Account) error { a.Database.RejectedPasswordCharacters = "@"; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	var seen *account.Account
 	st.Read(func(a *account.Account) { seen = a })
-	if seen.Database.RejectedPasswordCharacters != "@" || changed != 1 {
-		t.Fatalf("the edit is not seen: rejected %q, %d change hooks", seen.Database.RejectedPasswordCharacters, changed)
+	if seen.Database.RejectedPasswordCharacters != "@" || *changed != 1 {
+		t.Fatalf("the edit is not seen: rejected %q, %d change hooks", seen.Database.RejectedPasswordCharacters, *changed)
 	}
 	if err := st.Update(func(a *account.Account) error { a.Functions["f"].Timeout = 1; return nil }); err != nil {
 		t.Fatal(err)
