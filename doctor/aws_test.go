@@ -2,7 +2,10 @@ package doctor_test
 
 import (
 	"context"
+	"io"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -156,4 +159,73 @@ func TestClosedBastionPort(t *testing.T) {
 	if len(streamed) != len(r.Checks) {
 		t.Errorf("streamed %d checks, report has %d", len(streamed), len(r.Checks))
 	}
+}
+
+// TestBastionThatDoesNotSpeakSSH: something accepts TCP at the bastion's address, but says
+// nothing (traffic dropped in between: a security group, a network ACL) or speaks another
+// protocol (the database's port given for the bastion's). The doctor stops at the TCP hop,
+// with the fix for each; an SSH server's greeting after other lines still counts.
+func TestBastionThatDoesNotSpeakSSH(t *testing.T) {
+	w := newAWSWorld(t)
+	w.createApp(t, w.appValue("db.internal", 3306))
+	for _, tc := range []struct {
+		name, says, detail, fix string
+	}{
+		{"silent", "", "sent nothing", "security group"},
+		{"another protocol", "HTTP/1.0 400 Bad Request\r\n", `answered "HTTP/1.0 400 Bad Request"`, "did not speak SSH"},
+		{"greeting after other lines", "welcome\r\nSSH-2.0-Test_1\r\n", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tgt := w.target(t, "db.internal:3306")
+			tgt.SSH.Addr = answering(t, tc.says)
+			tgt.SSH.User = "ec2-user"
+			r := doctor.Run(context.Background(), tgt, nil)
+			c := find(t, r, doctor.HopBastion, "TCP reachable")
+			if tc.detail == "" {
+				if !c.OK || !strings.Contains(c.Detail, "answers as SSH-2.0-Test_1") {
+					t.Errorf("check = %+v, want it passed, naming the greeting", c)
+				}
+				return
+			}
+			if c.OK || !strings.Contains(c.Detail, tc.detail) || !strings.Contains(c.Fix, tc.fix) {
+				t.Errorf("check = %+v, want %q and a fix saying %q", c, tc.detail, tc.fix)
+			}
+			if hk := find(t, r, doctor.HopBastion, "host key"); !hk.Skipped {
+				t.Errorf("host key: %+v, want skipped", hk)
+			}
+		})
+	}
+}
+
+// answering listens on loopback and, to each connection, sends says and then nothing more
+// until the test ends.
+func answering(t *testing.T, says string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			_, _ = io.WriteString(c, says)
+		}
+	}()
+	return ln.Addr().String()
 }

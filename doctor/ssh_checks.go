@@ -1,9 +1,11 @@
 package doctor
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -26,14 +28,54 @@ func checkBastionTCP(ctx context.Context, s *state) outcome {
 		s.netBlock = "the bastion is not reachable"
 		return fail("bastion "+s.t.SSH.Addr+": "+err.Error(), tcpFix(err))
 	}
+	defer conn.Close()
 	remote := conn.RemoteAddr().String()
-	_ = conn.Close()
-	s.bastionUp = true
-	detail := "bastion " + s.t.SSH.Addr + " accepts TCP"
-	if remote != s.t.SSH.Addr {
-		detail += " (" + remote + ")"
+	where := s.t.SSH.Addr
+	if remote != where {
+		where += " (" + remote + ")"
 	}
-	return pass(detail)
+	// An SSH server speaks first (RFC 4253 §4.2). A security group that drops
+	// the traffic shows as a connect that times out, or, behind something that
+	// completes TCP for it, as a connection on which nothing ever answers:
+	// either way the bastion is not reached, whatever the key exchange would say.
+	banner, err := readBanner(ctx, conn)
+	switch {
+	case err != nil && banner == "":
+		s.netBlock = "the bastion does not answer"
+		return fail("bastion "+where+" accepted the connection but sent nothing: "+err.Error(), fixBastionSilent)
+	case !strings.HasPrefix(banner, "SSH-"):
+		s.netBlock = "what answers at the bastion's address is not an SSH server"
+		if len(banner) > 60 {
+			banner = banner[:60] + "…"
+		}
+		return fail(fmt.Sprintf("bastion %s answered %q, not an SSH server's greeting", where, banner), fixNotSSH)
+	}
+	s.bastionUp = true
+	return pass("bastion " + where + " answers as " + banner)
+}
+
+// readBanner reads the server's identification line: the first line that
+// starts with "SSH-" (a server may send other lines before it, RFC 4253 §4.2),
+// or else the first line it sent; as far as 255 bytes a line and until ctx ends.
+func readBanner(ctx context.Context, conn net.Conn) (string, error) {
+	if d, ok := ctx.Deadline(); ok {
+		_ = conn.SetReadDeadline(d)
+	}
+	r := bufio.NewReaderSize(io.LimitReader(conn, 8*255), 255)
+	first := ""
+	for {
+		line, err := r.ReadSlice('\n')
+		l := strings.TrimRight(string(line), "\r\n")
+		if strings.HasPrefix(l, "SSH-") {
+			return l, nil
+		}
+		if first == "" {
+			first = l
+		}
+		if err != nil {
+			return first, err
+		}
+	}
 }
 
 func isTimeout(err error) bool {

@@ -18,7 +18,7 @@ func init() {
 	register(Scenario{
 		Name: "bastion-sg-closed", Order: 100,
 		What: "the bastion's security group no longer lets the learner in on port 22",
-		Hop:  doctor.HopBastion, Check: "host key",
+		Hop:  doctor.HopBastion, Check: "TCP reachable",
 		Break: func(_ context.Context, w *World) error {
 			return w.Account(func(a *account.Account) error {
 				dropRule(a, account.BastionGroup, a.Network.LearnerCIDR)
