@@ -19,11 +19,11 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// EC2 reads the two things the doctor needs to know of a rotation function's VPC — its
-// interface endpoints and its security groups' ingress rules — through EC2's Query API
+// EC2 reads what the doctor needs to know of a rotation function's VPC — its interface
+// endpoints, its subnets' routes and its security groups' ingress rules — through EC2's Query API
 // (version 2016-11-15), signed by the SDK's own SigV4 signer with the credentials and Region
 // of the same aws.Config as every other client. It is not the SDK's EC2 client on purpose:
-// that package is larger than the rest of this program together, and linking it for two
+// that package is larger than the rest of this program together, and linking it for three
 // reads doubled the first `go run .` on a new machine.
 type EC2 struct {
 	cfg      aws.Config
@@ -115,6 +115,41 @@ func (c *EC2) SecurityGroups(ctx context.Context, ids []string) ([]SecurityGroup
 	}
 	err := c.call(ctx, "DescribeSecurityGroups", form, &out)
 	return out.Groups, err
+}
+
+// Route sends traffic for a destination to a gateway: "local" (within the VPC), an internet
+// gateway (igw-…), or a NAT gateway (NATGatewayID).
+type Route struct {
+	Destination  string `xml:"destinationCidrBlock"`
+	GatewayID    string `xml:"gatewayId"`
+	NATGatewayID string `xml:"natGatewayId"`
+	State        string `xml:"state"` // active, or blackhole when its target is gone
+}
+
+// RouteTable is a subnet's routes.
+type RouteTable struct {
+	ID     string  `xml:"routeTableId"`
+	Routes []Route `xml:"routeSet>item"`
+}
+
+// SubnetRouteTable is the route table subnetID uses: the one associated with it, or else
+// its VPC's main table, as AWS routes a subnet without an association of its own.
+func (c *EC2) SubnetRouteTable(ctx context.Context, vpcID, subnetID string) (RouteTable, error) {
+	for _, form := range []url.Values{
+		{"Filter.1.Name": {"association.subnet-id"}, "Filter.1.Value.1": {subnetID}},
+		{"Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {vpcID}, "Filter.2.Name": {"association.main"}, "Filter.2.Value.1": {"true"}},
+	} {
+		var out struct {
+			Tables []RouteTable `xml:"routeTableSet>item"`
+		}
+		if err := c.call(ctx, "DescribeRouteTables", form, &out); err != nil {
+			return RouteTable{}, err
+		}
+		if len(out.Tables) > 0 {
+			return out.Tables[0], nil
+		}
+	}
+	return RouteTable{}, fmt.Errorf("operation error EC2: DescribeRouteTables, no route table for %s in %s", subnetID, vpcID)
 }
 
 // call posts one Query action and decodes its answer into out, or returns the error EC2

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,13 +19,14 @@ import (
 	"rotation-tutor/sandbox/account"
 )
 
-// The doctor's EC2 reader sees a VPC's endpoints and security groups exactly as Debian's aws
+// The doctor's EC2 reader sees a VPC's endpoints, routes and security groups exactly as Debian's aws
 // CLI (botocore, reading EC2's published model) sees them, against the sandbox's EC2 API.
 func TestEC2ReadsWhatTheAWSCLIReads(t *testing.T) {
 	testenv.RequireTool(t, "/usr/bin/aws")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: t.TempDir()})
+	dir := t.TempDir()
+	sb, err := sandbox.Start(ctx, sandbox.Options{StateDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +114,51 @@ func TestEC2ReadsWhatTheAWSCLIReads(t *testing.T) {
 	if !groups[0].Ingress[1].Admits(account.DatabasePort, []string{account.FunctionGroup}) ||
 		groups[0].Ingress[1].Admits(443, []string{account.FunctionGroup}) {
 		t.Errorf("the database's second rule should let the functions in on %d only: %+v", account.DatabasePort, groups[0].Ingress[1])
+	}
+
+	// A subnet's routes: the VPC's main table, with the default route through the NAT
+	// gateway once the set-up has one.
+	routesCLI := func() (id string, nats []string) {
+		var out struct {
+			RouteTables []struct {
+				RouteTableID string `json:"RouteTableId"`
+				Routes       []struct {
+					DestinationCidrBlock, NatGatewayID, State string
+				}
+			}
+		}
+		if err := json.Unmarshal(cli("ec2", "describe-route-tables", "--filters", "Name=vpc-id,Values="+account.VpcID,
+			"Name=association.main,Values=true"), &out); err != nil || len(out.RouteTables) != 1 {
+			t.Fatalf("the CLI's route tables: %+v, %v", out, err)
+		}
+		for _, r := range out.RouteTables[0].Routes {
+			if r.NatGatewayID != "" {
+				nats = append(nats, r.DestinationCidrBlock+" "+r.NatGatewayID+" "+r.State)
+			}
+		}
+		return out.RouteTables[0].RouteTableID, nats
+	}
+	for _, nat := range []bool{false, true} {
+		if err := account.Edit(filepath.Join(dir, account.FileName), func(a *account.Account) error {
+			a.Network.NAT = nat
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		rt, err := ec2.SubnetRouteTable(ctx, account.VpcID, account.SubnetA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ours []string
+		for _, r := range rt.Routes {
+			if r.NATGatewayID != "" {
+				ours = append(ours, r.Destination+" "+r.NATGatewayID+" "+r.State)
+			}
+		}
+		id, theirs := routesCLI()
+		if rt.ID != id || !slices.Equal(ours, theirs) || len(ours) != map[bool]int{false: 0, true: 1}[nat] {
+			t.Fatalf("NAT %v: ours %s %q, the CLI's %s %q", nat, rt.ID, ours, id, theirs)
+		}
 	}
 
 	// A refusal comes back as EC2's error code, as the SDK's clients give it.

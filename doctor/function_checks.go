@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,7 @@ type LambdaAPI interface {
 type EC2API interface {
 	VPCEndpoints(ctx context.Context, vpcID, serviceName string) ([]awsclient.VPCEndpoint, error)
 	SecurityGroups(ctx context.Context, ids []string) ([]awsclient.SecurityGroup, error)
+	SubnetRouteTable(ctx context.Context, vpcID, subnetID string) (awsclient.RouteTable, error)
 }
 
 // IAMAPI is what the doctor reads of the function's role.
@@ -156,22 +158,39 @@ func checkFunctionNetwork(ctx context.Context, s *state) outcome {
 		d, f := awsFailure("ec2:DescribeVpcEndpoints", vpc, err)
 		return fail(d, f)
 	}
+	var detail string
 	if len(eps) == 0 {
-		return fail(fmt.Sprintf("%s runs in %s, which has no interface endpoint for Secrets Manager (%s): its first call to "+
-			"Secrets Manager waits until the function times out, and its log ends after \"Found credentials in environment variables\"",
-			name, vpc, service), fixSecretsEndpoint(s.region(), vpc, service, subnets)).under(HeadingNoActivityCreds)
+		// No endpoint: the function reaches the public endpoint only from subnets that
+		// route to the internet through a NAT gateway (its interfaces have no public address,
+		// so an internet gateway's route does not take it out).
+		nat, without, err := s.natRoutes(ctx, vpc, subnets)
+		if err != nil {
+			d, f := awsFailure("ec2:DescribeRouteTables", vpc, err)
+			return fail(d, f)
+		}
+		if len(without) > 0 {
+			where := "its subnets have no default route through a NAT gateway"
+			if len(without) < len(subnets) {
+				where = "its subnets " + strings.Join(without, " ") + " have no default route through a NAT gateway (Lambda may run it in any of its subnets)"
+			}
+			return fail(fmt.Sprintf("%s runs in %s, which has no interface endpoint for Secrets Manager (%s), and %s: its first call to "+
+				"Secrets Manager waits until the function times out, and its log ends after \"Found credentials in environment variables\"",
+				name, vpc, service, where), fixSecretsEndpoint(s.region(), vpc, service, subnets)).under(HeadingNoActivityCreds)
+		}
+		detail = fmt.Sprintf("Secrets Manager's public endpoint through NAT gateway %s (no interface endpoint in %s)", nat, vpc)
+	} else {
+		ep := eps[0]
+		epGroups := ep.GroupIDs
+		if ok, err := s.admitted(ctx, epGroups, 443, groups); err != nil {
+			d, f := awsFailure("ec2:DescribeSecurityGroups", strings.Join(epGroups, " "), err)
+			return fail(d, f)
+		} else if !ok {
+			return fail(fmt.Sprintf("Secrets Manager's endpoint %s in %s does not let %s's security groups (%s) in on 443",
+				ep.ID, vpc, name, strings.Join(groups, " ")),
+				fixIngress(s.region(), epGroups[0], 443, groups[0])).under(HeadingNoActivityCreds)
+		}
+		detail = fmt.Sprintf("Secrets Manager through endpoint %s", ep.ID)
 	}
-	ep := eps[0]
-	epGroups := ep.GroupIDs
-	if ok, err := s.admitted(ctx, epGroups, 443, groups); err != nil {
-		d, f := awsFailure("ec2:DescribeSecurityGroups", strings.Join(epGroups, " "), err)
-		return fail(d, f)
-	} else if !ok {
-		return fail(fmt.Sprintf("Secrets Manager's endpoint %s in %s does not let %s's security groups (%s) in on 443",
-			ep.ID, vpc, name, strings.Join(groups, " ")),
-			fixIngress(s.region(), epGroups[0], 443, groups[0])).under(HeadingNoActivityCreds)
-	}
-	detail := fmt.Sprintf("Secrets Manager through endpoint %s", ep.ID)
 	dbGroups, err := s.databaseGroups(ctx)
 	switch {
 	case err != nil:
@@ -193,6 +212,26 @@ func checkFunctionNetwork(ctx context.Context, s *state) outcome {
 			fixIngress(s.region(), dbGroups[0], port, groups[0])).under(HeadingNoActivityCreate)
 	}
 	return pass(detail + fmt.Sprintf("; the database's security group %s lets it in on %d", strings.Join(dbGroups, " "), port))
+}
+
+// natRoutes reads each subnet's route table: the NAT gateway the default route goes
+// through, and the subnets whose default route goes through none (or whose gateway is gone).
+func (s *state) natRoutes(ctx context.Context, vpc string, subnets []string) (nat string, without []string, err error) {
+	for _, subnet := range subnets {
+		rt, err := s.t.EC2.SubnetRouteTable(ctx, vpc, subnet)
+		if err != nil {
+			return "", nil, err
+		}
+		i := slices.IndexFunc(rt.Routes, func(r awsclient.Route) bool {
+			return r.Destination == "0.0.0.0/0" && r.NATGatewayID != "" && r.State != "blackhole"
+		})
+		if i < 0 {
+			without = append(without, subnet)
+			continue
+		}
+		nat = rt.Routes[i].NATGatewayID
+	}
+	return nat, without, nil
 }
 
 // databaseGroups are the database instance's VPC security groups, from RDS.

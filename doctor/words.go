@@ -280,7 +280,7 @@ func fixEnvironment(fn string, env map[string]string, region, endpoint string) s
 
 func fixSecretsEndpoint(region, vpc, service string, subnets []string) string {
 	return fmt.Sprintf("Give the VPC an interface endpoint for Secrets Manager, with private DNS so that the function's calls go to it "+
-		"(a NAT gateway to the internet would do too): `aws ec2 create-vpc-endpoint --region %s --vpc-id %s --vpc-endpoint-type Interface "+
+		"(a default route through a NAT gateway in each of the function's subnets would do too): `aws ec2 create-vpc-endpoint --region %s --vpc-id %s --vpc-endpoint-type Interface "+
 		"--service-name %s --subnet-ids %s --private-dns-enabled`. Its security group must let the function in on 443.",
 		region, vpc, service, strings.Join(subnets, " "))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"rotation-tutor/lab"
 	"rotation-tutor/rotation"
 	"rotation-tutor/sandbox"
+	"rotation-tutor/sandbox/account"
 	"rotation-tutor/steps"
 	"rotation-tutor/world"
 )
@@ -259,5 +261,30 @@ func TestTheLabsRepairAloneLeavesNothingBroken(t *testing.T) {
 			rep.Text(&b, false)
 			t.Fatalf("after breaking and repairing %s the doctor fails:\n%s", s.Name, b.String())
 		}
+	}
+}
+
+// Without a Secrets Manager endpoint, a NAT gateway in the function's subnets' routes takes
+// its calls to the public endpoint: the doctor reads the route tables and passes, naming the
+// gateway, and the rotation goes through.
+func TestANATGatewayReachesSecretsManager(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tu := newTutorial(t)
+	i := slices.IndexFunc(lab.All(), func(s lab.Scenario) bool { return s.Name == "no-secrets-manager-endpoint" })
+	if err := lab.Break(ctx, tu.w, lab.All()[i]); err != nil {
+		t.Fatal(err)
+	}
+	if err := tu.w.Account(func(a *account.Account) error { a.Network.NAT = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	rep := tu.diagnose(t)
+	var b strings.Builder
+	rep.Text(&b, false)
+	if !rep.OK || !strings.Contains(b.String(), "through NAT gateway nat-") {
+		t.Fatalf("with a NAT gateway and no endpoint, the doctor should pass naming the gateway:\n%s", b.String())
+	}
+	if err := tu.rotate(ctx, ""); err != nil {
+		t.Fatalf("a rotation through the NAT gateway: %v", err)
 	}
 }

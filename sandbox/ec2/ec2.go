@@ -1,7 +1,9 @@
 // Package ec2 answers the part of EC2's Query API (2016-11-15) that a rotation's network
 // lives in, from the sandbox account's set-up: the VPC's interface endpoints
-// (DescribeVpcEndpoints, CreateVpcEndpoint, DeleteVpcEndpoints) and its security groups
-// (DescribeSecurityGroups, AuthorizeSecurityGroupIngress, RevokeSecurityGroupIngress). So the
+// (DescribeVpcEndpoints, CreateVpcEndpoint, DeleteVpcEndpoints), its routes
+// (DescribeRouteTables: the main table, through the NAT gateway when there is one) and its
+// security groups (DescribeSecurityGroups, AuthorizeSecurityGroupIngress,
+// RevokeSecurityGroupIngress). So the
 // doctor reads the network the same way on the sandbox and on AWS, and the commands that fix
 // it run with the learner's own aws CLI.
 package ec2
@@ -68,6 +70,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, f = h.deleteEndpoints(form)
 	case "DescribeSecurityGroups":
 		out, f = h.describeGroups(form)
+	case "DescribeRouteTables":
+		out, f = h.describeRouteTables(form)
 	case "AuthorizeSecurityGroupIngress":
 		out, f = h.changeIngress(form, true)
 	case "RevokeSecurityGroupIngress":
