@@ -42,6 +42,9 @@ type EC2API interface {
 type IAMAPI interface {
 	ListRolePolicies(ctx context.Context, in *iam.ListRolePoliciesInput, optFns ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
 	GetRolePolicy(ctx context.Context, in *iam.GetRolePolicyInput, optFns ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
+	ListAttachedRolePolicies(ctx context.Context, in *iam.ListAttachedRolePoliciesInput, optFns ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
+	GetPolicy(ctx context.Context, in *iam.GetPolicyInput, optFns ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
+	GetPolicyVersion(ctx context.Context, in *iam.GetPolicyVersionInput, optFns ...func(*iam.Options)) (*iam.GetPolicyVersionOutput, error)
 }
 
 // RDSAPI finds the database instance's security groups.
@@ -285,9 +288,9 @@ func checkFunctionPermissions(ctx context.Context, s *state) outcome {
 	}
 	fn := s.functionARN()
 	name, role := lambdaName(fn), roleName(aws.ToString(s.fn.Role))
-	policies, err := s.rolePolicies(ctx, role)
+	ps, failed, err := s.rolePolicies(ctx, role)
 	if err != nil {
-		d, f := awsFailure("iam:GetRolePolicy", role, err)
+		d, f := awsFailure(failed, role, err)
 		return fail(d, f)
 	}
 	m := lambdaARNRE.FindStringSubmatch(fn)
@@ -329,7 +332,7 @@ func checkFunctionPermissions(ctx context.Context, s *state) outcome {
 					n.label, name, role, act, statementName(rd.Statement)),
 					fixResourcePolicyDeny(n.secret, rd.Statement)).under(headingForSecret(n.secret == s.adminARN))
 			}
-			id := evaluateAll(policies, req)
+			id := evaluateAll(ps.policies, req)
 			if id.Effect == iampolicy.Deny {
 				return fail(fmt.Sprintf("role %s denies secretsmanager:%s on %s (%s)", role, act, n.label, statementName(id.Statement)),
 					fixRolePolicy(role, n.secret, n.secret == s.adminARN)).under(headingForSecret(n.secret == s.adminARN))
@@ -344,8 +347,8 @@ func checkFunctionPermissions(ctx context.Context, s *state) outcome {
 	if len(needs) > 1 {
 		what = "both secrets"
 	}
-	return pass(fmt.Sprintf("role %s may make the rotation's calls on %s (%d inline policies; the secrets' own policies do not refuse it)",
-		role, what, len(policies)))
+	return pass(fmt.Sprintf("role %s may make the rotation's calls on %s (%d inline and %d managed policies; the secrets' own policies do not refuse it)",
+		role, what, ps.inline, ps.managed))
 }
 
 func headingForSecret(admin bool) string {
@@ -355,26 +358,56 @@ func headingForSecret(admin bool) string {
 	return HeadingAccessDenied
 }
 
-func (s *state) rolePolicies(ctx context.Context, role string) ([]*iampolicy.Policy, error) {
+// rolePolicies reads a role's permission policies: its inline ones and the default version
+// of each managed policy attached to it. failed names the IAM action that failed, if one did.
+func (s *state) rolePolicies(ctx context.Context, role string) (ps rolePolicySet, failed string, err error) {
 	names, err := s.t.IAM.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
 	if err != nil {
-		return nil, err
+		return ps, "iam:ListRolePolicies", err
 	}
-	var out []*iampolicy.Policy
 	for _, n := range names.PolicyNames {
 		got, err := s.t.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(n)})
 		if err != nil {
-			return nil, err
+			return ps, "iam:GetRolePolicy", err
 		}
-		doc, err := url.QueryUnescape(aws.ToString(got.PolicyDocument)) // IAM sends it URL-encoded
-		if err != nil {
-			doc = aws.ToString(got.PolicyDocument)
-		}
-		if p, _ := iampolicy.ParseIdentity(doc); p != nil {
-			out = append(out, p)
-		}
+		ps.inline += ps.add(aws.ToString(got.PolicyDocument))
 	}
-	return out, nil
+	attached, err := s.t.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
+	if err != nil {
+		return ps, "iam:ListAttachedRolePolicies", err
+	}
+	for _, a := range attached.AttachedPolicies {
+		p, err := s.t.IAM.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: a.PolicyArn})
+		if err != nil {
+			return ps, "iam:GetPolicy", err
+		}
+		v, err := s.t.IAM.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: a.PolicyArn, VersionId: p.Policy.DefaultVersionId})
+		if err != nil {
+			return ps, "iam:GetPolicyVersion", err
+		}
+		ps.managed += ps.add(aws.ToString(v.PolicyVersion.Document))
+	}
+	return ps, "", nil
+}
+
+// rolePolicySet is a role's policies, and how many of them are inline and managed.
+type rolePolicySet struct {
+	policies        []*iampolicy.Policy
+	inline, managed int
+}
+
+// add parses a document as IAM sends it (URL-encoded) and says whether it was one.
+func (ps *rolePolicySet) add(encoded string) int {
+	doc, err := url.QueryUnescape(encoded)
+	if err != nil {
+		doc = encoded
+	}
+	p, _ := iampolicy.ParseIdentity(doc)
+	if p == nil {
+		return 0
+	}
+	ps.policies = append(ps.policies, p)
+	return 1
 }
 
 func evaluateAll(policies []*iampolicy.Policy, r iampolicy.Request) iampolicy.Decision {

@@ -288,3 +288,46 @@ func TestANATGatewayReachesSecretsManager(t *testing.T) {
 		t.Fatalf("a rotation through the NAT gateway: %v", err)
 	}
 }
+
+// A role may hold its permissions in managed policies attached to it rather than inline: the
+// doctor reads those too (their default version), and the sandbox's Secrets Manager applies
+// them, so the rotation goes through.
+func TestManagedPoliciesGrantTheRole(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tu := newTutorial(t)
+	const arn = "arn:aws:iam::" + sandbox.AccountID + ":policy/tutorial-rotation"
+	if err := tu.w.Account(func(a *account.Account) error {
+		for role, inline := range a.Roles {
+			if a.Policies == nil {
+				a.Policies, a.Attached = map[string]string{}, map[string][]string{}
+			}
+			for name, doc := range inline {
+				a.Policies[arn+"-"+name] = doc
+				a.Attached[role] = append(a.Attached[role], arn+"-"+name)
+				delete(inline, name)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rep := tu.diagnose(t)
+	var b strings.Builder
+	rep.Text(&b, false)
+	if !rep.OK || !strings.Contains(b.String(), "(0 inline and 2 managed policies;") {
+		t.Fatalf("with the role's policies managed and attached, the doctor should pass and count them:\n%s", b.String())
+	}
+	if err := tu.rotate(ctx, ""); err != nil {
+		t.Fatalf("a rotation with managed policies: %v", err)
+	}
+	// Detached, they grant nothing: the doctor says the role may not.
+	if err := tu.w.Account(func(a *account.Account) error { a.Attached = nil; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if rep := tu.diagnose(t); rep.OK || rep.Failed()[0].Name != "permissions" {
+		b.Reset()
+		rep.Text(&b, false)
+		t.Fatalf("with no policy left, the doctor should fail at the function's permissions:\n%s", b.String())
+	}
+}

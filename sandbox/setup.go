@@ -90,11 +90,7 @@ func (s *Sandbox) rolePolicies(principal string) ([]string, bool) {
 	}
 	role, _, _ := strings.Cut(rest, "/")
 	var docs []string
-	s.acct.Read(func(a *account.Account) {
-		for _, d := range a.Roles[role] {
-			docs = append(docs, d)
-		}
-	})
+	s.acct.Read(func(a *account.Account) { docs = a.RolePolicies(role) })
 	return docs, true
 }
 

@@ -21,10 +21,29 @@ import (
 type Account struct {
 	Functions map[string]*Function `json:"functions"` // by function name
 	// Roles holds each role's inline permission policies, by role name and policy name.
-	Roles    map[string]map[string]string `json:"roles"`
-	Network  Network                      `json:"network"`
-	Bastion  Bastion                      `json:"bastion"`
-	Database Database                     `json:"database"`
+	Roles map[string]map[string]string `json:"roles"`
+	// Policies are the account's managed policies' documents, by ARN, and Attached the
+	// managed policies attached to each role, by role name: none unless set here.
+	Policies map[string]string   `json:"policies,omitempty"`
+	Attached map[string][]string `json:"attached,omitempty"`
+	Network  Network             `json:"network"`
+	Bastion  Bastion             `json:"bastion"`
+	Database Database            `json:"database"`
+}
+
+// RolePolicies are the permission policies of a role: its inline ones, then the managed
+// ones attached to it (an attached ARN the account does not hold grants nothing).
+func (a *Account) RolePolicies(role string) []string {
+	var docs []string
+	for _, d := range a.Roles[role] {
+		docs = append(docs, d)
+	}
+	for _, arn := range a.Attached[role] {
+		if d, ok := a.Policies[arn]; ok {
+			docs = append(docs, d)
+		}
+	}
+	return docs
 }
 
 // Function is a Lambda function's configuration, as GetFunctionConfiguration shows it.

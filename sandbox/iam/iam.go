@@ -1,7 +1,8 @@
 // Package iam answers the part of IAM's Query API (2010-05-08) that holds a rotation
 // function's permissions: a role's inline policies (PutRolePolicy, GetRolePolicy,
-// DeleteRolePolicy, ListRolePolicies), kept in the sandbox account's set-up, which the
-// sandbox's Secrets Manager applies to the role's sessions.
+// DeleteRolePolicy, ListRolePolicies) and the managed policies attached to it, to read
+// (ListAttachedRolePolicies, GetPolicy, GetPolicyVersion), kept in the sandbox account's
+// set-up, which the sandbox's Secrets Manager applies to the role's sessions.
 package iam
 
 import (
@@ -71,8 +72,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		result, f = h.get(form)
 	case "ListRolePolicies":
 		result, f = h.list(form)
+	case "ListAttachedRolePolicies":
+		result, f = h.listAttached(form)
+	case "GetPolicy":
+		result, f = h.getPolicy(form)
+	case "GetPolicyVersion":
+		result, f = h.getPolicyVersion(form)
 	default:
-		f = &fault{http.StatusBadRequest, "InvalidAction", "The sandbox's IAM answers a role's inline policies only, not " + action + "."}
+		f = &fault{http.StatusBadRequest, "InvalidAction", "The sandbox's IAM answers a role's policies only, not " + action + "."}
 	}
 	if f != nil {
 		writeFault(w, reqID, f)
