@@ -93,7 +93,7 @@ to_live() {
 # shot SESSION NAME: capture the pane with its colours and render assets/NAME.png.
 shot() {
 	tmux capture-pane -e -p -t "$1" >"$tmp/$2.ansi"
-	"$tmp/freeze" --language ansi --window --padding 20 -o "$root/assets/$2.png" "$tmp/$2.ansi"
+	"$tmp/freeze" --language ansi --window --padding 20 --font.family "DejaVu Sans Mono" -o "$root/assets/$2.png" "$tmp/$2.ansi"
 	chmod 0644 "$root/assets/$2.png"
 	echo "assets/$2.png"
 }
