@@ -338,7 +338,7 @@ func checkFunctionPermissions(ctx context.Context, s *state) outcome {
 					fixRolePolicy(role, n.secret, n.secret == s.adminARN)).under(headingForSecret(n.secret == s.adminARN))
 			}
 			if id.Effect != iampolicy.Allow && rd.Effect != iampolicy.Allow {
-				return fail(fmt.Sprintf("role %s (which %s runs as) has no policy allowing secretsmanager:%s on %s", role, name, act, n.label),
+				return fail(fmt.Sprintf("role %s (which %s runs as) has no policy allowing secretsmanager:%s on %s%s", role, name, act, n.label, ps.caveat()),
 					fixRolePolicy(role, n.secret, n.secret == s.adminARN)).under(headingForSecret(n.secret == s.adminARN))
 			}
 		}
@@ -347,8 +347,8 @@ func checkFunctionPermissions(ctx context.Context, s *state) outcome {
 	if len(needs) > 1 {
 		what = "both secrets"
 	}
-	return pass(fmt.Sprintf("role %s may make the rotation's calls on %s (%d inline and %d managed policies; the secrets' own policies do not refuse it)",
-		role, what, ps.inline, ps.managed))
+	return pass(fmt.Sprintf("role %s may make the rotation's calls on %s (%d inline and %d managed policies; the secrets' own policies do not refuse it)%s",
+		role, what, ps.inline, ps.managed, ps.caveat()))
 }
 
 func headingForSecret(admin bool) string {
@@ -372,18 +372,24 @@ func (s *state) rolePolicies(ctx context.Context, role string) (ps rolePolicySet
 		}
 		ps.inline += ps.add(aws.ToString(got.PolicyDocument))
 	}
+	// Attached policies that cannot be read (a reader allowed the role's inline policies and
+	// not these) leave the verdict to the inline ones, and the detail says so.
+	unread := func(op, resource string, err error) (rolePolicySet, string, error) {
+		ps.unread, _ = awsFailure(op, resource, err)
+		return ps, "", nil
+	}
 	attached, err := s.t.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
 	if err != nil {
-		return ps, "iam:ListAttachedRolePolicies", err
+		return unread("iam:ListAttachedRolePolicies", role, err)
 	}
 	for _, a := range attached.AttachedPolicies {
 		p, err := s.t.IAM.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: a.PolicyArn})
 		if err != nil {
-			return ps, "iam:GetPolicy", err
+			return unread("iam:GetPolicy", aws.ToString(a.PolicyArn), err)
 		}
 		v, err := s.t.IAM.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: a.PolicyArn, VersionId: p.Policy.DefaultVersionId})
 		if err != nil {
-			return ps, "iam:GetPolicyVersion", err
+			return unread("iam:GetPolicyVersion", aws.ToString(a.PolicyArn), err)
 		}
 		ps.managed += ps.add(aws.ToString(v.PolicyVersion.Document))
 	}
@@ -394,6 +400,16 @@ func (s *state) rolePolicies(ctx context.Context, role string) (ps rolePolicySet
 type rolePolicySet struct {
 	policies        []*iampolicy.Policy
 	inline, managed int
+	// unread says why the attached managed policies could not be read; "" when they were.
+	unread string
+}
+
+// caveat is what the verdict leaves out: "" when every policy was read.
+func (ps rolePolicySet) caveat() string {
+	if ps.unread == "" {
+		return ""
+	}
+	return "; the attached managed policies could not be read (" + ps.unread + "), so this judges by the inline ones"
 }
 
 // add parses a document as IAM sends it (URL-encoded) and says whether it was one.

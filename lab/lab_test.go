@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/smithy-go"
 
 	"rotation-tutor/dbclient"
 	"rotation-tutor/doctor"
@@ -108,7 +110,7 @@ type rotationFailed struct{ why string }
 func (e *rotationFailed) Error() string { return "rotation failed: " + e.why }
 
 // diagnose runs the doctor on the sandbox as `rotation-tutor doctor` does: attached to it.
-func (tu *tutorial) diagnose(t *testing.T) doctor.Report {
+func (tu *tutorial) diagnose(t *testing.T, adjust ...func(*doctor.Target)) doctor.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -121,6 +123,9 @@ func (tu *tutorial) diagnose(t *testing.T) doctor.Report {
 	target := steps.DoctorTarget(env, rotation.AlternatingUsers)
 	target.SecretID = appSecret
 	target.Timeout = 3 * time.Second
+	for _, f := range adjust {
+		f(&target)
+	}
 	return doctor.Run(ctx, target, nil)
 }
 
@@ -330,4 +335,23 @@ func TestManagedPoliciesGrantTheRole(t *testing.T) {
 		rep.Text(&b, false)
 		t.Fatalf("with no policy left, the doctor should fail at the function's permissions:\n%s", b.String())
 	}
+}
+
+// An operator allowed to read a role's inline policies but not the managed ones attached to it
+// still gets a verdict: the doctor judges by the inline policies and says what it could not read.
+func TestUnreadableManagedPoliciesLeaveTheInlineVerdict(t *testing.T) {
+	tu := newTutorial(t)
+	rep := tu.diagnose(t, func(tg *doctor.Target) { tg.IAM = attachedDenied{tg.IAM} })
+	var b strings.Builder
+	rep.Text(&b, false)
+	if !rep.OK || !strings.Contains(b.String(), "the attached managed policies could not be read (iam:ListAttachedRolePolicies") {
+		t.Fatalf("the doctor should pass on the inline policies and say the managed ones were not read:\n%s", b.String())
+	}
+}
+
+// attachedDenied is IAM as seen by a reader without iam:ListAttachedRolePolicies.
+type attachedDenied struct{ doctor.IAMAPI }
+
+func (attachedDenied) ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform: iam:ListAttachedRolePolicies"}
 }
