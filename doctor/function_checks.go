@@ -167,18 +167,18 @@ func checkFunctionNetwork(ctx context.Context, s *state) outcome {
 		// route to the internet through a NAT gateway (its interfaces have no public address,
 		// so an internet gateway's route does not take it out).
 		nat, without, err := s.natRoutes(ctx, vpc, subnets)
-		if err != nil {
-			d, f := awsFailure("ec2:DescribeRouteTables", vpc, err)
-			return fail(d, f)
-		}
-		if len(without) > 0 {
-			where := "its subnets have no default route through a NAT gateway"
-			if len(without) < len(subnets) {
+		if err != nil || len(without) > 0 {
+			where, then := "its subnets have no default route through a NAT gateway", ""
+			switch {
+			case err != nil:
+				d, _ := awsFailure("ec2:DescribeRouteTables", vpc, err)
+				where, then = "a NAT gateway could not be looked for ("+d+")", "unless one takes it out, "
+			case len(without) < len(subnets):
 				where = "its subnets " + strings.Join(without, " ") + " have no default route through a NAT gateway (Lambda may run it in any of its subnets)"
 			}
-			return fail(fmt.Sprintf("%s runs in %s, which has no interface endpoint for Secrets Manager (%s), and %s: its first call to "+
+			return fail(fmt.Sprintf("%s runs in %s, which has no interface endpoint for Secrets Manager (%s), and %s: %sits first call to "+
 				"Secrets Manager waits until the function times out, and its log ends after \"Found credentials in environment variables\"",
-				name, vpc, service, where), fixSecretsEndpoint(s.region(), vpc, service, subnets)).under(HeadingNoActivityCreds)
+				name, vpc, service, where, then), fixSecretsEndpoint(s.region(), vpc, service, subnets)).under(HeadingNoActivityCreds)
 		}
 		detail = fmt.Sprintf("Secrets Manager's public endpoint through NAT gateway %s (no interface endpoint in %s)", nat, vpc)
 	} else {
