@@ -31,8 +31,10 @@ const (
 	markStale   = "◐" // a client holding the secret from before the last rotation
 )
 
-// wrap word-wraps s to width, breaking words longer than a line.
-func wrap(s string, width int) string { return ansi.Wrap(s, max(width, 10), "") }
+// wrap lays s out in lines of width, breaking only between words (never at a hyphen:
+// us-east-1, rds!db-… and host names stay whole) and cutting a word wider than a line
+// after a ':', '/' or ','.
+func wrap(s string, width int) string { return textwrap.Words(s, width) }
 
 // truncate cuts each line of s to width cells.
 func truncate(s string, width int) string {
