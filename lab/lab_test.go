@@ -129,6 +129,20 @@ func (tu *tutorial) diagnose(t *testing.T, adjust ...func(*doctor.Target)) docto
 	return doctor.Run(ctx, target, nil)
 }
 
+// diagnosed is the doctor's report and its text.
+func (tu *tutorial) diagnosed(t *testing.T, adjust ...func(*doctor.Target)) (doctor.Report, string) {
+	t.Helper()
+	rep := tu.diagnose(t, adjust...)
+	return rep, reportText(rep)
+}
+
+// reportText is a report as `rotation-tutor doctor` prints it.
+func reportText(rep doctor.Report) string {
+	var b strings.Builder
+	rep.Text(&b, false)
+	return b.String()
+}
+
 // commands are the commands a fix quotes, in order.
 var quoted = regexp.MustCompile("`([^`]+)`")
 
@@ -176,9 +190,7 @@ func TestEveryScenario(t *testing.T) {
 			}
 			first := failed[0]
 			if first.Hop != s.Hop || first.Name != s.Check {
-				var b strings.Builder
-				rep.Text(&b, false)
-				t.Fatalf("first failure at %s/%s, want %s/%s:\n%s", first.Hop, first.Name, s.Hop, s.Check, b.String())
+				t.Fatalf("first failure at %s/%s, want %s/%s:\n%s", first.Hop, first.Name, s.Hop, s.Check, reportText(rep))
 			}
 			if s.Hop != doctor.HopBastion && (first.Heading == "" || first.Heading != s.Heading && s.Hop == doctor.HopFunction) {
 				t.Errorf("the finding names no (or another) AWS heading than %q: %+v", s.Heading, first)
@@ -225,9 +237,7 @@ func TestEveryScenario(t *testing.T) {
 				}
 			}
 			if !rep.OK {
-				var b strings.Builder
-				rep.Text(&b, false)
-				t.Fatalf("after the fix the doctor still fails:\n%s", b.String())
+				t.Fatalf("after the fix the doctor still fails:\n%s", reportText(rep))
 			}
 			// Only a change on the bastion or in the database has no aws command to make it.
 			if usedLab && s.Hop != doctor.HopBastion && s.Hop != doctor.HopDatabase {
@@ -262,9 +272,7 @@ func TestTheLabsRepairAloneLeavesNothingBroken(t *testing.T) {
 			t.Fatal(err)
 		}
 		if rep := tu.diagnose(t); !rep.OK {
-			var b strings.Builder
-			rep.Text(&b, false)
-			t.Fatalf("after breaking and repairing %s the doctor fails:\n%s", s.Name, b.String())
+			t.Fatalf("after breaking and repairing %s the doctor fails:\n%s", s.Name, reportText(rep))
 		}
 	}
 }
@@ -283,11 +291,8 @@ func TestANATGatewayReachesSecretsManager(t *testing.T) {
 	if err := tu.w.Account(func(a *account.Account) error { a.Network.NAT = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	rep := tu.diagnose(t)
-	var b strings.Builder
-	rep.Text(&b, false)
-	if !rep.OK || !strings.Contains(b.String(), "through NAT gateway nat-") {
-		t.Fatalf("with a NAT gateway and no endpoint, the doctor should pass naming the gateway:\n%s", b.String())
+	if rep, text := tu.diagnosed(t); !rep.OK || !strings.Contains(text, "through NAT gateway nat-") {
+		t.Fatalf("with a NAT gateway and no endpoint, the doctor should pass naming the gateway:\n%s", text)
 	}
 	if err := tu.rotate(ctx, ""); err != nil {
 		t.Fatalf("a rotation through the NAT gateway: %v", err)
@@ -317,11 +322,8 @@ func TestManagedPoliciesGrantTheRole(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	rep := tu.diagnose(t)
-	var b strings.Builder
-	rep.Text(&b, false)
-	if !rep.OK || !strings.Contains(b.String(), "(0 inline and 2 managed policies;") {
-		t.Fatalf("with the role's policies managed and attached, the doctor should pass and count them:\n%s", b.String())
+	if rep, text := tu.diagnosed(t); !rep.OK || !strings.Contains(text, "(0 inline and 2 managed policies;") {
+		t.Fatalf("with the role's policies managed and attached, the doctor should pass and count them:\n%s", text)
 	}
 	if err := tu.rotate(ctx, ""); err != nil {
 		t.Fatalf("a rotation with managed policies: %v", err)
@@ -330,10 +332,8 @@ func TestManagedPoliciesGrantTheRole(t *testing.T) {
 	if err := tu.w.Account(func(a *account.Account) error { a.Attached = nil; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if rep := tu.diagnose(t); rep.OK || rep.Failed()[0].Name != "permissions" {
-		b.Reset()
-		rep.Text(&b, false)
-		t.Fatalf("with no policy left, the doctor should fail at the function's permissions:\n%s", b.String())
+	if rep, text := tu.diagnosed(t); rep.OK || rep.Failed()[0].Name != "permissions" {
+		t.Fatalf("with no policy left, the doctor should fail at the function's permissions:\n%s", text)
 	}
 }
 
@@ -341,11 +341,9 @@ func TestManagedPoliciesGrantTheRole(t *testing.T) {
 // still gets a verdict: the doctor judges by the inline policies and says what it could not read.
 func TestUnreadableManagedPoliciesLeaveTheInlineVerdict(t *testing.T) {
 	tu := newTutorial(t)
-	rep := tu.diagnose(t, func(tg *doctor.Target) { tg.IAM = attachedDenied{tg.IAM} })
-	var b strings.Builder
-	rep.Text(&b, false)
-	if !rep.OK || !strings.Contains(b.String(), "the attached managed policies could not be read (iam:ListAttachedRolePolicies") {
-		t.Fatalf("the doctor should pass on the inline policies and say the managed ones were not read:\n%s", b.String())
+	rep, text := tu.diagnosed(t, func(tg *doctor.Target) { tg.IAM = attachedDenied{tg.IAM} })
+	if !rep.OK || !strings.Contains(text, "the attached managed policies could not be read (iam:ListAttachedRolePolicies") {
+		t.Fatalf("the doctor should pass on the inline policies and say the managed ones were not read:\n%s", text)
 	}
 }
 
