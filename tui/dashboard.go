@@ -252,7 +252,7 @@ func (d *dashboard) View() tea.View {
 		foot = d.styles.Subtle.Render(d.note) + "\n" + foot
 	}
 	body := renderDashboard(d.styles, d.attendees, d.state, d.o.Join, d.now, max(d.width-2, 20), max(d.height-1-lipHeight(foot), 3))
-	v := tea.NewView(d.styles.App.Render(body + "\n" + foot))
+	v := tea.NewView(frame(body + "\n" + foot))
 	v.AltScreen = d.o.AltScreen
 	v.WindowTitle = "rotation-tutor workshop"
 	return v

@@ -409,8 +409,8 @@ func (m *model) render() string {
 	return frame(header + "\n" + m.body.View() + "\n" + footer)
 }
 
-// frame sets every line of the screen one column in from the left edge (App's
-// padding, added line by line: lipgloss would measure and pad every line again).
+// frame sets every line of the screen one column in from the left edge, line by line
+// (a lipgloss padding would measure and pad every line again).
 func frame(s string) string {
 	return " " + strings.ReplaceAll(s, "\n", "\n ")
 }

@@ -7,7 +7,6 @@ import (
 // Styles is every style the walkthrough uses, built for a dark or a light
 // background. Screens read it from Common; nothing else holds a style.
 type Styles struct {
-	App      lipgloss.Style
 	Header   struct{ Title, Step, Badge lipgloss.Style }
 	Explain  lipgloss.Style
 	Section  lipgloss.Style // a section's heading: VERSIONS, USERS…
@@ -39,7 +38,6 @@ func NewStyles(isDark bool) *Styles {
 		text   = ld(lipgloss.Color("#1F1F1F"), lipgloss.Color("#E8E8E8"))
 	)
 	s := &Styles{}
-	s.App = lipgloss.NewStyle().Padding(0, 1)
 	s.Header.Title = lipgloss.NewStyle().Bold(true).Foreground(accent)
 	s.Header.Step = lipgloss.NewStyle().Bold(true).Foreground(text)
 	s.Header.Badge = lipgloss.NewStyle().Foreground(subtle)

@@ -24,9 +24,6 @@ func NewBudget(perSecond int) *Budget {
 	return &Budget{every: time.Second / time.Duration(max(perSecond, 1))}
 }
 
-// PerSecond is the budget's rate.
-func (b *Budget) PerSecond() int { return int(time.Second / b.every) }
-
 // wait returns once the caller's turn has come, in the order callers asked,
 // or false when ctx ends first. Turns not taken are not saved up: a quiet
 // moment is not followed by a burst.

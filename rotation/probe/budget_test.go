@@ -21,10 +21,10 @@ func TestBudgetTurns(t *testing.T) {
 	if b.wait(ctx) {
 		t.Fatal("a caller that gave up was given a turn a second away")
 	}
-	if got := NewBudget(0).PerSecond(); got != 1 {
-		t.Errorf("NewBudget(0) shares %d logins a second, want 1", got)
+	if got := NewBudget(0).every; got != time.Second {
+		t.Errorf("NewBudget(0) spaces logins %v apart, want a second", got)
 	}
-	if got := NewBudget(400).PerSecond(); got != 400 {
-		t.Errorf("NewBudget(400) shares %d logins a second", got)
+	if got := NewBudget(400).every; got != 2500*time.Microsecond {
+		t.Errorf("NewBudget(400) spaces logins %v apart, want 2.5 ms", got)
 	}
 }
