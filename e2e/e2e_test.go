@@ -20,8 +20,11 @@ type term struct {
 	name string
 }
 
+// tmux runs a tmux command on the term's own server (a socket named after it): killing
+// one term's session then ends only its server, and never races another term's start
+// against a shared server that is exiting after its last session.
 func (tm term) tmux(args ...string) (string, error) {
-	out, err := exec.Command("tmux", args...).CombinedOutput()
+	out, err := exec.Command("tmux", append([]string{"-L", tm.name}, args...)...).CombinedOutput()
 	return string(out), err
 }
 
@@ -102,7 +105,14 @@ func start(t *testing.T, bin string, w, h int, args ...string) term {
 		"-e", "NO_COLOR=1", "sh", "-c", script); err != nil {
 		t.Fatalf("tmux new-session: %v %s", err, out)
 	}
-	t.Cleanup(func() { tm.tmux("kill-session", "-t", name) })
+	t.Cleanup(func() {
+		tm.tmux("kill-server")
+		dir := os.Getenv("TMUX_TMPDIR")
+		if dir == "" {
+			dir = "/tmp"
+		}
+		os.Remove(filepath.Join(dir, fmt.Sprintf("tmux-%d", os.Getuid()), name)) // the server's socket
+	})
 	return tm
 }
 
